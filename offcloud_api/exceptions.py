@@ -1,0 +1,331 @@
+"""Every error the library raises, in one tree.
+
+::
+
+    OffcloudError                     root; never raised itself
+    ├── AuthError                     bad, missing or expired key (HTTP 401/403, ``NOAUTH``)
+    ├── IPNotRegisteredError          Offcloud wants this IP confirmed by e-mail first
+    ├── FeatureNotAvailableError      the plan lacks an add-on (``not_available``); ``.feature``
+    ├── NotFoundError                 unknown request id or route (HTTP 404)
+    │   └── EndpointRemovedError      the route is gone from today's API (``.feature``)
+    ├── FileOfflineError              the link is dead or invalid
+    ├── CloudOnlyError                the host works only through cloud downloading
+    ├── BadArchiveError               explore on a single-file item (Offcloud's ``Bad archive``)
+    ├── CloudJobError                 a cloud job ended in ``error`` or ``canceled``; ``.job``
+    ├── WaitTimeoutError              a wait passed its deadline; ``.job`` is the last status
+    ├── WaitAbortedError              the caller's abort hook asked to stop a wait
+    ├── HTTPError                     any other error answer
+    └── TemporaryError                try again later; the request did not do what was asked
+        ├── RateLimitError            HTTP 429; ``.retry_after`` in seconds, if Offcloud said
+        ├── ServerError               HTTP 5xx, including HTML error pages
+        ├── InvalidResponseError      an answer that is not the JSON it should be (HTML, truncated)
+        ├── OffcloudConnectionError   no answer at all: DNS, refused, reset, timeout
+        └── HostUnavailableError      the host is disabled or its quota is used up today
+
+Each error carries what a caller needs as attributes: ``status`` (the HTTP status, or ``None``),
+``code`` (the payload's ``error`` or ``not_available`` value), ``method`` and ``path``.
+``path`` never includes the query string and no message ever includes the API key: messages are
+built from the route and Offcloud's own error text, which is redacted before it is stored.
+
+:func:`error_from_response` is the single place that decides the class from an answer. Legacy
+Offcloud reports errors with HTTP 200, so the payload is read whatever the status.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from .models import Job
+
+__all__ = [
+    "AuthError",
+    "BadArchiveError",
+    "CloudJobError",
+    "CloudOnlyError",
+    "EndpointRemovedError",
+    "FeatureNotAvailableError",
+    "FileOfflineError",
+    "HTTPError",
+    "HostUnavailableError",
+    "IPNotRegisteredError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "OffcloudConnectionError",
+    "OffcloudError",
+    "RateLimitError",
+    "ServerError",
+    "TemporaryError",
+    "WaitAbortedError",
+    "WaitTimeoutError",
+    "error_from_response",
+]
+
+
+class OffcloudError(Exception):
+    """Root of every error this library raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: Optional[int] = None,
+        code: Optional[str] = None,
+        method: Optional[str] = None,
+        path: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.method = method
+        self.path = path
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={value!r}"
+            for name, value in (
+                ("status", self.status),
+                ("code", self.code),
+                ("method", self.method),
+                ("path", self.path),
+            )
+            if value is not None
+        )
+        return f"{type(self).__name__}({self.message!r}{', ' if fields else ''}{fields})"
+
+
+class AuthError(OffcloudError):
+    """The API key is invalid, missing or expired (``NOAUTH``, HTTP 401 or 403)."""
+
+
+class IPNotRegisteredError(OffcloudError):
+    """Offcloud refuses this IP until the account owner confirms it (link in an e-mail).
+
+    Also raised for download links requested from another IP ("You are not authorized to download
+    this file.").
+    """
+
+
+class FeatureNotAvailableError(OffcloudError):
+    """The account lacks what the request needs: ``feature`` is Offcloud's name for it.
+
+    Offcloud's names: ``premium``, ``links``, ``proxy``, ``video``, ``cloud``, ``torrent``,
+    ``usenet``.
+    """
+
+    def __init__(self, message: str, *, feature: Optional[str] = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.feature = feature
+
+
+class NotFoundError(OffcloudError):
+    """HTTP 404: an unknown request id, or a route this server does not have."""
+
+
+class EndpointRemovedError(NotFoundError):
+    """A legacy route that today's API no longer serves; ``feature`` says which capability."""
+
+    def __init__(self, message: str, *, feature: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.feature = feature
+
+
+class FileOfflineError(OffcloudError):
+    """The link is dead, removed or not a valid link of its host."""
+
+
+class CloudOnlyError(OffcloudError):
+    """The host's links work only through cloud downloading, not instant."""
+
+
+class BadArchiveError(OffcloudError):
+    """Explore was asked about a single-file item; its URL has to be built from the job."""
+
+
+class CloudJobError(OffcloudError):
+    """A cloud job ended in ``error`` or ``canceled``. ``job`` is its last status."""
+
+    def __init__(self, message: str, *, job: Job, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.job = job
+
+
+class WaitTimeoutError(OffcloudError):
+    """A wait passed its deadline. The job goes on at Offcloud; ``job`` is its last status."""
+
+    def __init__(self, message: str, *, job: Optional[Job], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.job = job
+
+
+class WaitAbortedError(OffcloudError):
+    """The caller's abort hook asked a wait to stop. The job goes on at Offcloud."""
+
+
+class HTTPError(OffcloudError):
+    """An error answer that fits no more specific class."""
+
+
+class TemporaryError(OffcloudError):
+    """The request failed for a reason that may pass: try again later."""
+
+
+class RateLimitError(TemporaryError):
+    """HTTP 429. ``retry_after`` is the delay in seconds Offcloud asked for, or ``None``."""
+
+    def __init__(self, message: str, *, retry_after: Optional[float] = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(TemporaryError):
+    """HTTP 5xx from Offcloud, often with an HTML error page."""
+
+
+class InvalidResponseError(TemporaryError):
+    """The answer is not the JSON it should be: an HTML page, a truncated body, a wrong shape."""
+
+
+class OffcloudConnectionError(TemporaryError):
+    """No answer: the name did not resolve, the connection was refused or reset, or it timed out.
+
+    ``request_sent`` is False when the request certainly never reached Offcloud (so it is safe to
+    send again even if it is not idempotent).
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.request_sent = request_sent
+
+
+class HostUnavailableError(TemporaryError):
+    """The host is temporarily disabled at Offcloud, or the daily quota for it is used up."""
+
+
+# Offcloud's error texts (docs/offcloud-api.md §4.1), matched case-insensitively as substrings.
+# First match wins, so the more specific texts come first.
+_MESSAGE_RULES: tuple[tuple[str, type[OffcloudError]], ...] = (
+    ("noauth", AuthError),
+    ("credentials entered are wrong", AuthError),
+    ("valid email address", AuthError),
+    ("invalid or missing", AuthError),
+    ("unauthorized", AuthError),
+    ("ip address needs to be registered", IPNotRegisteredError),
+    ("unregistered ip address", IPNotRegisteredError),
+    ("not authorized to download this file", IPNotRegisteredError),
+    ("supported only via cloud", CloudOnlyError),
+    ("bad archive", BadArchiveError),
+    ("not available on the server", FileOfflineError),
+    ("requested url was not found", FileOfflineError),
+    ("incorrect url", FileOfflineError),
+    ("transfer not found", NotFoundError),
+    ("temporarily disabled", HostUnavailableError),
+    ("nopremiumaccounts", HostUnavailableError),
+    ("quota", HostUnavailableError),
+    ("out of bandwidth", HostUnavailableError),
+    ("you have more than", HostUnavailableError),
+    ("premium downloading addon", FeatureNotAvailableError),
+    ("isn't premium", FeatureNotAvailableError),
+    ("not premium", FeatureNotAvailableError),
+    ("premium required", FeatureNotAvailableError),
+    ("user not authorized", FeatureNotAvailableError),
+    ("not allowed this operation", FeatureNotAvailableError),
+    ("temporary error", TemporaryError),
+    ("networking issue", TemporaryError),
+    ("cannot be downloaded now", TemporaryError),
+)
+
+_STATUS_CLASSES: dict[int, type[OffcloudError]] = {
+    401: AuthError,
+    402: FeatureNotAvailableError,
+    403: AuthError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+_FEATURE_HINTS = (("premium", "premium"), ("user not authorized", "links"))
+
+
+def _class_for_message(text: str) -> Optional[type[OffcloudError]]:
+    lowered = text.lower()
+    for needle, cls in _MESSAGE_RULES:
+        if needle in lowered:
+            return cls
+    return None
+
+
+def _class_for_status(status: int) -> Optional[type[OffcloudError]]:
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if 500 <= status <= 599:
+        return ServerError
+    if status >= 400:
+        return HTTPError
+    return None
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def error_from_response(
+    *,
+    status: int,
+    payload: Any,
+    method: str,
+    path: str,
+    retry_after: Optional[float] = None,
+    html: bool = False,
+) -> Optional[OffcloudError]:
+    """Return the error an answer stands for, or ``None`` if it is a success.
+
+    ``payload`` is the decoded JSON (already redacted by the caller), or ``None`` when the body was
+    not JSON; ``html`` says the body was an HTML page. Offcloud's own text decides the class
+    where it is specific (an IP or offline message inside a 403, say); the HTTP status decides
+    otherwise.
+    """
+    text: Optional[str] = None
+    feature: Optional[str] = None
+    if isinstance(payload, dict):
+        if payload.get("not_available"):
+            feature = str(payload["not_available"])
+            text = f"not available: {feature}"
+        elif payload.get("error"):
+            raw = payload["error"]
+            text = raw if isinstance(raw, str) else str(raw)
+            description = payload.get("error_description") or payload.get("message")
+            if isinstance(description, str) and description:
+                text = f"{text}: {description}"
+
+    if text is None and 200 <= status < 300:
+        return None
+
+    cls: Optional[type[OffcloudError]] = None
+    if feature is not None:
+        cls = FeatureNotAvailableError
+    elif text is not None:
+        cls = _class_for_message(text)
+    if cls is None or (cls is TemporaryError and status >= 500):
+        cls = _class_for_status(status) or HTTPError
+
+    where = f"{method} {path}"
+    if text is not None:
+        message = f"{_one_line(text)} ({where}, HTTP {status})"
+    elif html:
+        message = f"HTTP {status} with an HTML error page from {where}"
+    else:
+        message = f"HTTP {status} from {where}"
+    code = _one_line(text, 120) if text is not None and feature is None else feature
+
+    common: dict[str, Any] = {"status": status, "code": code, "method": method, "path": path}
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=retry_after, **common)
+    if cls is FeatureNotAvailableError:
+        if feature is None and text is not None:
+            lowered = text.lower()
+            feature = next((f for needle, f in _FEATURE_HINTS if needle in lowered), None)
+        return FeatureNotAvailableError(message, feature=feature, **common)
+    return cls(message, **common)

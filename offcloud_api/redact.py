@@ -1,0 +1,66 @@
+"""One place that removes secrets from text before it is logged, stored or raised.
+
+The API key travels only in the ``Authorization`` header, but Offcloud's own texts and URLs may
+echo it (download links have been seen carrying the key, docs/offcloud-api.md §7.4). Everything
+that leaves the library as text passes through :func:`redact`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["MASK", "SENSITIVE_KEYS", "redact", "redact_mapping", "strip_query"]
+
+MASK = "***"
+
+#: Names whose values are secrets wherever they appear: query strings, forms, JSON, headers.
+SENSITIVE_KEYS = frozenset(
+    {"key", "apikey", "api_key", "authorization", "password", "token", "access_token", "cookie"}
+)
+
+_QUERY_SECRET = re.compile(
+    r"(?i)(?P<name>\b(?:key|apikey|api_key|token|access_token|password)=)(?P<value>[^&\s\"'#]+)"
+)
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',]+")
+
+
+def redact(text: str, secrets: Iterable[Optional[str]] = ()) -> str:
+    """Return ``text`` with every given secret and every credential-looking value masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    text = _QUERY_SECRET.sub(lambda m: m.group("name") + MASK, text)
+    return _BEARER.sub(lambda m: m.group(1) + MASK, text)
+
+
+def redact_mapping(
+    data: Mapping[str, Any], secrets: Iterable[Optional[str]] = ()
+) -> dict[str, Any]:
+    """Copy of ``data`` with sensitive keys masked and string values redacted, recursively."""
+    secrets = tuple(secrets)
+    result: dict[str, Any] = {}
+    for name, value in data.items():
+        if name.lower() in SENSITIVE_KEYS:
+            result[name] = MASK
+        else:
+            result[name] = _redact_value(value, secrets)
+    return result
+
+
+def _redact_value(value: Any, secrets: tuple[Optional[str], ...]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, Mapping):
+        return redact_mapping(value, secrets)
+    if isinstance(value, list):
+        return [_redact_value(item, secrets) for item in value]
+    return value
+
+
+def strip_query(url: str) -> str:
+    """``url`` without its query string and fragment: the form used in logs and errors."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
