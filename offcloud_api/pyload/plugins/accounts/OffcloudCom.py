@@ -1,0 +1,126 @@
+import calendar
+import time
+
+from ..base.multi_account import MultiAccount
+
+try:
+    from offcloud_api.exceptions import AuthError, OffcloudError, TemporaryError
+    from offcloud_api.pyload.support import client_for, hosts_from_sites
+
+    IMPORT_ERROR = None
+except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    IMPORT_ERROR = exc
+
+
+class OffcloudCom(MultiAccount):
+    __name__ = "OffcloudCom"
+    __type__ = "account"
+    __version__ = "0.01"
+    __status__ = "testing"
+
+    __config__ = [
+        ("mh_mode", "all;listed;unlisted", "Filter hosts to use", "all"),
+        ("mh_list", "str", "Host list (comma separated)", ""),
+        ("mh_interval", "int", "Reload the supported-host list every hours", 12),
+        ("include_awaiting", "bool", "Also offer hosts Offcloud lists as awaiting demand", False),
+    ]
+
+    __description__ = """Offcloud.com account: put your Offcloud API key in the password field, the login is any name you like"""
+    __license__ = "GPLv3"
+    __authors__ = [("Offcloud for pyLoad", "")]
+
+    # Our relogin interval is fixed; pyLoad's tuning would stretch it after a skipped login.
+    TUNE_TIMEOUT = False
+    #: How long the account data fetched by signin is reused by grab_info (one API call, not two).
+    INFO_REUSE_SECONDS = 60
+
+    def api_key(self, user=None):
+        """The API key (pyLoad's password field) of ``user`` or of the chosen account."""
+        return self.accounts[user or self.user]["password"]
+
+    def offcloud_client(self, plugin, api_key, should_abort=None):
+        if IMPORT_ERROR is not None:
+            self.fail(
+                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
+                    IMPORT_ERROR
+                )
+            )
+        return client_for(plugin, api_key, should_abort or (lambda: False))
+
+    def _account_info(self, password):
+        cache = getattr(self, "_info_cache", None) or {}
+        entry = cache.get(self.user)
+        if entry is not None and time.time() - entry[0] < self.INFO_REUSE_SECONDS:
+            return entry[1]
+        with self.offcloud_client(self, password) as api:
+            info = api.get_account_stats()
+        cache[self.user] = (time.time(), info)
+        self._info_cache = cache
+        return info
+
+    def signin(self, user, password, data):
+        if IMPORT_ERROR is not None:
+            self.fail_login(
+                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
+                    IMPORT_ERROR
+                )
+            )
+        if not password or not password.strip():
+            self.fail_login(
+                self._(
+                    "Put your Offcloud API key in the password field (https://offcloud.com/#/account)"
+                )
+            )
+        try:
+            self._account_info(password.strip())
+        except AuthError:
+            self.fail_login(
+                self._(
+                    "Offcloud rejected the API key: copy it again from https://offcloud.com/#/account (the password field takes the key, not your password)"
+                )
+            )
+        except TemporaryError as exc:
+            # Offcloud or the network is down: the key may be fine, so the account stays valid.
+            self.log_warning(
+                self._("Offcloud is not reachable, will check the key later"), exc.message
+            )
+            self.skip_login(self._("Offcloud not reachable"))
+        except OffcloudError as exc:
+            self.fail_login(exc.message)
+
+    def grab_info(self, user, password, data):
+        try:
+            info = self._account_info(password.strip())
+        except OffcloudError as exc:
+            self.log_warning(self._("Could not read the Offcloud account"), exc.message)
+            return {}
+        validuntil = -1
+        if info.expiration is not None:
+            # Offcloud gives a day; the account is valid through its end (UTC).
+            validuntil = calendar.timegm(info.expiration.timetuple()) + 86399
+        premium = info.is_premium and not info.is_expired
+        self.blocked_reason = None
+        trafficleft = -1 if premium else None
+        if premium and not info.can_download:
+            self.blocked_reason = self._(
+                "Offcloud reports this account cannot download right now: check https://offcloud.com/#/account for an unpaid plan, a lock or an IP to confirm"
+            )
+            self.log_warning(self.blocked_reason)
+            trafficleft = 0  # pyLoad skips accounts with no traffic left
+        elif not premium:
+            self.blocked_reason = (
+                self._("Your Offcloud premium expired on {}").format(info.expiration.isoformat())
+                if info.expiration is not None
+                else self._("This Offcloud account has no premium plan")
+            )
+        return {"premium": premium, "validuntil": validuntil, "trafficleft": trafficleft}
+
+    def grab_hosters(self, user, password, data):
+        include_awaiting = self.config.get("include_awaiting", False)
+        with self.offcloud_client(self, password.strip()) as api:
+            sites = api.get_supported_sites()
+        hosts = hosts_from_sites(sites, include_awaiting=include_awaiting)
+        # The downloader reads these for routing (cloud-only hosts) and chunk limits.
+        self.offcloud_hosts = hosts
+        self.log_debug(f"{len(hosts.domains)} hosts, {len(hosts.cloud_only)} of them cloud only")
+        return list(hosts.domains)

@@ -1,0 +1,116 @@
+"""A transport for :class:`~offcloud_api.OffcloudAPI` on pyLoad's own network stack.
+
+API calls made from inside pyLoad must leave by the same road as the downloads: Offcloud binds
+download links to the IP that asked for them, and pyLoad applies the user's proxy, interface and
+SSL settings only to requests it makes itself (docs/pyload-ng.md §4). So each plugin gives the
+client a transport that sends through ``plugin.load`` on a request object of its own:
+
+- its own object, because headers set on a pyLoad request stick to it (docs/pyload-ng.md §4.1),
+  and ``Authorization`` must never follow a download or a HEAD check to a file server;
+- ``decode=False``, because pyLoad's decoding HTML-unescapes JSON;
+- ``BadHeader`` is an answer, not a failure: pyLoad raises it for some status codes only.
+
+pyLoad is imported lazily, so this module can be imported (and type-checked) without it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from ..exceptions import OffcloudConnectionError
+from ..redact import strip_query
+from ..transport import Request, Response
+
+__all__ = ["PyloadTransport"]
+
+log = logging.getLogger(__name__)
+
+# libcurl error codes raised before anything reached the server (safe to send again).
+_CURL_NOT_SENT = {
+    5,  # couldn't resolve proxy
+    6,  # couldn't resolve host
+    7,  # couldn't connect
+    35,  # TLS handshake failed
+    60,  # peer certificate cannot be authenticated
+}
+
+
+class PyloadTransport:
+    """Sends requests with ``plugin.load`` on a fresh pyLoad request object of its own."""
+
+    def __init__(self, plugin: Any) -> None:
+        self.plugin = plugin
+        self._request: Any = plugin.pyload.request_factory.get_request(plugin.classname)
+
+    def send(self, request: Request) -> Response:
+        import pycurl  # noqa: PLC0415 - only inside pyLoad
+        from pyload.core.network.exceptions import Fail  # noqa: PLC0415
+        from pyload.core.network.http.exceptions import BadHeader  # noqa: PLC0415
+
+        http = self._request.http
+        http.clear_headers()
+        for name, value in request.headers.items():
+            http.set_header(name, value)
+        body: Optional[str] = None
+        if request.method == "POST":
+            # pyLoad sends a POST only when ``post`` is truthy, so a bodiless POST sends "{}".
+            http.set_header("Content-Type", "application/json")
+            body = json.dumps(request.json if request.json is not None else {})
+        connect, read = (
+            request.timeout if isinstance(request.timeout, tuple) else (request.timeout,) * 2
+        )
+        http.c.setopt(pycurl.CONNECTTIMEOUT, max(1, int(connect)))
+        http.c.setopt(pycurl.TIMEOUT, max(1, int(connect + read)))
+        where = f"{request.method} {strip_query(request.url)}"
+        try:
+            content = self.plugin.load(
+                request.url,
+                get=dict(request.params) or None,
+                post=body,
+                referrer=False,
+                decode=False,
+                req=self._request,
+            )
+            status = int(self._request.code)
+        except BadHeader as exc:
+            content = exc.content if isinstance(exc.content, bytes) else str(exc.content).encode()
+            status = exc.code
+            return Response(status=status, headers=_headers(exc.headers), content=content)
+        except pycurl.error as exc:
+            code = exc.args[0] if exc.args else None
+            raise OffcloudConnectionError(
+                f"connection failed for {where}: curl error {code}",
+                request_sent=code not in _CURL_NOT_SENT,
+                method=request.method,
+            ) from None
+        except Fail as exc:
+            # pyLoad's SSRF guard and its response size cap raise Fail before any answer is read.
+            raise OffcloudConnectionError(
+                f"pyLoad refused {where}: {exc}", request_sent=False, method=request.method
+            ) from None
+        headers = _headers(getattr(http, "response_headers", {}))
+        raw = content if isinstance(content, bytes) else str(content).encode()
+        return Response(status=status, headers=headers, content=raw)
+
+    def close(self) -> None:
+        try:
+            self._request.close()
+        except Exception:
+            log.debug("closing the pyLoad request failed", exc_info=True)
+
+
+def _headers(source: Any) -> Mapping[str, str]:
+    """Header names lower-cased from pyLoad's ``HttpHeaders`` (or any mapping)."""
+    try:
+        names = list(source.keys())
+    except AttributeError:
+        return {}
+    result: dict[str, str] = {}
+    for name in names:
+        value = source.get(name)
+        if value is not None:
+            result[str(name).lower()] = str(value)
+    return result
