@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -95,7 +94,10 @@ def test_account_and_downloader_share_the_name(parsed: dict[str, tuple[dict, dic
     ("url", "matches"),
     [
         ("https://de-3.offcloud.com/cloud/download/5713129db40677dd57001377/yahei_mono.ttf", True),
-        ("https://de-3.offcloud.com/cloud/download/682fec68087e0a20ce1e7f95/1/Show%20-%2001.mkv", True),
+        (
+            "https://de-3.offcloud.com/cloud/download/682fec68087e0a20ce1e7f95/1/Show%20-%2001.mkv",
+            True,
+        ),
         ("http://fr-1.offcloud.com/cloud/download/abc/0/a.bin", True),
         ("https://offcloud.com/cloud/download/682fec68087e0a20ce1e7f95", False),
         ("https://offcloud.com/api/cloud/explore/682fec68087e0a20ce1e7f95", False),
