@@ -853,6 +853,128 @@ def run_simulate(ctx: Context) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# pyLoad
+
+
+def add_pyload_parser(subparsers: Subparsers) -> None:
+    parser = _add_command(
+        subparsers, "pyload", "install the Offcloud plugins into a pyLoad", run_pyload_help
+    )
+    actions = parser.add_subparsers(
+        title="actions", dest="pyload_action", metavar="ACTION", required=True
+    )
+    for name, summary, run in (
+        ("install", "copy the plugins into pyLoad's user folder", run_pyload_install),
+        ("uninstall", "remove the plugins from pyLoad's user folder", run_pyload_uninstall),
+        ("status", "show which plugins are installed and current", run_pyload_status),
+    ):
+        action = actions.add_parser(
+            name, help=summary, description=summary, parents=[_global_options(subcommand=True)]
+        )
+        action.set_defaults(run=run)
+        action.add_argument(
+            "--userdir",
+            type=Path,
+            default=None,
+            help="pyLoad's user folder (default: ~/.pyload; the linuxserver image uses /config)",
+        )
+        action.add_argument(
+            "--python",
+            type=Path,
+            default=None,
+            help="the Python that runs pyLoad (default: the one of the pyload command on PATH)",
+        )
+
+
+def run_pyload_help(ctx: Context) -> int:  # pragma: no cover - argparse requires an action
+    raise CommandError("say install, uninstall or status")
+
+
+def _pyload_paths(ctx: Context) -> tuple[Path, Path]:
+    from .pyload import installer  # noqa: PLC0415 - only this group needs it
+
+    userdir = (ctx.args.userdir or installer.default_userdir()).expanduser()
+    python = ctx.args.python or installer.find_pyload_python()
+    return userdir, python
+
+
+def _report_files(ctx: Context, files: list[Any], python_check: Any) -> None:
+    if ctx.args.json:
+        ctx.print_json(
+            {
+                "files": [
+                    {
+                        "plugin": f"{f.folder}/{f.name}",
+                        "state": f.state,
+                        "version": f.version,
+                        "path": str(f.target),
+                    }
+                    for f in files
+                ],
+                "python": {
+                    "path": str(python_check.python),
+                    "ok": python_check.ok,
+                    "detail": python_check.detail,
+                },
+            }
+        )
+        return
+    for f in files:
+        version = f" {f.version}" if f.version else ""
+        ctx.print(f"{f.state:<10} {f.folder}/{f.name}{version}  ({f.target})")
+    verdict = "can" if python_check.ok else "CANNOT"
+    ctx.print(
+        f"pyLoad's Python {python_check.python} {verdict} import offcloud_api "
+        f"({python_check.detail})"
+    )
+
+
+def run_pyload_install(ctx: Context) -> int:
+    from .pyload import installer  # noqa: PLC0415
+
+    userdir, python = _pyload_paths(ctx)
+    files = installer.install(userdir)
+    check = installer.check_python(python)
+    _report_files(ctx, files, check)
+    if not ctx.args.json:
+        changed = sum(f.state != "unchanged" for f in files)
+        ctx.print(
+            f"{changed} file(s) written to {userdir / 'plugins'}. Restart pyLoad, then add an "
+            "account of type OffcloudCom with your API key as the password."
+        )
+        if not check.ok:
+            ctx.note(
+                f"install the library into that Python: {python} -m pip install offcloud-pyload"
+            )
+    return EXIT_OK if check.ok else EXIT_ERROR
+
+
+def run_pyload_uninstall(ctx: Context) -> int:
+    from .pyload import installer  # noqa: PLC0415
+
+    userdir, _ = _pyload_paths(ctx)
+    files = installer.uninstall(userdir)
+    if ctx.args.json:
+        ctx.print_json([{"plugin": f"{f.folder}/{f.name}", "state": f.state} for f in files])
+    else:
+        for f in files:
+            ctx.print(f"{f.state:<10} {f.folder}/{f.name}  ({f.target})")
+        ctx.print("Restart pyLoad to unload the plugins.")
+    return EXIT_OK
+
+
+def run_pyload_status(ctx: Context) -> int:
+    from .pyload import installer  # noqa: PLC0415
+
+    userdir, python = _pyload_paths(ctx)
+    files = installer.status(userdir)
+    check = installer.check_python(python)
+    _report_files(ctx, files, check)
+    current = all(f.state == "current" for f in files)
+    return EXIT_OK if current and check.ok else EXIT_ERROR
+
+
+# --------------------------------------------------------------------------------------------
 # the program
 
 
@@ -871,6 +993,7 @@ COMMAND_PARSERS: tuple[Callable[[Subparsers], None], ...] = (
     add_retry_parser,
     add_proxies_parser,
     add_simulate_parser,
+    add_pyload_parser,
 )
 
 

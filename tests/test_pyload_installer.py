@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+import pytest
+
+from offcloud_api.cli import main
 from offcloud_api.pyload import installer
 
 
@@ -76,3 +80,28 @@ def test_check_python_explains_a_python_without_the_library(tmp_path: Path) -> N
 
 def test_find_pyload_python_returns_an_interpreter() -> None:
     assert installer.find_pyload_python().exists()
+
+
+def test_cli_install_status_uninstall(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    python = ["--python", sys.executable]
+    assert main(["pyload", "install", "--userdir", str(tmp_path), *python]) == 0
+    out = capsys.readouterr().out
+    assert "installed  accounts/OffcloudCom" in out
+    assert "Restart pyLoad" in out
+    assert main(["pyload", "status", "--userdir", str(tmp_path), "--json", *python]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert {f["state"] for f in status["files"]} == {"current"}
+    assert status["python"]["ok"] is True
+    assert main(["pyload", "uninstall", "--userdir", str(tmp_path)]) == 0
+    assert "removed" in capsys.readouterr().out
+    assert main(["pyload", "status", "--userdir", str(tmp_path), *python]) == 1
+
+
+def test_cli_install_says_when_pyloads_python_lacks_the_library(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "python-without-it")
+    assert main(["pyload", "install", "--userdir", str(tmp_path), "--python", missing]) == 1
+    captured = capsys.readouterr()
+    assert "CANNOT import offcloud_api" in captured.out
+    assert "pip install" in captured.err

@@ -1,0 +1,1 @@
+"""pyLoad integration: plugin installer, in-pyLoad transport and a headless pyLoad controller."""
