@@ -43,7 +43,7 @@ from .models import (
     sequence_of_str,
 )
 from .polling import PollSchedule, wait_for_job
-from .redact import redact, strip_query
+from .redact import redact_mapping, strip_query
 from .retry import RetryPolicy, parse_retry_after
 from .transport import Request, Response, Timeout, Transport
 
@@ -223,12 +223,12 @@ class OffcloudAPI:
         )
         if error is not None:
             raise error
-        if raw:
+        if raw and not html:
             return text
         if not parsed:
             what = "an HTML page" if html else ("an empty body" if not stripped else "broken JSON")
             raise InvalidResponseError(
-                f"expected JSON from {method} {path}, got {what}",
+                f"expected {'text' if raw else 'JSON'} from {method} {path}, got {what}",
                 status=response.status,
                 method=method,
                 path=path,
@@ -642,10 +642,11 @@ def _parse(parser: Callable[[Any], T], payload: Any, where: str) -> T:
 
 
 def _redact_payload_errors(payload: Any, api_key: Optional[str]) -> Any:
-    """Mask the key in an error payload's texts before they can reach a message."""
+    """Mask the key in an error payload's texts before they can reach a message.
+
+    Recursive: an ``error`` that is an object or a list is turned into text whole, so the key
+    must not survive at any depth.
+    """
     if isinstance(payload, dict) and ("error" in payload or "not_available" in payload):
-        return {
-            name: redact(value, (api_key,)) if isinstance(value, str) else value
-            for name, value in payload.items()
-        }
+        return redact_mapping(payload, (api_key,))
     return payload

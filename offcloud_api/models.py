@@ -145,7 +145,10 @@ def _number(value: Any) -> Optional[float]:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond float range
+            return None
     elif isinstance(value, str):
         match = re.search(r"-?\d+(?:\.\d+)?", value.replace(",", ""))
         if match is None:
@@ -184,15 +187,19 @@ def _bool(value: Any) -> Optional[bool]:
     return None
 
 
+# ASCII digits only: str.isdigit() also accepts "²", which float() refuses.
+_DIGITS = re.compile(r"^\s*[0-9]+\s*$")
+
+
 def _date(value: Any) -> Optional[date]:
     """Expiry dates: ``YYYY-MM-DD``, ``dd-mm-yyyy``, ISO-8601 timestamps or unix seconds."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
-        seconds = float(value)
-        if seconds > 1e11:  # milliseconds
-            seconds /= 1000
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _DIGITS.match(value)):
         try:
+            seconds = float(value)
+            if seconds > 1e11:  # milliseconds
+                seconds /= 1000
             return datetime.fromtimestamp(seconds, tz=timezone.utc).date()
         except (OverflowError, OSError, ValueError):
             return None
@@ -223,8 +230,8 @@ def _timestamp(value: Any) -> Optional[datetime]:
             return None
         return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value) / (1000 if value > 1e11 else 1)
         try:
+            seconds = float(value) / (1000 if value > 1e11 else 1)
             return datetime.fromtimestamp(seconds, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
@@ -457,7 +464,15 @@ class Job:
 
 
 def _is_request_folder_url(url: str, request_id: str) -> bool:
-    return urlsplit(url).path.rstrip("/").endswith(f"/cloud/download/{request_id}")
+    return _url_path(url).rstrip("/").endswith(f"/cloud/download/{request_id}")
+
+
+def _url_path(url: str) -> str:
+    """The path of ``url``; "" when it cannot be split (``http://[x`` is not a valid URL)."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,7 +523,7 @@ class CloudFile:
 
 
 def _name_from_url(url: str) -> str:
-    segment = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    segment = _url_path(url).rstrip("/").rpartition("/")[2]
     return unquote(segment) or "file"
 
 

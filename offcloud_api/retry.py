@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import Callable, Optional
 
@@ -62,5 +63,7 @@ def parse_retry_after(value: Optional[str], *, now: Optional[float] = None) -> O
         return None
     if moment is None:
         return None
+    if moment.tzinfo is None:  # HTTP dates are GMT; "-0000" parses as naive, not local time
+        moment = moment.replace(tzinfo=timezone.utc)
     current = time.time() if now is None else now
     return max(0.0, moment.timestamp() - current)

@@ -1,0 +1,311 @@
+"""Files of finished jobs, history and housekeeping (doc §3.5, §3.6, §3.8, §6.5, §1.3)."""
+
+from __future__ import annotations
+
+import pytest
+from responses import matchers
+
+from offcloud_api import Job, JobStatus
+from offcloud_api.exceptions import (
+    AuthError,
+    EndpointRemovedError,
+    InvalidResponseError,
+    NotFoundError,
+)
+
+BASE = "https://offcloud.com/api"
+SITE = "https://offcloud.com"
+RID = "682fec68087e0a20ce1e7f95"
+DETAILED = {"format": "detailed"}
+
+
+# ---------------------------------------------------------------------------------------------
+# explore
+
+
+def test_explore_2026_detailed(mocked, api, strict, payload):
+    mocked.get(
+        f"{BASE}/cloud/explore/{RID}",
+        json=payload("explore_detailed_2026"),
+        match=strict(params=DETAILED),
+    )
+    files = api.explore_cloud(RID)
+    assert [(f.name, f.path, f.size, f.url, f.id) for f in files] == [
+        ("video.mkv", "Release/video.mkv", 100, "https://video", "f1"),
+        ("sample.txt", "Release/sample.txt", 1, "https://text", "f2"),
+    ]  # the .aria2 control file is dropped
+    assert files[0].folder == "Release"
+
+
+def test_explore_legacy_url_list(mocked, api, strict, payload):
+    mocked.get(
+        f"{BASE}/cloud/explore/{RID}",
+        json=payload("explore_legacy"),
+        match=strict(params=DETAILED),
+    )
+    files = api.explore_cloud(RID)
+    assert [f.name for f in files] == ["Show - 01.mkv", "Show - 02.mkv"]
+    assert [f.path for f in files] == ["Show - 01.mkv", "Show - 02.mkv"]
+    assert files[0].url.endswith("/1/Show%20-%2001.mkv")
+    assert files[0].folder == ""
+    assert files[0].size is None
+
+
+def test_explore_bad_archive_builds_the_single_file(ordered, api, strict, payload):
+    ordered.get(
+        f"{BASE}/cloud/explore/{RID}",
+        json={"error": "Bad archive"},
+        match=strict(params=DETAILED),
+    )
+    ordered.post(
+        f"{BASE}/cloud/status",
+        json=payload("cloud_status_downloaded"),
+        match=strict(json={"requestId": RID}),
+    )
+    (only,) = api.explore_cloud(RID)
+    assert only.url == f"https://de-3.offcloud.com/cloud/download/{RID}/Some%20File.mkv"
+    assert (only.name, only.path, only.size) == ("Some File.mkv", "Some File.mkv", 1503238553)
+    assert len(ordered.calls) == 2
+
+
+def test_explore_bad_archive_with_the_job_in_hand(mocked, api):
+    mocked.get(f"{BASE}/cloud/explore/{RID}", json={"error": "Bad archive"})
+    job = Job(
+        request_id=RID,
+        status=JobStatus.DOWNLOADED,
+        file_name="a b.mkv",
+        server="de-3",
+        is_directory=False,
+    )
+    (only,) = api.explore_cloud(RID, job=job)
+    assert only.url == f"https://de-3.offcloud.com/cloud/download/{RID}/a%20b.mkv"
+    assert len(mocked.calls) == 1  # no status call
+
+
+def test_explore_bad_archive_with_another_job_asks_status(mocked, api, payload):
+    mocked.get(f"{BASE}/cloud/explore/{RID}", json={"error": "Bad archive"})
+    mocked.post(f"{BASE}/cloud/status", json=payload("cloud_status_downloaded"))
+    other = Job(request_id="other", status=JobStatus.DOWNLOADED, file_name="x", server="de-1")
+    (only,) = api.explore_cloud(RID, job=other)
+    assert only.name == "Some File.mkv"
+    assert len(mocked.calls) == 2
+
+
+def test_explore_bad_archive_without_server_and_name(mocked, api):
+    mocked.get(f"{BASE}/cloud/explore/{RID}", json={"error": "Bad archive"})
+    mocked.post(f"{BASE}/cloud/status", json={"status": {"requestId": RID, "status": "downloaded"}})
+    with pytest.raises(InvalidResponseError, match="no server and name") as caught:
+        api.explore_cloud(RID)
+    assert caught.value.path == f"/cloud/explore/{RID}"
+    assert caught.value.__cause__ is None
+
+
+def test_explore_unknown_id(mocked, api):
+    mocked.get(f"{BASE}/cloud/explore/nope", status=404, json={"error": "transfer not found"})
+    with pytest.raises(NotFoundError) as caught:
+        api.explore_cloud("nope")
+    assert caught.value.path == "/cloud/explore/nope"
+    assert "?" not in caught.value.path
+
+
+# ---------------------------------------------------------------------------------------------
+# list_cloud
+
+
+def test_list_cloud_text_lines(mocked, api, strict):
+    mocked.get(
+        f"{BASE}/cloud/list/{RID}",
+        body="https://de-3.offcloud.com/a\n\n  https://de-3.offcloud.com/b  \n",
+        content_type="text/plain",
+        match=strict(),
+    )
+    assert api.list_cloud(RID) == ["https://de-3.offcloud.com/a", "https://de-3.offcloud.com/b"]
+
+
+def test_list_cloud_falls_back_to_explore(mocked, api, strict, payload):
+    mocked.get(f"{BASE}/cloud/list/{RID}", status=404)
+    mocked.get(
+        f"{BASE}/cloud/explore/{RID}",
+        json=payload("explore_detailed_2026"),
+        match=strict(params=DETAILED),
+    )
+    assert api.list_cloud(RID) == ["https://video", "https://text"]
+
+
+def test_list_cloud_html_page_is_not_a_list(mocked, api):
+    mocked.get(f"{BASE}/cloud/list/{RID}", body="<html><body>Please log in</body></html>")
+    with pytest.raises(InvalidResponseError, match=r"expected text .* got an HTML page"):
+        api.list_cloud(RID)
+
+
+# ---------------------------------------------------------------------------------------------
+# history
+
+
+def test_history_array(mocked, api, strict, payload):
+    mocked.get(f"{BASE}/cloud/history", json=payload("history_2026"), match=strict())
+    jobs = api.get_history()
+    assert [(j.request_id, j.status, j.file_name) for j in jobs] == [
+        ("req-1", JobStatus.DOWNLOADED, "Release"),
+        ("req-2", JobStatus.CREATED, "Pending"),
+    ]
+    assert jobs[0].created_on is None  # "2026" is no timestamp
+
+
+def test_history_skips_hidden_and_id_less_items(mocked, api, payload):
+    mocked.get(f"{BASE}/cloud/history", json=payload("history_legacy"))
+    (job,) = api.get_history()
+    assert job.request_id == RID
+    assert job.is_directory is True
+    assert job.file_url is None
+
+
+def test_history_envelope(mocked, api):
+    mocked.get(
+        f"{BASE}/cloud/history",
+        json={"history": [{"requestId": "a", "status": "canceled"}], "isEnd": True},
+    )
+    (job,) = api.get_history()
+    assert job.status is JobStatus.CANCELED
+    assert job.status.is_failed
+
+
+# ---------------------------------------------------------------------------------------------
+# remove
+
+
+def test_remove_one_id(mocked, api, strict):
+    mocked.post(
+        f"{BASE}/cloud/remove", json={"success": True}, match=strict(json={"requests": [RID]})
+    )
+    assert api.remove(RID) is None
+    assert len(mocked.calls) == 1
+
+
+def test_remove_in_batches_of_200(mocked, api, strict):
+    ids = [f"{i:024x}" for i in range(450)]
+    for start, end in ((0, 200), (200, 400), (400, 450)):
+        mocked.post(
+            f"{BASE}/cloud/remove",
+            json={"success": True},
+            match=strict(json={"requests": ids[start:end]}),
+        )
+    api.remove(iter(ids))
+    assert len(mocked.calls) == 3
+
+
+def test_remove_falls_back_to_site_root_per_id(mocked, api, strict):
+    ids = ["id-1", "id-2", "id-3"]
+    modern = mocked.post(f"{BASE}/cloud/remove", status=404, match=strict(json={"requests": ids}))
+    legacy = [
+        mocked.get(f"{SITE}/cloud/remove/{rid}", json={"success": True}, match=strict())
+        for rid in ids
+    ]
+    api.remove(ids)
+    api.remove(["id-1"])  # remembered: no second 404
+    assert modern.call_count == 1
+    assert [call.call_count for call in legacy] == [2, 1, 1]
+    assert all("/api/" not in call.request.url for call in mocked.calls[1:])
+
+
+def test_remove_nothing_makes_no_call(mocked, api):
+    api.remove([])
+    assert len(mocked.calls) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# proxies, remote accounts (doc §3.8)
+
+
+def test_proxies_list_envelope(mocked, api, strict, payload):
+    mocked.post(f"{BASE}/proxy", json=payload("proxies_list"), match=strict())
+    proxies = api.get_proxies()
+    assert [(p.id, p.name, p.region) for p in proxies] == [
+        ("p1", "Main (US, New York)", "us"),
+        ("p2", "Proxy (DE, Frankfurt)", "eu"),
+    ]
+
+
+def test_proxies_bare_list_on_old_route(mocked, api, strict):
+    mocked.post(f"{BASE}/proxy", status=404, match=strict())
+    mocked.post(f"{BASE}/proxy/list", json=[{"id": 7, "name": "Main"}], match=strict())
+    (proxy,) = api.get_proxies()
+    assert (proxy.id, proxy.name, proxy.region) == ("7", "Main", None)
+
+
+def test_remote_accounts_data_envelope(mocked, api, strict, payload):
+    mocked.post(f"{BASE}/remote/accounts", json=payload("remote_accounts_data"), match=strict())
+    (account,) = api.get_remote_accounts()
+    assert account.remote_option_id == "r1"
+    assert account.account_id == "a1"
+    assert (account.type, account.username, account.path) == (
+        "googledrive",
+        "me@gmail.com",
+        "/Offcloud",
+    )
+
+
+def test_remote_accounts_old_route(mocked, api):
+    mocked.post(f"{BASE}/remote/accounts", status=404)
+    mocked.post(f"{BASE}/remote-account/list", json=[{"accountId": "a9", "host": "ftp.example"}])
+    (account,) = api.get_remote_accounts()
+    assert (account.remote_option_id, account.path) == ("a9", "ftp.example")
+
+
+# ---------------------------------------------------------------------------------------------
+# login and key (doc §1.3: both answer 404 since 2026)
+
+
+def test_login_removed(mocked, api):
+    mocked.post(
+        f"{BASE}/login",
+        status=404,
+        match=[matchers.json_params_matcher({"username": "me@x.org", "password": "pw"})],
+    )
+    with pytest.raises(EndpointRemovedError, match="only API keys work") as caught:
+        api.login("me@x.org", "pw")
+    assert caught.value.feature == "login"
+    assert caught.value.status == 404
+    assert "pw" not in str(caught.value)
+    assert "Authorization" not in mocked.calls[0].request.headers
+
+
+def test_login_legacy_success(mocked, api, payload):
+    mocked.post(f"{BASE}/login", json=payload("login_legacy"))
+    assert api.login("test@test.com", "pw") == payload("login_legacy")
+
+
+def test_login_wrong_credentials(mocked, api):
+    mocked.post(f"{BASE}/login", json={"error": "The credentials entered are wrong."})
+    with pytest.raises(AuthError):
+        api.login("me@x.org", "bad")
+
+
+def test_login_not_an_object(mocked, api):
+    mocked.post(f"{BASE}/login", json=["?"])
+    with pytest.raises(InvalidResponseError, match="expected an object"):
+        api.login("me@x.org", "pw")
+
+
+def test_get_api_key_removed(mocked, api):
+    mocked.post(f"{BASE}/key", status=404)
+    with pytest.raises(EndpointRemovedError, match="only API keys work") as caught:
+        api.get_api_key()
+    assert caught.value.path == "/key"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"email": "test@test.com", "apiKey": "K" * 32}, {"key": "K" * 32}],
+    ids=["apiKey", "key"],
+)
+def test_get_api_key_legacy(mocked, api, answer):
+    mocked.post(f"{BASE}/key", json=answer)
+    assert api.get_api_key() == "K" * 32
+
+
+@pytest.mark.parametrize("answer", [{"email": "x"}, ["K"], {"apiKey": 5}], ids=str)
+def test_get_api_key_missing(mocked, api, answer):
+    mocked.post(f"{BASE}/key", json=answer)
+    with pytest.raises(InvalidResponseError, match="no apiKey"):
+        api.get_api_key()
