@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
@@ -43,7 +44,7 @@ from .models import (
     sequence_of_str,
 )
 from .polling import PollSchedule, wait_for_job
-from .redact import redact_mapping, strip_query
+from .redact import redact, redact_mapping, strip_query
 from .retry import RetryPolicy, parse_retry_after
 from .transport import Request, Response, Timeout, Transport
 
@@ -235,6 +236,19 @@ class OffcloudAPI:
             )
         return payload
 
+    def _job_from_api(self, payload: Any) -> Job:
+        """A job whose free texts (Offcloud's messages) cannot carry the key on to a user."""
+        job = Job.from_api(payload)
+        if self.api_key and (job.message or job.error_message):
+            job = replace(
+                job,
+                message=redact(job.message, (self.api_key,)) if job.message else None,
+                error_message=(
+                    redact(job.error_message, (self.api_key,)) if job.error_message else None
+                ),
+            )
+        return job
+
     def _with_fallback(
         self,
         capability: str,
@@ -368,7 +382,7 @@ class OffcloudAPI:
                 raise
             except NotFoundError:
                 continue
-            return _parse(Job.from_api, payload, f"POST {path}")
+            return _parse(self._job_from_api, payload, f"POST {path}")
         raise EndpointRemovedError(
             "Offcloud's API has no instant downloads here; use cloud()",
             feature="instant",
@@ -380,7 +394,7 @@ class OffcloudAPI:
     def cloud(self, url: str) -> Job:
         """Add ``url`` (a hoster link, magnet or URL) as a cloud job."""
         payload = self._request("POST", "/cloud", json={"url": url}, idempotent=False)
-        return _parse(Job.from_api, payload, "POST /cloud")
+        return _parse(self._job_from_api, payload, "POST /cloud")
 
     def remote(self, url: str, remote_option_id: str, folder_id: Optional[str] = None) -> Job:
         """Send ``url`` to a connected storage (legacy API; reported disabled in 2026)."""
@@ -388,7 +402,7 @@ class OffcloudAPI:
         if folder_id:
             body["folderId"] = folder_id
         payload = self._request("POST", "/remote", json=body, idempotent=False)
-        return _parse(Job.from_api, payload, "POST /remote")
+        return _parse(self._job_from_api, payload, "POST /remote")
 
     # ----------------------------------------------------------------------------------------
     # following jobs
@@ -398,14 +412,14 @@ class OffcloudAPI:
         payload = self._request(
             "POST", "/cloud/status", json={"requestId": request_id}, idempotent=True
         )
-        return _parse(Job.from_api, payload, "POST /cloud/status")
+        return _parse(self._job_from_api, payload, "POST /cloud/status")
 
     def remote_status(self, request_id: str) -> Job:
         """The current status of a remote job."""
         payload = self._request(
             "POST", "/remote/status", json={"requestId": request_id}, idempotent=True
         )
-        return _parse(Job.from_api, payload, "POST /remote/status")
+        return _parse(self._job_from_api, payload, "POST /remote/status")
 
     def wait_for_download(
         self,
@@ -533,7 +547,7 @@ class OffcloudAPI:
             if isinstance(item, dict) and item.get("metaData") == "hide":
                 continue
             try:
-                jobs.append(Job.from_api(item))
+                jobs.append(self._job_from_api(item))
             except InvalidResponseError:
                 log.debug("skipping a history item without a request id")
         return jobs

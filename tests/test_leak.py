@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+import responses
 
 from offcloud_api import JobStatus
 from offcloud_api.exceptions import (
@@ -137,3 +138,21 @@ def test_key_never_leaks(ordered, api, payload, caplog):
     assert all(sent.request.headers["Authorization"] == f"Bearer {KEY}" for sent in ordered.calls)
     # ... and every one of those calls, whatever the endpoint, carried the default timeout.
     assert {sent.request.req_kwargs["timeout"] for sent in ordered.calls} == {(10.0, 30.0)}
+
+
+def test_a_job_message_that_echoes_the_key_is_masked(api, mocked) -> None:
+    mocked.add(
+        responses.POST,
+        "https://offcloud.com/api/cloud/status",
+        json={
+            "status": {
+                "requestId": "r1",
+                "status": "error",
+                "errorMessage": "key SECRET-KEY-123 refused",
+                "message": "SECRET-KEY-123",
+            }
+        },
+    )
+    job = api.cloud_status("r1")
+    assert job.error_message == "key *** refused"
+    assert job.message == "***"
