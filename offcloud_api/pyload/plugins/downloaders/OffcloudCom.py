@@ -37,7 +37,7 @@ class OffcloudCom(MultiDownloader):
         ("enabled", "bool", "Activated", True),
         ("use_premium", "bool", "Use premium account if available", True),
         ("fallback", "bool", "Fallback to free download if premium fails", False),
-        ("revert_failed", "bool", "Revert to the host's own plugin if Offcloud fails", True),
+        ("revert_failed", "bool", "When Offcloud fails, try the host own plugin instead", False),
         ("max_wait", "int", "Reconnect if waiting time is greater than minutes", 10),
         ("force_cloud", "bool", "Always use cloud downloading, never instant", False),
         ("cloud_timeout", "int", "Give up waiting for a cloud job after minutes", 120),
