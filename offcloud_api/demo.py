@@ -1,0 +1,269 @@
+"""The main job: Offcloud through a real pyLoad, on the local simulator (``./run demo``).
+
+Starts the simulator, a throwaway pyLoad with the plugins installed by ``offcloud pyload install``
+and the simulator as its proxy, adds the Offcloud account, then adds one item of each kind. It
+shows progress, prints a summary (route, time, size, sha256 check) and the web address, and keeps
+running until Ctrl-C (``--once`` exits after the summary). With ``--real`` and
+``OFFCLOUD_API_KEY`` it uses the real Offcloud and the links given on the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, TextIO
+
+from .pyload.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
+from .pyload.stack import OffcloudPyloadStack
+
+__all__ = ["DemoItem", "main"]
+
+PYLOAD_LOGIN = ("pyload", "pyload")
+
+
+@dataclass
+class DemoItem:
+    """One thing the demo adds, and how to recognise it in the simulator's call log."""
+
+    label: str
+    url: str
+    needle: str  # a part of the link that survives pyLoad's canonicalisation
+    package: str
+    expected: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    started: float = 0.0
+    finished: Optional[float] = None
+
+
+SIMULATOR_ITEMS = (
+    ("supported-host link", "https://rapidgator.net/file/abc123/demo.bin", "abc123", "demo-host"),
+    (
+        "cloud-only link",
+        "https://nitroflare.com/view/CLOUD1/cloud-only.bin",
+        "CLOUD1",
+        "demo-cloud",
+    ),
+    (
+        "shared folder link",
+        "https://example-hoster.test/folder/DemoFolder",
+        "DemoFolder",
+        "demo-folder",
+    ),
+)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fp:
+        for block in iter(lambda: fp.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _size(value: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"  # pragma: no cover
+
+
+class Demo:
+    def __init__(self, args: argparse.Namespace, out: TextIO) -> None:
+        self.args = args
+        self.out = out
+        self.items: list[DemoItem] = []
+        home = Path(args.home).resolve()
+        if home.exists():
+            shutil.rmtree(home)  # a throwaway home: every run starts clean
+        self.stack = OffcloudPyloadStack(
+            home,
+            api_key=os.environ.get("OFFCLOUD_API_KEY") if args.real else None,
+            real=args.real,
+            web_port=args.web_port,
+        )
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def run(self) -> int:
+        self.say("Starting the Offcloud simulator and a headless pyLoad with the plugins ...")
+        self.stack.start()
+        process = self.stack.process
+        if self.stack.simulator is not None:
+            self.say(f"  simulator: {self.stack.simulator.url} (pyLoad's proxy)")
+        self.say(
+            f"  pyLoad:    {process.web_url}  user {PYLOAD_LOGIN[0]}, password {PYLOAD_LOGIN[1]}"
+        )
+        account = self.stack.account()
+        until = account.get("validuntil") or -1
+        self.say(
+            f"  account:   valid={account.get('valid')} premium={account.get('premium')} "
+            f"until={time.strftime('%Y-%m-%d', time.gmtime(until)) if until > 0 else 'unknown'}"
+        )
+        self._add_items()
+        ok = self._follow()
+        self._summary()
+        self.say(
+            f"\npyLoad web interface: {process.web_url}  (login {PYLOAD_LOGIN[0]} / "
+            f"{PYLOAD_LOGIN[1]}); downloads in {process.storagedir}"
+        )
+        if not self.args.once:
+            self.say("Running until Ctrl-C ...")
+            try:
+                while True:
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                self.say("\nStopping ...")
+        return 0 if ok else 1
+
+    def _add_items(self) -> None:
+        if self.args.real:
+            for number, url in enumerate(self.args.links, 1):
+                self.items.append(DemoItem(f"link {number}", url, url, f"offcloud-{number}"))
+        else:
+            for label, url, needle, package in SIMULATOR_ITEMS:
+                self.items.append(DemoItem(label, url, needle, package, self._expected(url)))
+        for item in self.items:
+            item.started = time.monotonic()
+            self.stack.process.add_package(item.package, [item.url])
+            self.say(f"added {item.label}: {item.url}")
+
+    def _expected(self, url: str) -> dict[str, str]:
+        from .simulator import expected_sha256  # noqa: PLC0415
+
+        spec = self.stack.simulator.state.link(url)
+        return {file.name: expected_sha256(file) for file in spec.files}
+
+    def _files_of(self, item: DemoItem, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The links of an item: its own package, or the package it was expanded into."""
+        own = [f for f in files if f["package_name"] == item.package]
+        expanded = [
+            f
+            for f in files
+            if f["package_name"] not in {i.package for i in self.items}
+            and item.expected
+            and f["name"] in item.expected
+        ]
+        return own + expanded
+
+    def _follow(self) -> bool:
+        deadline = time.monotonic() + self.args.timeout
+        last: dict[str, str] = {}
+        while time.monotonic() < deadline:
+            files = self.stack.process.files()
+            for item in self.items:
+                mine = self._files_of(item, files)
+                for f in mine:
+                    line = f["statusmsg"] or STATUS_NAMES.get(f["status"], "")
+                    if last.get(f"{f['fid']}") != line:
+                        last[f"{f['fid']}"] = line
+                        self.say(f"  [{item.label}] {f['name']}: {line}")
+                if item.finished is None and mine and self._done(item, mine):
+                    item.finished = time.monotonic()
+            if all(item.finished is not None for item in self.items):
+                return all(self._verdict(item)[0] for item in self.items)
+            time.sleep(1)
+        self.say("the demo timed out waiting for the downloads")
+        return False
+
+    def _done(self, item: DemoItem, mine: list[dict[str, Any]]) -> bool:
+        real_files = [f for f in mine if f["status"] != LinkStatus.SKIPPED]
+        if item.expected and len(real_files) < len(item.expected):
+            return False
+        return all(f["status"] in FINAL_STATUSES for f in mine)
+
+    def _verdict(self, item: DemoItem) -> tuple[bool, str, int, str]:
+        """(ok, route, bytes, check) for the summary."""
+        files = [
+            f
+            for f in self._files_of(item, self.stack.process.files())
+            if f["status"] != LinkStatus.SKIPPED
+        ]
+        total = 0
+        checks: list[bool] = []
+        for f in files:
+            path = self.stack.process.storagedir / f["package_folder"] / f["name"]
+            if f["status"] != LinkStatus.FINISHED or not path.exists():
+                checks.append(False)
+                continue
+            total += path.stat().st_size
+            if item.expected:
+                checks.append(_sha256(path) == item.expected.get(f["name"]))
+        if not files:
+            return False, self._route(item), 0, "nothing downloaded"
+        if not item.expected:
+            ok = all(f["status"] == LinkStatus.FINISHED for f in files)
+            return ok, self._route(item), total, "not checked (real Offcloud)"
+        ok = len(checks) == len(item.expected) and all(checks)
+        return (
+            ok,
+            self._route(item),
+            total,
+            f"sha256 {'ok' if ok else 'MISMATCH'} ({len(files)} file(s))",
+        )
+
+    def _route(self, item: DemoItem) -> str:
+        simulator = self.stack.simulator
+        if simulator is None:
+            return "-"
+        calls = [
+            c for c in simulator.calls if c.kind == "api" and item.needle in (c.body_summary or "")
+        ]
+        paths = {c.path for c in calls}
+        if "/api/cloud" in paths:
+            return "cloud"
+        if "/api/instant" in paths:
+            return "instant"
+        return "-"
+
+    def _summary(self) -> None:
+        self.say("\nSummary")
+        header = f"  {'item':<20} {'route':<8} {'time':>7} {'size':>10}  check"
+        self.say(header)
+        self.say("  " + "-" * (len(header) + 20))
+        for item in self.items:
+            _, route, total, check = self._verdict(item)
+            took = f"{item.finished - item.started:.1f} s" if item.finished else "-"
+            self.say(f"  {item.label:<20} {route:<8} {took:>7} {_size(total):>10}  {check}")
+
+    def stop(self) -> None:
+        self.stack.stop()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="./run demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--once", action="store_true", help="exit after the summary")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="use the real Offcloud with OFFCLOUD_API_KEY and the LINKs given",
+    )
+    parser.add_argument("links", nargs="*", metavar="LINK", help="links for --real")
+    parser.add_argument("--home", default=".demo", help="the throwaway folder (default: .demo)")
+    parser.add_argument("--web-port", type=int, default=None, help="pyLoad's web port")
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds to wait for the items (default: 300)"
+    )
+    args = parser.parse_args(argv)
+    if args.real and not (os.environ.get("OFFCLOUD_API_KEY") and args.links):
+        parser.error("--real needs OFFCLOUD_API_KEY in the environment and at least one LINK")
+    # A terminal's Ctrl-C and a service manager's SIGTERM both stop everything we started.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    demo = Demo(args, sys.stdout)
+    try:
+        return demo.run()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        demo.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

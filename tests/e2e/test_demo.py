@@ -1,0 +1,34 @@
+"""Command one, run as a user runs it: ``./run demo --once`` ends with every item verified."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyload")
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_once_downloads_every_item_with_the_right_sha256(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "offcloud_api.demo", "--once", "--home", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    summary = out.split("\nSummary\n", 1)[1]
+    rows = [line for line in summary.splitlines() if "sha256" in line]
+    assert len(rows) == 3, summary
+    assert all("sha256 ok" in row for row in rows), summary
+    assert "instant" in summary
+    assert "cloud" in summary
+    assert "pyLoad web interface: http://127.0.0.1:" in out
+    # Every process the demo started is gone: its pyLoad pid file was removed on stop.
+    assert not list((tmp_path / "demo").rglob("*.pid"))
