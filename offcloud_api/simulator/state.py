@@ -1,0 +1,841 @@
+"""The simulated world: accounts, supported sites, links, the torrent cache, jobs and the clock.
+
+Everything here is plain Python with no HTTP in it; :mod:`.routes` turns it into Offcloud's
+answers. One re-entrant lock guards the whole state, since the server answers from many threads.
+
+Job progress is a pure function of the simulated clock: a job is ``created`` for its queue time,
+``downloading`` for its duration (progress 0..1) and then ``downloaded`` (or ``error``). The clock
+runs at wall speed times ``speedup`` and tests can push it with :meth:`SimClock.advance`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Optional, Union
+from urllib.parse import parse_qs, urlsplit
+
+from ..magnet import info_hash_of, is_magnet
+from .faults import ERROR_PRESETS, Fault, FaultSet
+from .files import FileSpec
+from .scenario import AccountSpec, JobSpec, LinkSpec, Scenario, SiteSpec, TorrentSpec
+
+__all__ = [
+    "Device",
+    "InstantRequest",
+    "Job",
+    "JobProgress",
+    "Refusal",
+    "SimClock",
+    "SimState",
+    "format_bytes",
+    "normalize_link",
+]
+
+#: Size of the file Offcloud "finds" behind a magnet the scenario does not know.
+UNKNOWN_TORRENT_SIZE = 1 << 20
+#: Simulated seconds a retried preset job takes.
+RETRY_DURATION = 2.0
+
+
+class SimClock:
+    """Simulated seconds since start: wall time times ``speedup``, plus manual advances."""
+
+    def __init__(
+        self, speedup: float = 1.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.speedup = speedup
+        self._monotonic = monotonic
+        self._started = monotonic()
+        self._offset = 0.0
+        self._lock = threading.Lock()
+        self.started_wall = datetime.now(timezone.utc)
+
+    def now(self) -> float:
+        with self._lock:
+            return (self._monotonic() - self._started) * self.speedup + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Jump ahead ``seconds`` of simulated time."""
+        with self._lock:
+            self._offset += seconds
+
+    def wall(self, at: float) -> datetime:
+        """The wall-clock moment of simulated time ``at``."""
+        return self.started_wall + timedelta(seconds=at)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Offcloud said no; ``payload`` is its answer (an ``error`` or ``not_available`` object).
+
+    ``not_found`` marks an unknown request id (HTTP 404 on the 2026 API).
+    """
+
+    payload: dict[str, Any]
+    not_found: bool = False
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """A job as it stands at one moment."""
+
+    status: str
+    amount: int
+    progress: float
+    speed: int
+    elapsed_ms: int
+    message: str
+    error: Optional[str] = None
+
+
+@dataclass
+class Job:
+    """A cloud or remote request."""
+
+    request_id: str
+    user_id: str
+    kind: str
+    original_link: str
+    dedupe_key: str
+    file_name: str
+    site: str
+    server: str
+    files: tuple[FileSpec, ...]
+    is_directory: bool
+    created_on: datetime
+    started_at: float
+    queued: float
+    duration: float
+    fail: Optional[str] = None
+    fail_at: float = 0.5
+    retry_succeeds: bool = True
+    attempt: int = 1
+    fixed_status: Optional[str] = None
+    removed: bool = False
+    meta_data: Optional[str] = None
+    remote_option_id: Optional[str] = None
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+    def progress_at(self, now: float, speedup: float, injected_error: Optional[str]) -> JobProgress:
+        size = self.size
+        if self.fixed_status is not None:
+            done = self.fixed_status == "downloaded"
+            error = (
+                (self.fail or ERROR_PRESETS["download_error"])
+                if self.fixed_status == "error"
+                else None
+            )
+            return JobProgress(
+                status=self.fixed_status,
+                amount=size if done else 0,
+                progress=1.0 if done else 0.0,
+                speed=0,
+                elapsed_ms=0,
+                message=_message(self.fixed_status, size if done else 0, size, error),
+                error=error,
+            )
+        elapsed = now - self.started_at
+        end = self.queued + self.duration
+        error = injected_error or self.fail
+        fail_point = end if injected_error else self.queued + self.duration * self.fail_at
+        speed = int(size / (self.duration / speedup)) if self.duration > 0 else 0
+        elapsed_ms = int(max(elapsed, 0.0) / speedup * 1000)
+        if error is not None and elapsed >= fail_point:
+            fraction = (
+                max(0.0, min(1.0, (fail_point - self.queued) / self.duration))
+                if self.duration
+                else 0.0
+            )
+            amount = int(size * fraction)
+            return JobProgress("error", amount, fraction, 0, elapsed_ms, error, error)
+        if elapsed < self.queued:
+            return JobProgress("created", 0, 0.0, 0, elapsed_ms, _message("created", 0, size, None))
+        if elapsed < end:
+            fraction = (elapsed - self.queued) / self.duration
+            amount = int(size * fraction)
+            return JobProgress(
+                "downloading",
+                amount,
+                round(fraction, 4),
+                speed,
+                elapsed_ms,
+                _message("downloading", amount, size, None),
+            )
+        return JobProgress(
+            "downloaded", size, 1.0, 0, elapsed_ms, _message("downloaded", size, size, None)
+        )
+
+
+def _message(status: str, amount: int, size: int, error: Optional[str]) -> str:
+    if status == "created":
+        return "Queued"
+    if status == "downloading":
+        return f"{format_bytes(amount)} of {format_bytes(size)}"
+    if status == "downloaded":
+        return f"Downloaded {format_bytes(size)}"
+    return error or status
+
+
+def format_bytes(count: int) -> str:
+    """``12.5 MB``: decimal units, one decimal where it matters."""
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            text = f"{value:.1f}".rstrip("0").rstrip(".")
+            return f"{text} {unit}"
+        value /= 1000
+    return f"{count} B"  # pragma: no cover - the loop always returns
+
+
+@dataclass
+class InstantRequest:
+    """An instant (direct) download: final at once, status stays ``created`` (§3.3)."""
+
+    request_id: str
+    user_id: str
+    original_link: str
+    file: FileSpec
+    token: str
+    site: str
+    server: str
+    created_on: datetime
+    removed: bool = False
+
+
+@dataclass
+class Device:
+    """An OAuth device-code grant in progress."""
+
+    device_code: str
+    user_code: str
+    account_key: str
+    created_at: float
+    approve_after: float
+    expires_in: float
+    token: Optional[str] = None
+
+
+def normalize_link(url: str) -> str:
+    """The identity of a link: ``btih:<hash>`` for torrents, else host (no ``www.``) + path."""
+    text = url.strip()
+    if is_magnet(text) or len(text) in (32, 40):
+        info_hash = info_hash_of(text)
+        if info_hash:
+            return f"btih:{info_hash}"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return text
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return text
+    host = parts.hostname.lower()
+    host = host[4:] if host.startswith("www.") else host
+    suffix = f":{port}" if port not in (None, 80, 443) else ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{suffix}{parts.path or '/'}{query}"
+
+
+class SimState:
+    """All mutable state of one simulator; safe to use from many threads."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.lock = threading.RLock()
+        self.scenario = scenario
+        self.faults = FaultSet()
+        self.clock = SimClock(scenario.speedup)
+        self.jobs: dict[str, Job] = {}
+        self.instants: dict[str, InstantRequest] = {}
+        self.tokens: dict[str, FileSpec] = {}
+        self.sessions: dict[str, str] = {}
+        self.devices: dict[str, Device] = {}
+        self.access_tokens: dict[str, str] = {}
+        self._links: dict[str, LinkSpec] = {}
+        self._torrents: dict[str, TorrentSpec] = {}
+        self._counter = 0
+        self.reset()
+
+    # ----------------------------------------------------------------------------------------
+    # lifecycle
+
+    def reset(self) -> None:
+        """Back to the scenario's starting point: jobs, sessions, faults and the clock."""
+        with self.lock:
+            scenario = self.scenario
+            self.clock = SimClock(scenario.speedup)
+            self.jobs = {}
+            self.instants = {}
+            self.tokens = {}
+            self.sessions = {}
+            self.devices = {}
+            self.access_tokens = {}
+            self._counter = 0
+            self._links = {normalize_link(link.url): link for link in scenario.links}
+            self._torrents = {t.info_hash: t for t in scenario.torrents}
+            for index, spec in enumerate(scenario.jobs):
+                self._add_preset(spec, index)
+            self.faults.clear()
+            for data in scenario.faults:
+                self.add_fault(Fault.from_dict(data))
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        with self.lock:
+            yield
+
+    def _add_preset(self, spec: JobSpec, index: int) -> None:
+        account = self.scenario.account(spec.account)
+        created = spec.created_on or (
+            self.clock.started_wall - timedelta(hours=len(self.scenario.jobs) - index)
+        )
+        at = (created - self.clock.started_wall).total_seconds()
+        self.jobs[spec.request_id] = Job(
+            request_id=spec.request_id,
+            user_id=account.user_id,
+            kind=spec.kind,
+            original_link=spec.link,
+            dedupe_key=normalize_link(spec.link),
+            file_name=spec.name,
+            site=spec.site or self._site_label(spec.link),
+            server=spec.server or self.scenario.servers[0],
+            files=spec.files,
+            is_directory=spec.is_directory,
+            created_on=created,
+            started_at=at,
+            queued=0.0,
+            duration=0.0,
+            fail=spec.error,
+            retry_succeeds=spec.retry_succeeds,
+            fixed_status=spec.status,
+            meta_data=spec.meta_data,
+        )
+
+    def add_fault(self, fault: Fault) -> Fault:
+        if fault.kind == "revoke_key" and fault.key is None and self.scenario.accounts:
+            fault.key = self.scenario.accounts[0].key
+        return self.faults.add(fault, self.clock.now())
+
+    # ----------------------------------------------------------------------------------------
+    # identities
+
+    def _next_id(self, salt: str) -> str:
+        self._counter += 1
+        text = f"{self.scenario.seed}:{salt}:{self._counter}"
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def _next_server(self) -> str:
+        servers = self.scenario.servers
+        return servers[self._counter % len(servers)]
+
+    def account_for_key(self, key: Optional[str]) -> Optional[AccountSpec]:
+        """The account behind an API key or OAuth access token, unless unknown or revoked."""
+        if not key:
+            return None
+        with self.lock:
+            real_key = self.access_tokens.get(key, key)
+            account = next((a for a in self.scenario.accounts if a.key == real_key), None)
+            if account is None:
+                return None
+            for fault in self.faults.active("revoke_key"):
+                if fault.key in (real_key, key):
+                    return None
+            return account
+
+    def account_for_session(self, session_id: Optional[str]) -> Optional[AccountSpec]:
+        with self.lock:
+            key = self.sessions.get(session_id or "")
+        return self.account_for_key(key)
+
+    def all_keys(self) -> list[str]:
+        """Every secret the simulator knows, for masking in the call log."""
+        with self.lock:
+            return (
+                [a.key for a in self.scenario.accounts]
+                + list(self.access_tokens)
+                + list(self.sessions)
+            )
+
+    # ----------------------------------------------------------------------------------------
+    # sites and links
+
+    def site_for_url(self, url: str) -> Optional[SiteSpec]:
+        try:
+            host = (urlsplit(url.strip()).hostname or "").lower()
+        except ValueError:
+            return None
+        host = host[4:] if host.startswith("www.") else host
+        if not host:
+            return None
+        for site in self.scenario.sites:
+            for domain in site.domains:
+                if host == domain or host.endswith("." + domain):
+                    return site
+        return None
+
+    def _site_label(self, url: str) -> str:
+        if is_magnet(url):
+            return "BitTorrent"
+        site = self.site_for_url(url)
+        return (site.display_name or site.name) if site else (urlsplit(url).hostname or "unknown")
+
+    def link(self, url: str) -> Optional[LinkSpec]:
+        key = normalize_link(url)
+        found = self._links.get(key)
+        if found is not None:
+            return found
+        # Hoster plugins canonicalise links before a multi-hoster sees them, dropping a trailing
+        # file name (pyLoad's RapidgatorNet turns /file/<id>/<name> into /file/<id>). Offcloud
+        # knows the file either way, so a link that is a scenario link minus its last segments
+        # matches it, if only one.
+        prefix = key.rstrip("/") + "/"
+        candidates = [spec for name, spec in self._links.items() if name.startswith(prefix)]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def torrent(self, info_hash: str) -> Optional[TorrentSpec]:
+        return self._torrents.get(info_hash.lower())
+
+    def cached_torrent(self, query: str) -> Optional[TorrentSpec]:
+        """The torrent behind a magnet or hash, if it is in Offcloud's cache."""
+        info_hash = info_hash_of(query)
+        torrent = self.torrent(info_hash) if info_hash else None
+        return torrent if torrent is not None and torrent.cached else None
+
+    def _link_fault(self, url: str, route: str) -> Optional[str]:
+        key = normalize_link(url)
+        for fault in self.faults.active("link_offline"):
+            if fault.link and normalize_link(fault.link) == key:
+                return ERROR_PRESETS["offline"]
+        for fault in self.faults.active("link_error"):
+            if fault.link and normalize_link(fault.link) == key and fault.route in (None, route):
+                return fault.message
+        return None
+
+    def _resolve_link(self, url: str, route: str) -> Union[tuple[LinkSpec, SiteSpec], Refusal]:
+        """The link and its site, or why Offcloud would not take ``url`` by ``route``."""
+        host_label = self._site_label(url)
+        message = self._link_fault(url, route)
+        if message is not None:
+            return Refusal({"error": message.replace("{host}", host_label)})
+        link = self.link(url)
+        site = self.site_for_url(url)
+        if link is not None:
+            if link.offline:
+                return Refusal({"error": ERROR_PRESETS["offline"]})
+            if link.error is not None and link.error_route in (None, route):
+                return Refusal({"error": link.error.replace("{host}", host_label)})
+        if site is None:
+            return Refusal({"error": ERROR_PRESETS["incorrect_url"]})
+        if site.status == "Dead":
+            return Refusal({"error": ERROR_PRESETS["temporarily_disabled"]})
+        if site.status == "Awaiting Demand":
+            return Refusal({"error": ERROR_PRESETS["no_premium_accounts"]})
+        if link is None:
+            return Refusal({"error": ERROR_PRESETS["offline"]})
+        return link, site
+
+    @staticmethod
+    def refuse_account(account: AccountSpec) -> Optional[Refusal]:
+        if not account.is_premium:
+            return Refusal({"not_available": "premium"})
+        if not account.can_download:
+            return Refusal({"error": ERROR_PRESETS["not_allowed"]})
+        return None
+
+    # ----------------------------------------------------------------------------------------
+    # adding requests
+
+    def submit(
+        self,
+        account: AccountSpec,
+        url: str,
+        *,
+        kind: str = "cloud",
+        remote_option_id: Optional[str] = None,
+    ) -> Union[Job, Refusal]:
+        """Add a cloud (or remote) request, or return the existing one for the same link."""
+        url = url.strip()
+        with self.lock:
+            refusal = self.refuse_account(account)
+            if refusal is not None:
+                return refusal
+            if not url:
+                return Refusal({"error": ERROR_PRESETS["incorrect_url"]})
+            if kind == "remote" and not any(
+                r.remote_option_id == remote_option_id for r in self.scenario.remote_accounts
+            ):
+                return Refusal({"error": "Remote account not found."})
+            key = normalize_link(url)
+            if self.scenario.api.dedupe:
+                existing = self._existing_job(account, key, kind)
+                if existing is not None:
+                    return existing
+            if key.startswith("btih:"):
+                job = self._torrent_job(account, url, key[len("btih:") :], kind)
+            elif is_magnet(url):
+                return Refusal({"error": ERROR_PRESETS["incorrect_url"]})
+            else:
+                resolved = self._resolve_link(url, "cloud")
+                if isinstance(resolved, Refusal):
+                    return resolved
+                link = resolved[0]
+                job = self._new_job(
+                    account,
+                    url,
+                    kind,
+                    name=link.name,
+                    files=link.files,
+                    is_directory=link.is_directory,
+                    duration=link.duration,
+                    queued=link.queued,
+                    fail=link.fail,
+                    fail_at=link.fail_at,
+                    retry_succeeds=link.retry_succeeds,
+                )
+            job.remote_option_id = remote_option_id
+            self.jobs[job.request_id] = job
+            return job
+
+    def _existing_job(self, account: AccountSpec, key: str, kind: str) -> Optional[Job]:
+        for job in reversed(list(self.jobs.values())):
+            if job.user_id != account.user_id or job.kind != kind or job.removed:
+                continue
+            if job.dedupe_key == key and self.progress(job).status not in ("error", "canceled"):
+                return job
+        return None
+
+    def _torrent_job(self, account: AccountSpec, url: str, info_hash: str, kind: str) -> Job:
+        torrent = self._torrents.get(info_hash)
+        if torrent is None:
+            # Offcloud fetches metadata for any magnet; give it a plausible single file.
+            name = _display_name(url) or info_hash
+            torrent = TorrentSpec(
+                info_hash=info_hash,
+                name=name,
+                files=(FileSpec(name, UNKNOWN_TORRENT_SIZE, f"{self.scenario.seed}:{info_hash}"),),
+            )
+            self._torrents[info_hash] = torrent
+        single = not torrent.is_directory
+        return self._new_job(
+            account,
+            url,
+            kind,
+            name=torrent.files[0].name if single else torrent.name,
+            files=torrent.files,
+            is_directory=not single,
+            duration=0.0 if torrent.cached else torrent.duration,
+            queued=0.0 if torrent.cached else torrent.queued,
+            fail=None if torrent.cached else torrent.fail,
+            fail_at=torrent.fail_at,
+            retry_succeeds=torrent.retry_succeeds,
+        )
+
+    def _new_job(
+        self,
+        account: AccountSpec,
+        url: str,
+        kind: str,
+        *,
+        name: str,
+        files: tuple[FileSpec, ...],
+        is_directory: bool,
+        duration: float,
+        queued: Optional[float],
+        fail: Optional[str],
+        fail_at: float,
+        retry_succeeds: bool,
+    ) -> Job:
+        now = self.clock.now()
+        request_id = self._next_id(url)
+        return Job(
+            request_id=request_id,
+            user_id=account.user_id,
+            kind=kind,
+            original_link=url,
+            dedupe_key=normalize_link(url),
+            file_name=name,
+            site=self._site_label(url),
+            server=self._next_server(),
+            files=files,
+            is_directory=is_directory,
+            created_on=self.clock.wall(now),
+            started_at=now,
+            queued=duration * 0.1 if queued is None else queued,
+            duration=duration,
+            fail=fail,
+            fail_at=fail_at,
+            retry_succeeds=retry_succeeds,
+        )
+
+    def instant(self, account: AccountSpec, url: str) -> Union[InstantRequest, Refusal]:
+        """An instant download of a hoster link."""
+        url = url.strip()
+        with self.lock:
+            refusal = self.refuse_account(account)
+            if refusal is not None:
+                return refusal
+            if is_magnet(url) or info_hash_of(url):
+                cloud_only = ERROR_PRESETS["cloud_only"].replace("{host}", "BitTorrent")
+                return Refusal({"error": cloud_only})
+            resolved = self._resolve_link(url, "instant")
+            if isinstance(resolved, Refusal):
+                return resolved
+            link, site = resolved
+            capable = link.instant if link.instant is not None else site.instant_capable
+            if not capable or link.kind == "folder":
+                label = site.display_name or site.name
+                return Refusal({"error": ERROR_PRESETS["cloud_only"].replace("{host}", label)})
+            if link.kind == "archive":
+                file = FileSpec(
+                    link.name,
+                    sum(f.size for f in link.files),
+                    f"{self.scenario.seed}:archive:{link.url}",
+                )
+            else:
+                file = link.files[0]
+            request_id = self._next_id(url)
+            request = InstantRequest(
+                request_id=request_id,
+                user_id=account.user_id,
+                original_link=url,
+                file=file,
+                token=self.issue_token(file),
+                site=site.display_name or site.name,
+                server=self._next_server(),
+                created_on=self.clock.wall(self.clock.now()),
+            )
+            self.instants[request_id] = request
+            return request
+
+    def issue_token(self, file: FileSpec) -> str:
+        """A download token for ``file`` (instant and cached links)."""
+        with self.lock:
+            token = self._next_id(f"token:{file.seed}") + self._next_id("token")[:8]
+            self.tokens[token] = file
+            return token
+
+    # ----------------------------------------------------------------------------------------
+    # following requests
+
+    def find_job(self, account: AccountSpec, request_id: str, kind: str = "cloud") -> Optional[Job]:
+        with self.lock:
+            job = self.jobs.get(request_id)
+        if job is None or job.removed or job.user_id != account.user_id or job.kind != kind:
+            return None
+        return job
+
+    def progress(self, job: Job) -> JobProgress:
+        with self.lock:
+            return job.progress_at(self.clock.now(), self.clock.speedup, self._injected_error(job))
+
+    def _injected_error(self, job: Job) -> Optional[str]:
+        for fault in self.faults.active("job_error"):
+            if fault.request_id and fault.request_id != job.request_id:
+                continue
+            if fault.link and normalize_link(fault.link) != job.dedupe_key:
+                continue
+            if job.attempt > 1 and fault.retry_succeeds:
+                continue
+            finished_at = job.started_at + job.queued + job.duration
+            if job.fixed_status is not None or finished_at <= fault.since:
+                continue  # it was done before the fault appeared
+            return fault.message or ERROR_PRESETS["download_error"]
+        return None
+
+    def history(self, account: AccountSpec, kind: str = "cloud") -> list[Job]:
+        """The account's requests, newest first."""
+        with self.lock:
+            jobs = [
+                j
+                for j in self.jobs.values()
+                if j.user_id == account.user_id and j.kind == kind and not j.removed
+            ]
+        return sorted(jobs, key=lambda j: j.created_on, reverse=True)
+
+    def instant_history(self, account: AccountSpec) -> list[InstantRequest]:
+        with self.lock:
+            items = [
+                i for i in self.instants.values() if i.user_id == account.user_id and not i.removed
+            ]
+        return sorted(items, key=lambda i: i.created_on, reverse=True)
+
+    def remove(self, account: AccountSpec, request_ids: list[str], kind: str = "cloud") -> int:
+        """Remove requests; returns how many existed."""
+        removed = 0
+        with self.lock:
+            for request_id in request_ids:
+                if kind == "instant":
+                    item = self.instants.get(request_id)
+                    if item is not None and item.user_id == account.user_id and not item.removed:
+                        item.removed = True
+                        self.tokens.pop(item.token, None)
+                        removed += 1
+                    continue
+                job = self.find_job(account, request_id, kind)
+                if job is not None:
+                    job.removed = True
+                    removed += 1
+        return removed
+
+    def retry(
+        self, account: AccountSpec, request_id: str, kind: str = "cloud"
+    ) -> Union[Job, Refusal]:
+        with self.lock:
+            job = self.find_job(account, request_id, kind)
+            if job is None:
+                return Refusal({"error": "Transfer not found"}, not_found=True)
+            if self.progress(job).status not in ("error", "canceled"):
+                return Refusal({"error": "Only failed requests can be tried again."})
+            job.attempt += 1
+            job.started_at = self.clock.now()
+            if job.fixed_status is not None:
+                job.fixed_status = None
+                job.duration = RETRY_DURATION
+                job.queued = RETRY_DURATION * 0.1
+            if job.retry_succeeds:
+                job.fail = None
+            return job
+
+    # ----------------------------------------------------------------------------------------
+    # files
+
+    def job_file(self, request_id: str, index: Optional[int]) -> Optional[tuple[Job, FileSpec]]:
+        """The file a download URL points to, if its job is downloaded and still there.
+
+        ``index`` is as in the URL (base ``api.file_index_base``); ``None`` means the job's only
+        file.
+        """
+        with self.lock:
+            job = self.jobs.get(request_id)
+            if job is None or job.removed or self.progress(job).status != "downloaded":
+                return None
+            if index is None:
+                return (job, job.files[0]) if not job.is_directory else None
+            position = index - self.scenario.api.file_index_base
+            if 0 <= position < len(job.files):
+                return job, job.files[position]
+            return None
+
+    def token_file(self, token: str) -> Optional[FileSpec]:
+        with self.lock:
+            return self.tokens.get(token)
+
+    # ----------------------------------------------------------------------------------------
+    # legacy login and OAuth
+
+    def login(self, email: str, password: str) -> Union[str, Refusal]:
+        if "@" not in email:
+            return Refusal({"error": "Please enter a valid email address."})
+        with self.lock:
+            for account in self.scenario.accounts:
+                if (
+                    account.email.lower() == email.lower()
+                    and account.password
+                    and account.password == password
+                ):
+                    session_id = self._next_id("session") + self._next_id("session")
+                    self.sessions[session_id] = account.key
+                    return session_id
+        return Refusal({"error": "The credentials entered are wrong."})
+
+    def start_device(self) -> Device:
+        options = self.scenario.oauth
+        with self.lock:
+            ref = options.account or (
+                self.scenario.accounts[0].key if self.scenario.accounts else ""
+            )
+            key = self.scenario.account(ref).key if ref else ""
+            device_code = self._next_id("device")
+            code = self._next_id("user").upper()
+            device = Device(
+                device_code=device_code,
+                user_code=f"{code[:4]}-{code[4:8]}",
+                account_key=key,
+                created_at=self.clock.now(),
+                approve_after=options.approve_after,
+                expires_in=options.expires_in,
+            )
+            self.devices[device_code] = device
+            return device
+
+    def poll_device(self, device_code: str) -> str:
+        """``authorization_pending``, ``expired_token``, ``invalid_grant``, or an access token."""
+        with self.lock:
+            device = self.devices.get(device_code)
+            if device is None:
+                return "invalid_grant"
+            age = self.clock.now() - device.created_at
+            if age > device.expires_in:
+                return "expired_token"
+            if age < device.approve_after or not device.account_key:
+                return "authorization_pending"
+            if device.token is None:
+                device.token = self._next_id("access") + self._next_id("access")[:8]
+                self.access_tokens[device.token] = device.account_key
+            return device.token
+
+    # ----------------------------------------------------------------------------------------
+    # inspection
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready picture of the state, for ``GET /_sim/state`` and debugging."""
+        with self.lock:
+            jobs = []
+            for job in self.jobs.values():
+                progress = self.progress(job)
+                jobs.append(
+                    {
+                        "request_id": job.request_id,
+                        "user_id": job.user_id,
+                        "kind": job.kind,
+                        "original_link": job.original_link,
+                        "file_name": job.file_name,
+                        "status": progress.status,
+                        "progress": progress.progress,
+                        "attempt": job.attempt,
+                        "removed": job.removed,
+                        "is_directory": job.is_directory,
+                        "server": job.server,
+                        "files": [
+                            {"path": f.path, "size": f.size, "seed": f.seed} for f in job.files
+                        ],
+                    }
+                )
+            return {
+                "scenario": self.scenario.name,
+                "clock": {"now": self.clock.now(), "speedup": self.clock.speedup},
+                "accounts": [
+                    {
+                        "email": a.email,
+                        "user_id": a.user_id,
+                        "premium": a.is_premium,
+                        "can_download": a.can_download,
+                        "valid": self.account_for_key(a.key) is not None,
+                    }
+                    for a in self.scenario.accounts
+                ],
+                "jobs": jobs,
+                "instants": [
+                    {
+                        "request_id": i.request_id,
+                        "original_link": i.original_link,
+                        "file": i.file.path,
+                        "removed": i.removed,
+                    }
+                    for i in self.instants.values()
+                ],
+                "faults": [f.to_json() for f in self.faults.snapshot()],
+            }
+
+
+def _display_name(magnet: str) -> Optional[str]:
+    names = parse_qs(urlsplit(magnet.strip()).query).get("dn")
+    return names[0].strip() if names and names[0].strip() else None

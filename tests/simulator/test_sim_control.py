@@ -1,0 +1,162 @@
+"""The control API (/_sim), faults and the call log."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from offcloud_api import JobStatus
+from offcloud_api.exceptions import CloudJobError, FileOfflineError, HostUnavailableError
+from offcloud_api.simulator import DEMO_API_KEY, FaultError
+
+from .helpers import DEMO_LINK, ERRORED_JOB, PLAIN_LINK, bearer
+
+WAIT = {"poll_interval": 0.01, "max_interval": 0.05, "timeout": 10}
+
+
+def test_faults_through_the_control_endpoint(simulator, http):
+    added = http.post(
+        simulator.url + "/_sim/faults",
+        json={"kind": "rate_limit", "count": 2, "retry_after": 7, "path": "/api/sites"},
+        timeout=10,
+    )
+    assert added.status_code == 201
+    (fault,) = added.json()["faults"]
+    assert fault["id"]
+    limited = http.get(simulator.api_url + "/sites", headers=bearer(), timeout=10)
+    assert (limited.status_code, limited.headers["Retry-After"]) == (429, "7")
+    assert http.get(
+        simulator.api_url + "/account/info", headers=bearer(), timeout=10
+    ).ok  # other path
+    listed = http.get(simulator.url + "/_sim/faults", timeout=10).json()
+    assert [(f["id"], f["hits"], f["count"]) for f in listed] == [(fault["id"], 1, 1)]
+    assert http.delete(simulator.url + f"/_sim/faults/{fault['id']}", timeout=10).json() == {
+        "success": True
+    }
+    assert http.get(simulator.api_url + "/sites", headers=bearer(), timeout=10).ok
+
+
+def test_bad_faults_are_refused(simulator, http):
+    answer = http.post(simulator.url + "/_sim/faults", json={"kind": "meteor"}, timeout=10)
+    assert answer.status_code == 400
+    assert "unknown fault kind" in answer.json()["error"]
+    with pytest.raises(FaultError):
+        simulator.inject("link_error", link=DEMO_LINK)  # needs a message
+
+
+def test_faults_from_the_scenario(http):
+    from offcloud_api.simulator import Simulator  # noqa: PLC0415
+
+    from .helpers import make_scenario  # noqa: PLC0415
+
+    scenario = make_scenario({"faults": [{"kind": "server_error", "count": 1, "status": 503}]})
+    with Simulator(scenario) as sim:
+        answer = http.get(sim.api_url + "/sites", headers=bearer(), timeout=10)
+        assert answer.status_code == 503
+        assert "<h1>503 Service Unavailable</h1>" in answer.text
+        assert http.get(sim.api_url + "/sites", headers=bearer(), timeout=10).ok
+
+
+def test_skip_lets_requests_through_first(simulator, http):
+    simulator.inject("server_error", skip=1, count=1)
+    codes = [
+        http.get(simulator.api_url + "/sites", headers=bearer(), timeout=10).status_code
+        for _ in range(3)
+    ]
+    assert codes == [200, 500, 200]
+
+
+def test_delay(simulator, http):
+    simulator.inject("delay", delay=0.3, count=1)
+    started = time.monotonic()
+    assert http.get(simulator.api_url + "/sites", headers=bearer(), timeout=10).ok
+    assert time.monotonic() - started >= 0.3
+
+
+def test_link_faults(simulator, client_for):
+    client = client_for(simulator)
+    simulator.inject("link_offline", link=PLAIN_LINK)
+    with pytest.raises(FileOfflineError):
+        client.cloud(PLAIN_LINK)
+    quota = simulator.inject("link_error", link=DEMO_LINK, message="quota", route="instant")
+    with pytest.raises(HostUnavailableError, match=r"quota for rapidgator\.net"):
+        client.instant(DEMO_LINK)
+    assert client.cloud(DEMO_LINK).request_id  # only instant is affected
+    simulator.remove_fault(quota)
+    assert client.instant(DEMO_LINK).url
+
+
+def test_job_error_then_retry(simulator, client_for):
+    client = client_for(simulator)
+    simulator.inject("job_error", link=PLAIN_LINK, message="Error during downloading plain.bin")
+    job = client.cloud(PLAIN_LINK)
+    with pytest.raises(CloudJobError, match="Error during downloading"):
+        client.wait_for_download(job.request_id, **WAIT)
+    client.retry(job.request_id)
+    assert client.wait_for_download(job.request_id, **WAIT).status is JobStatus.DOWNLOADED
+
+
+def test_call_log_masks_keys_and_records_where_they_were(simulator, http):
+    http.post(
+        simulator.api_url + "/cloud", data={"key": DEMO_API_KEY, "url": PLAIN_LINK}, timeout=10
+    )
+    http.post(
+        simulator.api_url + "/cloud",
+        params={"key": DEMO_API_KEY},
+        json={"url": PLAIN_LINK},
+        timeout=10,
+    )
+    form, query = simulator.api_calls()
+    assert (form.key_location, query.key_location) == ("form", "query")
+    assert '"key":"***"' in form.body_summary
+    assert query.query_keys == ("key",)
+    assert query.path == "/api/cloud"
+    logged = http.get(simulator.url + "/_sim/calls", timeout=10).text
+    assert DEMO_API_KEY not in logged
+    assert DEMO_API_KEY not in repr(simulator.calls)
+
+
+def test_duplicate_submissions_are_visible(simulator, client_for):
+    client = client_for(simulator)
+    client.cloud(DEMO_LINK)
+    client.cloud(DEMO_LINK)
+    submissions = [
+        c for c in simulator.api_calls() if c.method == "POST" and c.path == "/api/cloud"
+    ]
+    assert len(submissions) == 2
+    assert submissions[0].request_id == submissions[1].request_id  # deduped by Offcloud
+
+
+def test_calls_endpoint_and_reset(simulator, http, client_for):
+    client_for(simulator).cloud(PLAIN_LINK)
+    calls = http.get(simulator.url + "/_sim/calls", timeout=10).json()
+    assert [(c["method"], c["path"], c["kind"]) for c in calls] == [("POST", "/api/cloud", "api")]
+    assert calls[0]["user_id"] == simulator.scenario.accounts[0].user_id
+    assert len(simulator.calls) == 2  # the GET /_sim/calls itself, logged as control
+    assert simulator.calls[-1].kind == "control"
+    state = http.get(simulator.url + "/_sim/state", timeout=10).json()
+    assert PLAIN_LINK in [job["original_link"] for job in state["jobs"]]
+    http.post(simulator.url + "/_sim/reset", params={"only": "calls"}, timeout=10)
+    assert simulator.calls == []
+    http.post(simulator.url + "/_sim/reset", timeout=10)
+    assert PLAIN_LINK not in [job.original_link for job in simulator.state.jobs.values()]
+    assert simulator.calls == []
+
+
+def test_clock_endpoint_moves_jobs_along(frozen_simulator, http, client_for):
+    client = client_for(frozen_simulator)
+    job = client.cloud(PLAIN_LINK)
+    assert client.cloud_status(job.request_id).status is JobStatus.CREATED
+    http.post(frozen_simulator.url + "/_sim/clock", json={"advance": 60}, timeout=10)
+    assert client.cloud_status(job.request_id).status is JobStatus.DOWNLOADED
+
+
+def test_retried_preset_job_downloads(frozen_simulator, client_for):
+    client = client_for(frozen_simulator)
+    client.retry(ERRORED_JOB)
+    assert client.cloud_status(ERRORED_JOB).status is JobStatus.CREATED
+    frozen_simulator.advance(1)
+    assert client.cloud_status(ERRORED_JOB).status is JobStatus.DOWNLOADING
+    frozen_simulator.advance(5)
+    assert client.cloud_status(ERRORED_JOB).status is JobStatus.DOWNLOADED
