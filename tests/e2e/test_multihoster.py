@@ -23,7 +23,12 @@ pytest.importorskip("pyload")
 
 from offcloud_api.pyload.runner import FINAL_STATUSES, LinkStatus
 from offcloud_api.pyload.stack import OffcloudPyloadStack
-from offcloud_api.simulator import DEMO_API_KEY, expected_sha256
+from offcloud_api.simulator import (
+    DEMO_API_KEY,
+    EXPIRED_API_KEY,
+    NO_DOWNLOAD_API_KEY,
+    expected_sha256,
+)
 
 DEFAULT_SCENARIO = (
     Path(__file__).parents[2] / "offcloud_api" / "simulator" / "default_scenario.json"
@@ -37,12 +42,17 @@ OFFLINE_LINK = "https://rapidgator.net/file/gone404/gone.bin"
 SLOW_LINK = "https://nitroflare.com/view/SLOW01/slow.bin"
 RESUME_LINK = "https://nitroflare.com/view/RESUME1/resume.bin"
 IP_LINK = "https://rapidgator.net/file/newip1/new-ip.bin"
+FOLDER_LINK = "https://example-hoster.test/folder/DemoFolder"
+REMOVE_LINK = "https://nitroflare.com/view/REMOVE1/remove.bin"
 
 
 def _scenario() -> dict[str, Any]:
     scenario = json.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
     scenario["links"].append(
         {"url": RESUME_LINK, "file": {"name": "resume.bin", "size": "2 MiB"}, "duration": 12}
+    )
+    scenario["links"].append(
+        {"url": REMOVE_LINK, "file": {"name": "remove.bin", "size": "1 MiB"}, "duration": 1}
     )
     return scenario
 
@@ -212,3 +222,77 @@ def test_an_invalid_key_makes_the_account_invalid(stack: OffcloudPyloadStack) ->
         assert account["premium"] is False
     finally:
         stack.process.remove_account("OffcloudCom", "wrong")
+
+
+def test_a_folder_expands_into_files_that_download_without_more_api_calls(
+    stack: OffcloudPyloadStack,
+) -> None:
+    stack.process.add_package("folder", [FOLDER_LINK])
+    stack.process.wait_until(
+        lambda pl: _file(stack, "folder")["status"] in FINAL_STATUSES, timeout=60
+    )
+    original = _file(stack, "folder")
+    assert original["status"] == LinkStatus.SKIPPED
+    assert "Expanded into 2 files" in original["error"]
+    spec = _link_spec(stack, FOLDER_LINK)
+    expanded = {f.name: f for f in spec.files}
+    stack.process.wait_until(
+        lambda pl: (
+            sum(f["status"] == LinkStatus.FINISHED for f in pl.files() if f["name"] in expanded)
+            == len(expanded)
+        ),
+        timeout=60,
+    )
+    package = next(f["package_name"] for f in stack.process.files() if f["name"] in expanded)
+    assert package == spec.name
+    for name, file_spec in expanded.items():
+        assert _sha256(_downloaded(stack, package, name)) == expected_sha256(file_spec)
+    downloads = [
+        c for c in stack.simulator.calls if c.kind == "file" and "/cloud/download/" in c.path
+    ]
+    request_ids = {c.path.split("/")[3] for c in downloads}
+    # The per-file links are Offcloud file URLs: fetched directly, never sent to the API again.
+    for request_id in request_ids:
+        assert not [
+            c
+            for c in stack.simulator.calls
+            if c.kind == "api" and c.path == "/api/cloud" and request_id in (c.body_summary or "")
+        ]
+
+
+def test_remove_finished_removes_the_job_after_the_download(stack: OffcloudPyloadStack) -> None:
+    stack.process.set_config_value("OffcloudCom", "remove_finished", True, plugin=True)
+    try:
+        stack.process.add_package("remove", [REMOVE_LINK])
+        final = _wait_final(stack, "remove")
+        assert final["status"] == LinkStatus.FINISHED, final
+        added = _api_calls(stack, "POST", "/api/cloud", "REMOVE1")
+        assert len(added) == 1
+        request_id = added[0].request_id
+        removals = [
+            c
+            for c in stack.simulator.calls
+            if c.path in ("/api/cloud/remove", f"/cloud/remove/{request_id}")
+            and (request_id in (c.body_summary or "") or request_id in c.path)
+        ]
+        assert removals, "the finished job was not removed from the cloud"
+        assert removals[0].time >= added[0].time
+    finally:
+        stack.process.set_config_value("OffcloudCom", "remove_finished", False, plugin=True)
+
+
+@pytest.mark.parametrize(
+    ("key", "premium", "traffic"),
+    [(NO_DOWNLOAD_API_KEY, True, 0), (EXPIRED_API_KEY, False, None)],
+    ids=["cannot-download", "expired"],
+)
+def test_blocked_and_expired_accounts_are_shown_as_such(
+    stack: OffcloudPyloadStack, key: str, premium: bool, traffic: int | None
+) -> None:
+    account = stack.add_account(key, login="other")
+    try:
+        assert account["valid"] is True
+        assert account["premium"] is premium
+        assert account["trafficleft"] == traffic
+    finally:
+        stack.process.remove_account("OffcloudCom", "other")

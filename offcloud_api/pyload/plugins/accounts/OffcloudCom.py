@@ -1,4 +1,5 @@
 import calendar
+import hashlib
 import time
 
 from ..base.multi_account import MultiAccount
@@ -48,13 +49,15 @@ class OffcloudCom(MultiAccount):
         return client_for(plugin, api_key, should_abort or (lambda: False))
 
     def _account_info(self, password):
+        # Keyed by login and key: a login re-added with another key must not get the old answer.
+        cache_key = (self.user, hashlib.sha256(password.encode("utf-8")).hexdigest())
         cache = getattr(self, "_info_cache", None) or {}
-        entry = cache.get(self.user)
+        entry = cache.get(cache_key)
         if entry is not None and time.time() - entry[0] < self.INFO_REUSE_SECONDS:
             return entry[1]
         with self.offcloud_client(self, password) as api:
             info = api.get_account_stats()
-        cache[self.user] = (time.time(), info)
+        cache[cache_key] = (time.time(), info)
         self._info_cache = cache
         return info
 

@@ -219,7 +219,9 @@ class OffcloudCom(MultiDownloader):
         package = self.pyfile.package()
         name = job.file_name or package.name
         self.pyload.api.add_package(name, [f.url for f in files], package.queue)
-        self.skip(self._("Expanded into {} files").format(len(files)))
+        message = self._("Expanded into {} files").format(len(files))
+        self.pyfile.error = message  # shown in the queue; pyLoad keeps no text of its own
+        self.skip(message)
 
     # ---------------------------------------------------------------------------------------
     # errors

@@ -1,0 +1,172 @@
+""".torrent files: bencode, the v1 info-hash, names, files, trackers, and refusals."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Union
+
+import pytest
+
+from offcloud_api.magnet import info_hash_of
+from offcloud_api.torrent import MAX_TORRENT_BYTES, TorrentError, bdecode, parse_torrent
+
+Value = Union[int, str, bytes, list, dict]
+
+
+def bencode(value: Value) -> bytes:
+    """A small encoder for building test torrents (the library only decodes)."""
+    if isinstance(value, int):
+        return b"i%de" % value
+    if isinstance(value, str):
+        value = value.encode()
+    if isinstance(value, bytes):
+        return b"%d:%s" % (len(value), value)
+    if isinstance(value, list):
+        return b"l" + b"".join(bencode(v) for v in value) + b"e"
+    items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in value.items())
+    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
+
+
+PIECES = b"\x00" * 20
+
+SINGLE_INFO = {
+    "name": "Demo.Single.mkv",
+    "length": 1048576,
+    "piece length": 262144,
+    "pieces": PIECES,
+}
+MULTI_INFO = {
+    "name": "Demo.Release",
+    "piece length": 262144,
+    "pieces": PIECES,
+    "files": [
+        {"length": 3145728, "path": ["Sub", "ep1.mkv"]},
+        {"length": 2097152, "path": ["Sub", "ep2.mkv"]},
+        {"length": 1024, "path": ["info.nfo"]},
+    ],
+}
+
+
+def test_single_file_torrent() -> None:
+    data = bencode({"announce": "udp://tracker.example:80", "info": SINGLE_INFO})
+    torrent = parse_torrent(data)
+    assert (
+        torrent.info_hash
+        == hashlib.sha1(  # noqa: S324 - BitTorrent v1 info-hashes are SHA-1
+            bencode(SINGLE_INFO)
+        ).hexdigest()
+    )
+    assert torrent.name == "Demo.Single.mkv"
+    assert [(f.path, f.size) for f in torrent.files] == [("Demo.Single.mkv", 1048576)]
+    assert torrent.trackers == ("udp://tracker.example:80",)
+    assert torrent.size == 1048576
+
+
+def test_multi_file_torrent_keeps_folders_under_its_name() -> None:
+    data = bencode(
+        {
+            "announce": "http://a.example/announce",
+            "announce-list": [
+                ["http://a.example/announce", "http://b.example/announce"],
+                ["udp://c.example:6969"],
+            ],
+            "info": MULTI_INFO,
+        }
+    )
+    torrent = parse_torrent(data)
+    assert [f.path for f in torrent.files] == [
+        "Demo.Release/Sub/ep1.mkv",
+        "Demo.Release/Sub/ep2.mkv",
+        "Demo.Release/info.nfo",
+    ]
+    assert torrent.size == 3145728 + 2097152 + 1024
+    assert torrent.trackers == (
+        "http://a.example/announce",
+        "http://b.example/announce",
+        "udp://c.example:6969",
+    )
+
+
+def test_magnet_carries_hash_name_and_trackers() -> None:
+    torrent = parse_torrent(bencode({"announce": "http://a.example/ann", "info": MULTI_INFO}))
+    magnet = torrent.magnet
+    assert magnet.startswith("magnet:?xt=urn:btih:" + torrent.info_hash)
+    assert "dn=Demo.Release" in magnet
+    assert "tr=http%3A%2F%2Fa.example%2Fann" in magnet
+    assert info_hash_of(magnet) == torrent.info_hash
+
+
+def test_the_info_hash_is_over_the_original_bytes_not_a_re_encoding() -> None:
+    # Keys out of order are invalid bencode, but real torrents have them; the hash must be of
+    # the bytes as written, which a decode-and-re-encode would change.
+    info = b"d6:lengthi5e4:name5:a.bin12:piece lengthi16384e6:pieces20:" + PIECES + b"e"
+    unsorted = b"d4:name5:a.bin6:lengthi5e12:piece lengthi16384e6:pieces20:" + PIECES + b"e"
+    for raw in (info, unsorted):
+        torrent = parse_torrent(b"d4:info" + raw + b"e")
+        assert torrent.info_hash == hashlib.sha1(raw).hexdigest()  # noqa: S324 - BitTorrent v1 hash
+
+
+def test_utf8_names_are_preferred() -> None:
+    info = dict(SINGLE_INFO, **{"name.utf-8": "Démo.mkv"})
+    assert parse_torrent(bencode({"info": info})).name == "Démo.mkv"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "truncated"),
+        (b"i12", "unterminated integer"),
+        (b"i-0e", "malformed integer"),
+        (b"i03e", "malformed integer"),
+        (b"ie", "malformed integer"),
+        (b"ixe", "malformed integer"),
+        (b"5:abc", "truncated string"),
+        (b"5abc", "unterminated string length"),
+        (b"l", "truncated"),
+        (b"di1ei2ee", "key is not a string"),
+        (b"x", "unexpected byte"),
+        (b"i1ei2e", "trailing data"),
+        (b"l" * 100 + b"e" * 100, "nested too deeply"),
+    ],
+)
+def test_bdecode_refuses_malformed_data(data: bytes, reason: str) -> None:
+    with pytest.raises(TorrentError, match=reason):
+        bdecode(data)
+
+
+def test_bdecode_values() -> None:
+    assert bdecode(b"d1:ai-3e1:bl2:xyi0eee") == {b"a": -3, b"b": [b"xy", 0]}
+
+
+@pytest.mark.parametrize(
+    ("torrent", "reason"),
+    [
+        (bencode([1, 2]), "a torrent is a dictionary"),
+        (bencode({"announce": "x"}), "no info dictionary"),
+        (bencode({"info": {"name": "a", "piece length": 1}}), "neither files nor length"),
+        (bencode({"info": {"name": 5, "length": 1}}), "expected a string"),
+        (bencode({"info": {"name": "..", "length": 1}}), "unsafe path"),
+        (
+            bencode({"info": dict(MULTI_INFO, files=[{"length": 1, "path": ["..", "x"]}])}),
+            "unsafe path",
+        ),
+        (
+            bencode({"info": dict(MULTI_INFO, files=[{"length": 1, "path": ["a/b"]}])}),
+            "unsafe path",
+        ),
+        (bencode({"info": dict(MULTI_INFO, files=[{"path": ["x"]}])}), "malformed file entry"),
+        (bencode({"info": dict(MULTI_INFO, files=["x"])}), "malformed file entry"),
+    ],
+)
+def test_parse_torrent_refuses_bad_torrents(torrent: bytes, reason: str) -> None:
+    with pytest.raises(TorrentError, match=reason):
+        parse_torrent(torrent)
+
+
+def test_parse_torrent_refuses_huge_input() -> None:
+    with pytest.raises(TorrentError, match="too large"):
+        parse_torrent(b"d" + b"0" * MAX_TORRENT_BYTES)
+
+
+def test_a_torrent_error_is_a_value_error() -> None:
+    assert issubclass(TorrentError, ValueError)
