@@ -22,7 +22,7 @@ import pytest
 pytest.importorskip("pyload")
 
 from offcloud_api.pyload.runner import FINAL_STATUSES, LinkStatus
-from offcloud_api.pyload.stack import OffcloudPyloadStack
+from offcloud_api.pyload.stack import PROBE_URL, OffcloudPyloadStack
 from offcloud_api.simulator import (
     DEMO_API_KEY,
     EXPIRED_API_KEY,
@@ -222,6 +222,8 @@ def test_an_invalid_key_makes_the_account_invalid(stack: OffcloudPyloadStack) ->
         assert account["premium"] is False
     finally:
         stack.process.remove_account("OffcloudCom", "wrong")
+    # pyLoad switches a multi-hoster off when any login is removed; ours comes back by itself.
+    stack.process.wait_for_plugin(PROBE_URL, "OffcloudCom", timeout=15)
 
 
 def test_a_folder_expands_into_files_that_download_without_more_api_calls(
@@ -296,3 +298,4 @@ def test_blocked_and_expired_accounts_are_shown_as_such(
         assert account["trafficleft"] == traffic
     finally:
         stack.process.remove_account("OffcloudCom", "other")
+        stack.process.wait_for_plugin(PROBE_URL, "OffcloudCom", timeout=15)

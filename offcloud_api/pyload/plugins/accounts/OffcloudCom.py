@@ -118,6 +118,27 @@ class OffcloudCom(MultiAccount):
             )
         return {"premium": premium, "validuntil": validuntil, "trafficleft": trafficleft}
 
+    def reactivate(self, refresh=False):
+        # pyLoad's MultiAccount judges the host list by whichever login is chosen at that moment,
+        # so a second login with a bad key would switch Offcloud off for every login. Judge it
+        # by a usable login when there is one.
+        usable = [
+            user
+            for user, data in self.accounts.items()
+            if data.get("valid") and data.get("premium")
+        ]
+        if usable and self.user not in usable:
+            self.choose(usable[0])
+        return super().reactivate(refresh)
+
+    def remove_account(self, user):
+        super().remove_account(user)
+        # pyLoad's MultiAccount switches the multi-hoster off whenever any login is removed and
+        # only switches it on again after a restart; with logins left, load the host list again.
+        if self.accounts:
+            interval = max(1, self.config.get("mh_interval", 12)) * 60 * 60
+            self.periodical.restart(interval, threaded=True, delay=1)
+
     def grab_hosters(self, user, password, data):
         include_awaiting = self.config.get("include_awaiting", False)
         with self.offcloud_client(self, password.strip()) as api:
