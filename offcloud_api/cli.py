@@ -56,6 +56,7 @@ from .magnet import info_hash_of, is_magnet
 from .models import AccountInfo, CacheResult, CloudFile, Job, JobStatus
 from .redact import redact
 from .retry import RetryPolicy
+from .units import format_size
 
 __all__ = ["COMMAND_PARSERS", "ProgressBar", "exit_code_for", "format_size", "main", "to_json"]
 
@@ -114,21 +115,6 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------------------------
 # formatting
-
-
-def format_size(size: Optional[float]) -> str:
-    """``1.4 GiB``-style sizes (powers of 1024); ``-`` when unknown."""
-    if size is None:
-        return "-"
-    if size < 1024:
-        return f"{int(size)} B"
-    units = ("KiB", "MiB", "GiB", "TiB", "PiB")
-    value = size / 1024
-    index = 0
-    while value >= 1024 and index < len(units) - 1:
-        value /= 1024
-        index += 1
-    return f"{value:.1f} {units[index]}"
 
 
 def format_duration(seconds: Optional[float]) -> str:

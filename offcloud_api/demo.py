@@ -22,6 +22,7 @@ from typing import Any, Optional, TextIO
 
 from .pyload.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
 from .pyload.stack import OffcloudPyloadStack
+from .units import format_size
 
 __all__ = ["DemoItem", "main"]
 
@@ -64,14 +65,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fp.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _size(value: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"  # pragma: no cover
 
 
 class Demo:
@@ -231,7 +224,7 @@ class Demo:
         for item in self.items:
             _, route, total, check = self._verdict(item)
             took = f"{item.finished - item.started:.1f} s" if item.finished else "-"
-            self.say(f"  {item.label:<20} {route:<8} {took:>7} {_size(total):>10}  {check}")
+            self.say(f"  {item.label:<20} {route:<8} {took:>7} {format_size(total):>10}  {check}")
 
     def stop(self) -> None:
         self.stack.stop()

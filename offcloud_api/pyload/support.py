@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from ..client import OffcloudAPI
 from ..models import Job, Site, SiteStatus
 from ..retry import RetryPolicy
+from ..units import format_size
 from .transport import PyloadTransport
 
 __all__ = [
@@ -127,24 +128,13 @@ def parse_file_url(url: str) -> Optional[FileUrl]:
     return FileUrl(match.group("server"), match.group("request_id"), unquote(last))
 
 
-def _size(value: Optional[float]) -> str:
-    if value is None:
-        return "?"
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"  # pragma: no cover - the loop always returns
-
-
 def format_progress(job: Job) -> str:
     """One short status line for pyLoad's queue: what Offcloud is doing, how far, how fast."""
     parts = [f"Offcloud {job.status.value}"]
     if job.amount is not None and job.file_size:
-        parts.append(f"{_size(job.amount)} of {_size(job.file_size)}")
+        parts.append(f"{format_size(job.amount)} of {format_size(job.file_size)}")
     if job.speed:
-        parts.append(f"{_size(job.speed)}/s")
+        parts.append(f"{format_size(job.speed)}/s")
     eta = job.eta
     if eta is not None:
         parts.append(f"{eta:.0f} s left" if eta < 120 else f"{eta / 60:.0f} min left")
