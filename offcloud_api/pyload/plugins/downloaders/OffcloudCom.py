@@ -34,7 +34,6 @@ class OffcloudCom(MultiDownloader):
 
     __pattern__ = r"https?://[\w.-]+\.offcloud\.com/cloud/download/\w+/.+"
     __config__ = [
-        ("enabled", "bool", "Activated", True),
         ("use_premium", "bool", "Use premium account if available", True),
         ("fallback", "bool", "Fallback to free download if premium fails", False),
         ("revert_failed", "bool", "When Offcloud fails, try the host own plugin instead", False),
