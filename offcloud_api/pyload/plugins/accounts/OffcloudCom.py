@@ -32,8 +32,9 @@ class OffcloudCom(MultiAccount):
 
     # Our relogin interval is fixed; pyLoad's tuning would stretch it after a skipped login.
     TUNE_TIMEOUT = False
-    #: How long the account data fetched by signin is reused by grab_info (one API call, not two).
-    INFO_REUSE_SECONDS = 60
+    #: How long an account answer is reused. pyLoad asks for account info on every download start
+    #: (select() refreshes every login); one call per 10 minutes is plenty for a plan's state.
+    INFO_REUSE_SECONDS = 600
 
     def api_key(self, user=None):
         """The API key (pyLoad's password field) of ``user`` or of the chosen account."""
