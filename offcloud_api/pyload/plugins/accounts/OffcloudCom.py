@@ -62,6 +62,10 @@ class OffcloudCom(MultiAccount):
         self._info_cache = cache
         return info
 
+    def forget_account_info(self):
+        """Drop reused answers, so the next login asks Offcloud (after a rejected key, say)."""
+        self._info_cache = {}
+
     def signin(self, user, password, data):
         if IMPORT_ERROR is not None:
             self.fail_login(
