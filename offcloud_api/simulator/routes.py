@@ -555,6 +555,10 @@ class Api:
             return Reply(status=405, body=b"Method Not Allowed\n", content_type=TEXT_TYPE)
         for entry in self.state.scenario.direct_files:
             if entry.host == request.host and entry.path == request.path:
+                if entry.data is not None:
+                    return Reply(
+                        status=200, body=entry.data, content_type="application/octet-stream"
+                    )
                 return file_reply(request, entry.file, disposition_name=entry.file.name)
         return Reply(status=404, body=b"Not Found\n", content_type=TEXT_TYPE)
 

@@ -9,6 +9,8 @@ key by key, lists of named things by their identity (an account's ``key``, a lin
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -190,12 +192,17 @@ class JobSpec:
 
 @dataclass(frozen=True)
 class DirectFileSpec:
-    """A file served as itself at a hoster address, for direct-download baselines."""
+    """A file served as itself at a hoster address, for direct-download baselines.
+
+    ``data`` (from ``data_base64``) serves those exact bytes instead of generated content: a
+    .torrent file on a tracker, say.
+    """
 
     url: str
     host: str
     path: str
     file: FileSpec
+    data: Optional[bytes] = None
 
 
 @dataclass(frozen=True)
@@ -870,7 +877,7 @@ def _build_job(
 
 
 def _build_direct(item: Any, where: str, seed: str) -> DirectFileSpec:
-    section = _Section(item, where, ("url", "name", "size", "seed"))
+    section = _Section(item, where, ("url", "name", "size", "seed", "data_base64"))
     url = section.text("url")
     match = re.match(r"^https?://([^/:]+)(?::\d+)?(/[^?#]*)$", url)
     if match is None:
@@ -879,15 +886,21 @@ def _build_direct(item: Any, where: str, seed: str) -> DirectFileSpec:
     if host == "offcloud.com" or host.endswith(".offcloud.com"):
         raise ScenarioError(f"{where}.url: offcloud.com hosts are the simulator's own")
     name = section.opt_text("name") or path.rstrip("/").rpartition("/")[2] or "file"
+    data: Optional[bytes] = None
+    encoded = section.opt_text("data_base64")
+    if encoded is not None:
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ScenarioError(f"{where}.data_base64: not base64") from None
     size_raw = section.raw("size")
-    if size_raw is None:
+    if size_raw is None and data is None:
         raise ScenarioError(f"{where}.size: required")
-    spec = FileSpec(
-        path=name,
-        size=parse_size(size_raw, f"{where}.size"),
-        seed=section.opt_text("seed") or f"{seed}:{url}",
-    )
-    return DirectFileSpec(url=url, host=host, path=path, file=spec)
+    size = len(data) if data is not None else parse_size(size_raw, f"{where}.size")
+    if data is not None and size_raw is not None and parse_size(size_raw, f"{where}.size") != size:
+        raise ScenarioError(f"{where}.size: {size_raw} but data_base64 holds {size} bytes")
+    spec = FileSpec(path=name, size=size, seed=section.opt_text("seed") or f"{seed}:{url}")
+    return DirectFileSpec(url=url, host=host, path=path, file=spec, data=data)
 
 
 def _build_proxy(item: Any, where: str) -> ProxySpec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
@@ -147,3 +148,24 @@ def test_curl_through_the_proxy(simulator):
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=20)
     assert json.loads(result.stdout)["email"] == "demo@offcloud-sim.test"
+
+
+def test_a_direct_file_can_serve_given_bytes():
+    torrent = b"d4:infod4:name4:Demoee"
+    scenario = make_scenario(
+        {
+            "direct_files": [
+                {
+                    "url": "https://tracker.example/get/Demo.torrent",
+                    "data_base64": base64.b64encode(torrent).decode(),
+                }
+            ]
+        }
+    )
+    with Simulator(scenario) as sim, requests.Session() as session:
+        session.trust_env = False
+        session.proxies = {"https": sim.proxy_url}
+        session.verify = sim.ca_cert_path
+        answer = session.get("https://tracker.example/get/Demo.torrent", timeout=10)
+    assert answer.status_code == 200
+    assert answer.content == torrent

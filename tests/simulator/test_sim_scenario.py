@@ -124,6 +124,15 @@ def test_yaml_scenario(tmp_path):
             "24 lower-case hex",
         ),
         ({"file_url_style": "sideways"}, "file_url_style"),
+        (
+            {"direct_files": [{"url": "https://t.test/a.torrent", "data_base64": "!!"}]},
+            "direct_files[0].data_base64: not base64",
+        ),
+        (
+            {"direct_files": [{"url": "https://t.test/a", "data_base64": "YWJj", "size": 4}]},
+            "data_base64 holds 3 bytes",
+        ),
+        ({"direct_files": [{"url": "https://t.test/a"}]}, "direct_files[0].size: required"),
         ({"extends": 3}, "extends"),
     ],
 )
