@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from offcloud_api.models import CacheResult
 from offcloud_api.pyload.cachebook import CacheBook
 
@@ -35,3 +38,59 @@ def test_answers_without_a_hash_are_not_kept() -> None:
     book = CacheBook()
     book.remember([CacheResult(query="not a torrent", info_hash=None, cached=False)])
     assert book.lookup("not a torrent") is None
+
+
+OTHER = "d84b7c56e1b7d38de18ad5a899f354c2b351e697"
+
+
+def answer(info_hash: str, cached: bool = True) -> CacheResult:
+    return CacheResult(query="magnet:?xt=urn:btih:" + info_hash, info_hash=info_hash, cached=cached)
+
+
+def test_expected_hashes_are_marked_once_and_known_ones_not_at_all() -> None:
+    book = CacheBook()
+    book.remember([answer(HASH)])
+    assert book.expect([HASH.upper(), OTHER, OTHER.upper()]) == [OTHER]
+    assert book.is_expected(OTHER)
+    assert not book.is_expected(HASH)
+    assert book.expect([OTHER]) == []  # already being fetched
+    book.release([OTHER])
+    assert not book.is_expected(OTHER)
+    assert book.expect([OTHER]) == [OTHER]
+
+
+def test_a_lookup_waits_for_an_answer_being_fetched() -> None:
+    book = CacheBook()
+    book.expect([HASH])
+    threading.Timer(0.2, lambda: book.remember([answer(HASH, cached=False)])).start()
+    started = time.monotonic()
+    found = book.lookup(HASH)
+    assert found is not None
+    assert not found.cached
+    assert 0.1 <= time.monotonic() - started < 5
+    assert not book.is_expected(HASH)
+
+
+def test_a_released_or_overdue_mark_ends_the_wait_without_an_answer() -> None:
+    book = CacheBook()
+    book.expect([HASH])
+    assert book.lookup(HASH, wait=False) is None
+    threading.Timer(0.2, lambda: book.release([HASH])).start()
+    started = time.monotonic()
+    assert book.lookup(HASH) is None
+    assert time.monotonic() - started < 5
+
+    book.expect([OTHER], timeout=0.3)
+    started = time.monotonic()
+    assert book.lookup(OTHER) is None
+    assert 0.2 <= time.monotonic() - started < 5
+    assert not book.is_expected(OTHER)
+
+
+def test_an_overdue_mark_can_be_set_again() -> None:
+    now = [0.0]
+    book = CacheBook(clock=lambda: now[0])
+    assert book.expect([HASH], timeout=5) == [HASH]
+    now[0] = 6.0
+    assert not book.is_expected(HASH)
+    assert book.expect([HASH], timeout=5) == [HASH]

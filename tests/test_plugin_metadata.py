@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, Callable
 
 import pytest
 
@@ -26,19 +28,42 @@ class _Config:
 
 
 @pytest.fixture(scope="module")
-def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, dict]]:
+def manager(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """pyLoad's plugin manager on a user folder with our plugins installed (no core started)."""
     userdir = tmp_path_factory.mktemp("pyload-home")
     installer.install(userdir)
-    manager = plugin_manager.PluginManager.__new__(plugin_manager.PluginManager)
-    manager.pyload = SimpleNamespace(
+    found = plugin_manager.PluginManager.__new__(plugin_manager.PluginManager)
+    found.pyload = SimpleNamespace(
         userdir=str(userdir), log=logging.getLogger("pyload-parse"), config=_Config()
     )
-    manager._ = lambda text: text
+    found._ = lambda text: text
+    return found
+
+
+@pytest.fixture(scope="module")
+def parsed(manager: Any) -> dict[str, tuple[dict, dict]]:
     # ``home`` is the index of pyLoad's own plugins; none of ours may be shadowed by one.
     return {
         folder: manager.parse(folder, pattern=True, home={"NotOurs": {"v": 0.0}})
         for folder in FOLDERS
     }
+
+
+@pytest.fixture(scope="module")
+def route(manager: Any) -> Callable[[str], str]:
+    """The plugin pyLoad picks for a URL: its whole index (its own plugins, then ours appended),
+    decrypters first, then downloaders, then containers, first match wins (pyload-ng.md §1.3).
+    The multi-hoster's runtime additions to our downloader's pattern are left out."""
+    index = [
+        (name, entry["re"])
+        for folder in ("decrypters", "downloaders", "containers")
+        for name, entry in manager.parse(folder, pattern=True)[0].items()
+    ]
+
+    def plugin_for(url: str) -> str:
+        return next((name for name, regex in index if regex.match(url)), "DefaultPlugin")
+
+    return plugin_for
 
 
 def test_every_shipped_file_is_indexed(parsed: dict[str, tuple[dict, dict]]) -> None:
@@ -110,3 +135,82 @@ def test_downloader_pattern_takes_offcloud_file_urls_only(
     parsed: dict[str, tuple[dict, dict]], url: str, matches: bool
 ) -> None:
     assert bool(parsed["downloaders"][0]["OffcloudCom"]["re"].match(url)) is matches
+
+
+FOLDER_JOB = "0896d1afc0082e232c9b10a6"
+
+
+@pytest.mark.parametrize(
+    ("url", "plugin"),
+    [
+        # magnets and .torrent links: ours, ahead of pyLoad's TORRENT container
+        (
+            "magnet:?xt=urn:btih:3bb71a0a14b2292203a8d3eded8b8d3c259c0603&dn=Demo",
+            "OffcloudComTorrent",
+        ),
+        ("magnet:?xt=urn:btih:HOB7DPJ7YS5RDGJXKGX5TLE6OSZUDRG5", "OffcloudComTorrent"),
+        ("https://tracker.example/get/Demo.Release.torrent", "OffcloudComTorrent"),
+        ("http://tracker.example/dl.php/Demo.torrent?passkey=abc", "OffcloudComTorrent"),
+        ("file:///home/me/.cache/pyload/tmp_Demo%20Upload.torrent", "OffcloudComTorrent"),
+        # what /api/upload_container adds: a bare path, the container's; it then makes the
+        # file:// link above, which is ours
+        ("/home/me/.cache/pyload/upload/tmp_Demo.Upload.torrent", "TORRENT"),
+        ("/home/me/.cache/pyload/upload/tmp_Demo.magnet", "TORRENT"),
+        # an Offcloud file that happens to be a .torrent is a download like any other
+        (f"https://de-3.offcloud.com/cloud/download/{FOLDER_JOB}/2/Demo.torrent", "OffcloudCom"),
+        # a job's folder link (no file part) is the folder decrypter's; its files the downloader's
+        (f"https://de-3.offcloud.com/cloud/download/{FOLDER_JOB}", "OffcloudComFolder"),
+        (f"https://de-3.offcloud.com/cloud/download/{FOLDER_JOB}/", "OffcloudComFolder"),
+        (f"https://offcloud.com/cloud/download/{FOLDER_JOB}", "OffcloudComFolder"),
+        (f"https://de-3.offcloud.com/cloud/download/{FOLDER_JOB}/1/part1.bin", "OffcloudCom"),
+        (f"https://fr-1.offcloud.com/cloud/download/{FOLDER_JOB}/old-single.bin", "OffcloudCom"),
+        # other services keep their own plugins
+        ("https://mega.nz/folder/AbCdEfGh#KeyKeyKey", "MegaCoNzFolder"),
+        ("https://rapidgator.net/folder/12345/Demo.html", "RapidgatorNetFolder"),
+        ("https://rapidgator.net/file/abc123/demo.bin.html", "RapidgatorNet"),
+        ("https://example.com/release.torrent.html", "TORRENT"),
+    ],
+)
+def test_links_go_to_the_plugin_meant_for_them(
+    route: Callable[[str], str], url: str, plugin: str
+) -> None:
+    assert route(url) == plugin
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://offcloud.com/#/cloud",  # the web UI's dashboard names no job
+        f"https://offcloud.com/api/cloud/explore/{FOLDER_JOB}",
+        f"https://evil.example/x.offcloud.com/cloud/download/{FOLDER_JOB}",
+        f"https://offcloud.com.evil.example/cloud/download/{FOLDER_JOB}",
+        f"https://de-3.offcloud.com/cloud/list/{FOLDER_JOB}",
+        "https://tracker.example/get/Demo.Release.torrent.html",
+        "ftp://tracker.example/Demo.torrent",
+        "magnet:xt=urn:btih:3bb71a0a14b2292203a8d3eded8b8d3c259c0603",
+    ],
+)
+def test_our_decrypters_leave_other_links_alone(
+    parsed: dict[str, tuple[dict, dict]], url: str
+) -> None:
+    decrypters = parsed["decrypters"][0]
+    assert not decrypters["OffcloudComTorrent"]["re"].match(url)
+    assert not decrypters["OffcloudComFolder"]["re"].match(url)
+
+
+#: Options pyLoad's own base classes read (MultiDownloader, BaseHoster), not our code.
+READ_BY_PYLOAD = {"use_premium", "fallback", "revert_failed", "max_wait"}
+
+
+@pytest.mark.parametrize("folder", ["downloaders", "decrypters"])
+def test_every_option_is_read_and_documented(
+    parsed: dict[str, tuple[dict, dict]], folder: str
+) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for name, config in parsed[folder][1].items():
+        source = next(p for f, p in installer.shipped_files() if p.stem == name and f == folder)
+        text = source.read_text(encoding="utf-8")
+        for option in (o for o in config if o != "desc"):
+            if option not in READ_BY_PYLOAD:
+                assert f'config.get("{option}"' in text, f"{name}.{option} is never read"
+            assert f"`{option}`" in readme, f"{name}.{option} is not in the README"

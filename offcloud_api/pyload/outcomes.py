@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any, NoReturn
 
 from ..exceptions import (
     AuthError,
@@ -27,7 +28,7 @@ from ..exceptions import (
     WaitTimeoutError,
 )
 
-__all__ = ["Action", "Outcome", "outcome_for"]
+__all__ = ["Action", "Outcome", "apply_outcome", "outcome_for"]
 
 #: Seconds pyLoad waits before trying again after a 429 that named no delay.
 DEFAULT_RATE_LIMIT_WAIT = 60
@@ -121,3 +122,28 @@ def _is_instant(error: OffcloudError) -> bool:
     if isinstance(error, CloudOnlyError):
         return True
     return isinstance(error, EndpointRemovedError) and error.feature == "instant"
+
+
+def apply_outcome(plugin: Any, error: OffcloudError) -> NoReturn:
+    """Do to a pyLoad downloader or decrypter what :func:`outcome_for` says; never returns.
+
+    Every pyLoad call used here raises (``Abort``, ``Fail``, ``Retry``); the final ``fail`` also
+    covers ``USE_CLOUD``, which only the downloader's instant route acts on before it gets here.
+    """
+    outcome = outcome_for(error)
+    plugin.log_warning(outcome.message)
+    if outcome.action is Action.ABORT:
+        plugin.abort()
+    if outcome.action is Action.OFFLINE:
+        plugin.pyfile.error = outcome.message
+        plugin.offline()
+    if outcome.action is Action.ACCOUNT_INVALID and plugin.account:
+        # The account reuses Offcloud's answers for a while; a rejected key must be asked again.
+        forget = getattr(plugin.account, "forget_account_info", None)
+        if forget is not None:
+            forget()
+        plugin.account.relogin()
+    if outcome.action is Action.RETRY:
+        plugin.retry(outcome.attempts, outcome.wait, outcome.message, outcome.message)
+    plugin.fail(outcome.message)
+    raise AssertionError("pyLoad's fail() returned")  # pragma: no cover - fail() always raises

@@ -245,10 +245,12 @@ def test_a_folder_expands_into_files_that_download_without_more_api_calls(
         ),
         timeout=60,
     )
-    package = next(f["package_name"] for f in stack.process.files() if f["name"] in expanded)
-    assert package == spec.name
-    for name, file_spec in expanded.items():
-        assert _sha256(_downloaded(stack, package, name)) == expected_sha256(file_spec)
+    packages = {f["package_name"] for f in stack.process.files() if f["name"] in expanded}
+    # A package per folder of the job, so the sub-folder is kept on disk (README, sub-folders).
+    assert packages == {spec.name, f"{spec.name}/b"}
+    for file_spec in spec.files:
+        path = stack.process.storagedir / file_spec.path
+        assert _sha256(path) == expected_sha256(file_spec)
     downloads = [
         c for c in stack.simulator.calls if c.kind == "file" and "/cloud/download/" in c.path
     ]

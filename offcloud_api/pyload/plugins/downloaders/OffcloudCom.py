@@ -6,19 +6,25 @@ from ..base.multi_downloader import MultiDownloader
 
 try:
     from offcloud_api.exceptions import (
-        CloudJobError,
         CloudOnlyError,
         EndpointRemovedError,
         NotFoundError,
         OffcloudError,
         error_from_response,
     )
-    from offcloud_api.pyload.outcomes import IP_ADVICE, Action, outcome_for
-    from offcloud_api.pyload.support import (
-        format_progress,
-        job_storage_key,
-        matching_host,
-        parse_file_url,
+    from offcloud_api.pyload.jobs import remember, remembered_job, wait_retrying_once
+    from offcloud_api.pyload.outcomes import IP_ADVICE, Action, apply_outcome, outcome_for
+    from offcloud_api.pyload.support import job_storage_key, matching_host, parse_file_url
+    from offcloud_api.pyload.torrents import (
+        ArchiveMode,
+        FileFilter,
+        NothingSelectedError,
+        add_packages,
+        expanded_name,
+        is_archive_name,
+        match_refreshed_file,
+        select_and_plan,
+        show_progress,
     )
 
     IMPORT_ERROR = None
@@ -29,7 +35,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.01"
+    __version__ = "0.02"
     __status__ = "testing"
 
     __pattern__ = r"https?://[\w.-]+\.offcloud\.com/cloud/download/\w+/.+"
@@ -46,6 +52,24 @@ class OffcloudCom(MultiDownloader):
             "Remove the job from the Offcloud cloud once the file is downloaded",
             False,
         ),
+        (
+            "archives",
+            "keep;expand",
+            "Archives behind hoster links: keep them as one file, or expand them into their files",
+            "keep",
+        ),
+        (
+            "include",
+            "str",
+            "Expanded folders and archives: only files matching (comma separated globs, empty for all)",
+            "",
+        ),
+        (
+            "exclude",
+            "str",
+            "Expanded folders and archives: leave out files matching (comma separated globs)",
+            "",
+        ),
     ]
 
     __description__ = """Offcloud.com multi-hoster: hoster links through your Offcloud account, instant or cloud"""
@@ -60,6 +84,8 @@ class OffcloudCom(MultiDownloader):
         self.resume_download = True
         self.multi_dl = True
         self.chunk_limit = self._chunk_limit()
+        self.api = None
+        self._link_refreshed = False  # an expired file link is resolved again once per attempt
 
     def _chunk_limit(self):
         hosts = getattr(self.account, "offcloud_hosts", None) if self.account else None
@@ -95,14 +121,12 @@ class OffcloudCom(MultiDownloader):
                     IMPORT_ERROR
                 )
             )
-        self.api = self.account.offcloud_client(
-            self, self.account.api_key(), lambda: self.pyfile.abort
-        )
+        self._client()
         try:
             if not self._must_use_cloud(pyfile.url):
                 try:
-                    self._instant(pyfile)
-                    return
+                    if self._instant(pyfile):
+                        return
                 except (CloudOnlyError, EndpointRemovedError) as exc:
                     self.log_info(outcome_for(exc).message)
             self._cloud(pyfile)
@@ -111,9 +135,23 @@ class OffcloudCom(MultiDownloader):
 
     def download(self, url, *args, **kwargs):
         try:
-            return super().download(url, *args, **kwargs)
+            result = super().download(url, *args, **kwargs)
         except BadHeader as exc:
-            self._download_refused(exc)
+            fresh = self._refreshed_link(url, exc.code)
+            if fresh is None:
+                self._download_refused(exc)
+            return self.download(fresh, *args, **kwargs)
+        if self.req.code in (404, 410):
+            # pyLoad raises nothing for a 404: it deletes the error page and saves no file.
+            fresh = self._refreshed_link(url, self.req.code)
+            if fresh is None:
+                self.fail(
+                    self._(
+                        "The file server answered HTTP {}: the link expired or the file is gone"
+                    ).format(self.req.code)
+                )
+            return self.download(fresh, *args, **kwargs)
+        return result
 
     def check_download(self):
         # Offcloud reports errors on file URLs as small JSON or HTML bodies. pyLoad's generic
@@ -137,18 +175,36 @@ class OffcloudCom(MultiDownloader):
         hosts = getattr(self.account, "offcloud_hosts", None)
         return hosts is not None and matching_host(url, hosts.cloud_only) is not None
 
+    def _client(self):
+        if self.api is None:
+            self.api = self.account.offcloud_client(
+                self, self.account.api_key(), lambda: self.pyfile.abort
+            )
+        return self.api
+
     def _instant(self, pyfile):
+        """Use Offcloud's instant link; False when an archive is to be expanded instead."""
         job = self.api.instant(pyfile.url)
         if not job.url:
             raise EndpointRemovedError("instant answered without a link", feature="instant")
+        if self._archive_mode() is ArchiveMode.EXPAND and is_archive_name(job.file_name):
+            # Instant hands an archive over as one file; a cloud job unpacks it.
+            self.log_info(
+                self._("{} is an archive: expanding it through a cloud job").format(job.file_name)
+            )
+            return False
         self._use_link(job.url, job.file_name, job.file_size)
+        return True
+
+    def _archive_mode(self):
+        return ArchiveMode.parse(self.config.get("archives", "keep"))
 
     def _cloud(self, pyfile):
         key = job_storage_key(pyfile.url)
-        job = self._stored_job(key)
+        job = remembered_job(self.api, self.db, key)
         if job is None:
             job = self.api.cloud(pyfile.url)
-            self.db.store(key, {"request_id": job.request_id, "retried": False})
+            remember(self.db, key, job.request_id)
             self.log_info(self._("Offcloud cloud job {}").format(job.request_id))
         else:
             self.log_info(self._("Resuming Offcloud cloud job {}").format(job.request_id))
@@ -158,54 +214,32 @@ class OffcloudCom(MultiDownloader):
             if len(files) == 1:
                 self._use_link(files[0].url, files[0].name, files[0].size)
                 return
+            if is_archive_name(job.file_name) and self._archive_mode() is ArchiveMode.KEEP:
+                # A cloud job has no archive to hand over: Offcloud unpacked it already.
+                self.log_info(
+                    self._(
+                        "Offcloud unpacked the archive {} in the cloud; downloading its files"
+                    ).format(job.file_name)
+                )
             self._expand(job, files)
         url = job.file_url
         if not url:
             self.fail(self._("Offcloud finished the job but gave no file link"))
         self._use_link(url, job.file_name, job.file_size)
 
-    def _stored_job(self, key):
-        stored = self.db.retrieve(key)
-        if not stored:
-            return None
-        try:
-            job = self.api.cloud_status(stored["request_id"])
-        except NotFoundError:
-            self.db.delete(key)
-            return None
-        if job.status.is_failed and stored.get("retried"):
-            self.db.delete(key)
-            return None
-        return job
-
     def _wait(self, job, key):
-        timeout = max(1, self.config.get("cloud_timeout", 120)) * 60
-        while True:
-            try:
-                return self.api.wait_for_download(
-                    job.request_id,
-                    first=job,
-                    timeout=timeout,
-                    on_progress=self._show_progress,
-                    should_abort=lambda: self.pyfile.abort,
-                )
-            except CloudJobError as exc:
-                stored = self.db.retrieve(key) or {}
-                if stored.get("retried"):
-                    raise
-                # Offcloud's own retry often succeeds where the first fetch failed; once.
-                self.log_warning(
-                    self._("Offcloud job failed, asking Offcloud to retry it"), exc.message
-                )
-                self.db.store(key, {"request_id": job.request_id, "retried": True})
-                self.api.retry(job.request_id)
-                job = self.api.cloud_status(job.request_id)
-
-    def _show_progress(self, job):
-        self.pyfile.set_custom_status(format_progress(job))
-        fraction = job.fraction_done
-        if fraction is not None:
-            self.pyfile.set_progress(int(fraction * 100))
+        return wait_retrying_once(
+            self.api,
+            self.db,
+            key,
+            job,
+            timeout=max(1, self.config.get("cloud_timeout", 120)) * 60,
+            on_progress=lambda job: show_progress(self.pyfile, job),
+            should_abort=lambda: self.pyfile.abort,
+            on_retry=lambda exc: self.log_warning(
+                self._("Offcloud job failed, asking Offcloud to retry it"), exc.message
+            ),
+        )
 
     def _use_link(self, url, name, size):
         if name:
@@ -215,10 +249,22 @@ class OffcloudCom(MultiDownloader):
         self.link = url
 
     def _expand(self, job, files):
-        package = self.pyfile.package()
-        name = job.file_name or package.name
-        self.pyload.api.add_package(name, [f.url for f in files], package.queue)
-        message = self._("Expanded into {} files").format(len(files))
+        source = self.pyfile.package()
+        name = expanded_name(job.file_name or source.name)
+        wanted = FileFilter.parse(self.config.get("include", ""), self.config.get("exclude", ""))
+        try:
+            plans = select_and_plan(name, files, wanted)
+        except NothingSelectedError as exc:
+            self.fail(str(exc))
+        add_packages(
+            self.pyload,
+            [plan.as_tuple() for plan in plans],
+            source=source,
+            per_package=self.pyload.config.get("general", "folder_per_package"),
+            log=self.log_info,
+        )
+        count = sum(len(plan.links) for plan in plans)
+        message = self._("Expanded into {} files").format(count)
         self.pyfile.error = message  # shown in the queue; pyLoad keeps no text of its own
         self.skip(message)
 
@@ -226,19 +272,46 @@ class OffcloudCom(MultiDownloader):
     # errors
 
     def _apply(self, exc):
-        outcome = outcome_for(exc)
-        self.log_warning(outcome.message)
-        if outcome.action is Action.ABORT:
-            self.abort()
-        if outcome.action is Action.OFFLINE:
-            self.pyfile.error = outcome.message
-            self.offline()
-        if outcome.action is Action.ACCOUNT_INVALID:
-            self.account.relogin()
-            self.fail(outcome.message)
-        if outcome.action is Action.RETRY:
-            self.retry(outcome.attempts, outcome.wait, outcome.message, outcome.message)
-        self.fail(outcome.message)
+        apply_outcome(self, exc)
+
+    def _refreshed_link(self, url, status):
+        """A fresh URL for an Offcloud file link the server refused, or None.
+
+        Offcloud's file links may expire or be bound to the IP that asked for them; exploring the
+        job again (from this IP) gives a current one. Once per attempt, for 403, 404 and 410.
+        """
+        parsed = parse_file_url(url) if IMPORT_ERROR is None else None
+        if (
+            parsed is None
+            or status not in (403, 404, 410)
+            or self._link_refreshed
+            or not (self.account and self.account.user)
+        ):
+            return None
+        self._link_refreshed = True
+        try:
+            files = self._client().explore_cloud(parsed.request_id)
+        except NotFoundError:
+            self.fail(
+                self._(
+                    "The file server refused the link and the Offcloud job {} is gone from your cloud"
+                ).format(parsed.request_id)
+            )
+        except OffcloudError as exc:
+            self._apply(exc)
+        found = match_refreshed_file(url, files)
+        if found is None:
+            self.fail(
+                self._("{} is no longer in the Offcloud job {}").format(
+                    parsed.name, parsed.request_id
+                )
+            )
+        self.log_info(
+            self._(
+                "The file server refused the link (HTTP {}); trying a fresh one from Offcloud"
+            ).format(status)
+        )
+        return found.url
 
     def _download_refused(self, exc):
         body = exc.content if isinstance(exc.content, bytes) else str(exc.content).encode()
@@ -281,7 +354,7 @@ class OffcloudCom(MultiDownloader):
             self.db.delete(key)
             if self.config.get("remove_finished", False):
                 try:
-                    self.api.remove(stored["request_id"])
+                    self._client().remove(stored["request_id"])
                 except OffcloudError as exc:
                     self.log_warning(
                         self._("Could not remove the job from the Offcloud cloud"), exc.message

@@ -1,0 +1,128 @@
+"""What the Offcloud addons (``hooks/``) need from pyLoad and share: the key, masking, a worker.
+
+Addons have no account of their own: pyLoad's account selection (``select()``, which skips invalid,
+expired and exhausted accounts and prefers premium and least recently used ones) picks the Offcloud
+account, never "the first in the dict". pyLoad masks an account's key in a plugin's log lines only
+when that plugin has ``self.account`` set (docs/pyload-ng.md §4.1), which an addon does not, so the
+addons mask every Offcloud key themselves with :func:`masked`.
+
+Addon event handlers run on pyLoad's download and web threads, some of them under pyLoad's locks;
+Offcloud calls therefore go to a :class:`SerialWorker`, one background thread per addon.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from typing import Any, Callable, Optional
+
+from ..redact import redact
+
+__all__ = ["ACCOUNT_PLUGIN", "SerialWorker", "account_keys", "has_account", "masked", "select_key"]
+
+log = logging.getLogger(__name__)
+
+#: The account plugin (and the downloader) of Offcloud in pyLoad.
+ACCOUNT_PLUGIN = "OffcloudCom"
+
+
+def _account_plugin(core: Any) -> Any:
+    manager = getattr(core, "account_manager", None)
+    if manager is None:
+        return None
+    try:
+        return manager.get_account_plugin(ACCOUNT_PLUGIN)
+    except Exception:  # pyLoad could not load the plugin; the addons then do nothing
+        log.debug("no Offcloud account plugin", exc_info=True)
+        return None
+
+
+def _entries(plugin: Any) -> dict[str, Any]:
+    accounts = getattr(plugin, "accounts", None)
+    return dict(accounts) if isinstance(accounts, dict) else {}
+
+
+def has_account(core: Any) -> bool:
+    """Whether an Offcloud account is set up and not known to be invalid (no network call)."""
+    return any(
+        isinstance(entry, dict) and entry.get("valid") is not False and entry.get("password")
+        for entry in _entries(_account_plugin(core)).values()
+    )
+
+
+def account_keys(core: Any) -> list[str]:
+    """Every Offcloud key pyLoad knows (the accounts' password fields), for masking."""
+    keys: list[str] = []
+    for entry in _entries(_account_plugin(core)).values():
+        password = entry.get("password") if isinstance(entry, dict) else None
+        if isinstance(password, str) and password.strip():
+            keys.extend({password, password.strip()})
+    return keys
+
+
+def select_key(core: Any) -> Optional[str]:
+    """The key of the account pyLoad's ``select()`` chooses, or ``None`` when none is usable."""
+    plugin = _account_plugin(core)
+    if plugin is None:
+        return None
+    user, _info = plugin.select()
+    if user is None:
+        return None
+    entry = _entries(plugin).get(user)
+    password = entry.get("password") if isinstance(entry, dict) else None
+    return password.strip() if isinstance(password, str) and password.strip() else None
+
+
+def masked(args: Sequence[Any], secrets: Sequence[str]) -> tuple[Any, ...]:
+    """Log arguments with every secret (and credential-looking value) masked, as text."""
+    return tuple(redact(arg if isinstance(arg, str) else str(arg), secrets) for arg in args)
+
+
+class SerialWorker:
+    """Runs submitted callables one after another on a daemon thread of its own.
+
+    ``on_error`` receives what a callable raised (the worker goes on with the next one). A daemon
+    thread, so an Offcloud call in flight never holds pyLoad's exit.
+    """
+
+    def __init__(self, name: str, on_error: Callable[[BaseException], None]) -> None:
+        self._name = name
+        self._on_error = on_error
+        self._queue: queue.Queue[Optional[Callable[[], None]]] = queue.Queue()
+        self._thread: Optional[threading.Thread] = None
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def submit(self, task: Callable[[], None]) -> bool:
+        """Queue ``task``; ``False`` once the worker is stopped."""
+        with self._lock:
+            if self._stopped:
+                return False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            self._queue.put(task)
+            return True
+
+    def stop(self) -> None:
+        """Stop after the task in progress; queued tasks are dropped."""
+        with self._lock:
+            self._stopped = True
+            self._queue.put(None)
+
+    def join(self, timeout: Optional[float] = None) -> bool:
+        """Wait until every task queued so far ran; ``False`` on timeout (or once stopped)."""
+        done = threading.Event()
+        return self.submit(done.set) and done.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            task = self._queue.get()
+            if task is None or self._stopped:
+                return
+            try:
+                task()
+            except Exception as exc:  # noqa: BLE001 - reported; the next task still runs
+                self._on_error(exc)

@@ -1,0 +1,252 @@
+"""Which Offcloud jobs the clean-up addon (``OffcloudComCleanup``) may remove, and when.
+
+Two kinds of removal, both opt-in (docs/anchors.md §6):
+
+- **After the download.** A job is removed once every pyLoad link that downloads from it is
+  finished (its file is on disk and pyLoad checked it). pyLoad links name their job in the URL:
+  Offcloud file URLs are ``https://<server>.offcloud.com/cloud/download/<requestId>/...`` (what the
+  decrypters and the folder expansion emit); a hoster link downloaded through a cloud job has such a
+  URL as its download link. A link still queued or running makes the job wait; a failed, offline or
+  aborted link keeps it, unless the user chose otherwise.
+- **Periodic.** Jobs Offcloud finished (``downloaded``) longer ago than N hours; with an option
+  also failed ones. Never a job that is still created, queued, downloading, processing or of an
+  unknown status; never one whose files pyLoad still has to download, nor one a pyLoad plugin is
+  still following (the downloader remembers its jobs until their file is downloaded).
+
+Removing is best effort: Offcloud's 2026 API may not honour it (docs/anchors.md §0).
+"""
+
+from __future__ import annotations
+
+import json
+from base64 import b85decode
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any, Optional
+
+from ..models import Job, JobStatus
+from .support import job_storage_key, parse_file_url
+
+__all__ = [
+    "FAILED_STATUSES",
+    "FINISHED_STATUSES",
+    "Link",
+    "Verdict",
+    "followed_request_ids",
+    "job_verdict",
+    "links_from_pyload",
+    "protected_request_ids",
+    "request_id_of",
+    "stale_jobs",
+    "stored_request_ids",
+]
+
+#: pyLoad link statuses (``DownloadStatus``) that mean the file is there: finished, skipped.
+FINISHED_STATUSES = frozenset({0, 4})
+#: Statuses that end a link without its file: offline, temp. offline, failed, aborted.
+FAILED_STATUSES = frozenset({1, 6, 8, 9})
+# Everything else (queued, waiting, starting, decrypting, downloading, processing, online,
+# unknown ...) is still to come.
+
+#: Job statuses the periodic clean-up may remove (failed ones only when asked).
+_DONE = frozenset({JobStatus.DOWNLOADED})
+_FAILED = frozenset({JobStatus.ERROR, JobStatus.CANCELED})
+
+
+@dataclass(frozen=True)
+class Link:
+    """One pyLoad link as the clean-up sees it."""
+
+    fid: int
+    url: str
+    status: int
+    package_id: int = 0
+
+    @property
+    def request_id(self) -> Optional[str]:
+        return request_id_of(self.url)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+def request_id_of(url: Optional[str]) -> Optional[str]:
+    """The Offcloud request id an Offcloud file URL downloads from, else ``None``."""
+    if not url:
+        return None
+    parsed = parse_file_url(url)
+    return parsed.request_id if parsed is not None else None
+
+
+def links_from_pyload(packages: Mapping[Any, Any]) -> list[Link]:
+    """Links from pyLoad's ``FileManager.get_complete_data()`` (``{pid: {"links": {fid: …}}}``)."""
+    links: list[Link] = []
+    for pid, package in packages.items():
+        entries = package.get("links") if isinstance(package, Mapping) else None
+        if not isinstance(entries, Mapping):
+            continue
+        for fid, entry in entries.items():
+            if not isinstance(entry, Mapping):
+                continue
+            try:
+                links.append(
+                    Link(
+                        fid=int(entry.get("id", fid)),
+                        url=str(entry.get("url") or ""),
+                        status=int(entry.get("status", 14)),
+                        package_id=int(entry.get("package", pid)),
+                    )
+                )
+            except (TypeError, ValueError):
+                continue
+    return links
+
+
+class Verdict(str, Enum):
+    """What to do with a job after one of its links ended."""
+
+    REMOVE = "remove"
+    WAIT = "wait"  # a link of it is still queued or running
+    KEEP_FAILED = "keep_failed"  # a link of it failed and the user keeps such jobs
+    IN_USE = "in_use"  # a pyLoad plugin still follows the job for another link
+
+
+def job_verdict(
+    request_id: str,
+    links: Iterable[Link],
+    *,
+    ended: Link,
+    done_fids: Collection[int] = (),
+    keep_failed: bool = True,
+    in_use: Collection[str] = (),
+) -> Verdict:
+    """Whether the job ``request_id`` may go now that the link ``ended`` ended.
+
+    ``links`` are pyLoad's links (any package, queue and collector); those of the job are the ones
+    whose URL is one of its file URLs, plus ``ended`` (whose ``url`` is its download link), which
+    counts with its own ``status`` whatever pyLoad's list says. ``done_fids`` are links pyLoad
+    reported downloaded whose status may not say so yet (pyLoad sets "finished" only after its
+    ``download_finished`` event). ``in_use`` are request ids a plugin still follows.
+    """
+    if request_id in in_use:
+        return Verdict.IN_USE
+    members: dict[int, Link] = {
+        link.fid: link for link in links if link.request_id == request_id and link.fid != ended.fid
+    }
+    members[ended.fid] = ended
+    failed = False
+    for link in members.values():
+        if link.finished or link.fid in done_fids:
+            continue
+        if link.failed:
+            failed = True
+            continue
+        return Verdict.WAIT
+    if failed and keep_failed:
+        return Verdict.KEEP_FAILED
+    return Verdict.REMOVE
+
+
+def protected_request_ids(links: Iterable[Link]) -> set[str]:
+    """Jobs pyLoad still has files of to download (or to retry): not for the periodic clean-up."""
+    return {
+        request_id
+        for link in links
+        if not link.finished and (request_id := link.request_id) is not None
+    }
+
+
+def stale_jobs(
+    history: Iterable[Job],
+    *,
+    now: datetime,
+    older_than_hours: float,
+    include_failed: bool = False,
+    protected: Collection[str] = (),
+) -> list[Job]:
+    """Jobs of ``history`` the periodic clean-up removes.
+
+    A job qualifies when Offcloud finished it (``downloaded``; also ``error``/``canceled`` with
+    ``include_failed``), it was created at least ``older_than_hours`` before ``now`` (an unknown
+    age never qualifies) and it is not ``protected``. ``older_than_hours <= 0`` removes nothing.
+    """
+    if older_than_hours <= 0:
+        return []
+    wanted = _DONE | _FAILED if include_failed else _DONE
+    limit = _utc(now) - timedelta(hours=older_than_hours)
+    stale: list[Job] = []
+    seen: set[str] = set()
+    for job in history:
+        if job.status not in wanted or job.request_id in protected or job.request_id in seen:
+            continue
+        if job.created_on is None or _utc(job.created_on) > limit:
+            continue
+        seen.add(job.request_id)
+        stale.append(job)
+    return stale
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def followed_request_ids(
+    entries: Mapping[str, Any], links: Iterable[Link], *, ignore: Collection[int] = ()
+) -> set[str]:
+    """Jobs the downloader still follows for a link pyLoad has not finished.
+
+    The downloader stores a hoster link's job under :func:`job_storage_key` of the link's URL
+    (``entries`` is its pyLoad storage) and deletes it once the file is downloaded; a link that
+    failed keeps it, so that restarting the link resumes the job. Entries of links that are gone,
+    finished or skipped (a link expanded into per-file links ends skipped) do not count, nor do
+    the links in ``ignore``.
+    """
+    live = {
+        job_storage_key(link.url) for link in links if not link.finished and link.fid not in ignore
+    }
+    return stored_request_ids({key: value for key, value in entries.items() if key in live})
+
+
+def stored_request_ids(entries: Mapping[str, Any]) -> set[str]:
+    """Request ids in a plugin's pyLoad storage (``db.get_storage(plugin)``: key → encoded value).
+
+    pyLoad stores ``self.db`` values as base85-encoded JSON; plain JSON values are read too. Every
+    ``request_id`` or ``requestId`` string anywhere in a value counts.
+    """
+    found: set[str] = set()
+    for value in entries.values():
+        found.update(_request_ids(_decode_stored(value)))
+    return found
+
+
+def _decode_stored(value: Any) -> Any:
+    if not isinstance(value, (str, bytes)):
+        return value
+    raw = value.encode() if isinstance(value, str) else value
+    try:
+        text = b85decode(raw).decode("utf-8")
+    except ValueError:  # not base85 (UnicodeDecodeError is a ValueError too): plain JSON?
+        text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _request_ids(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            if name in ("request_id", "requestId") and isinstance(item, str) and item:
+                yield item
+            else:
+                yield from _request_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _request_ids(item)

@@ -1,0 +1,265 @@
+import datetime
+
+from ..base.addon import BaseAddon
+
+try:
+    from pyload.core.datatypes.enums import Destination
+
+    from offcloud_api.exceptions import OffcloudError
+    from offcloud_api.pyload.addonkit import SerialWorker, account_keys, masked, select_key
+    from offcloud_api.pyload.cleanup import (
+        Link,
+        Verdict,
+        followed_request_ids,
+        job_verdict,
+        links_from_pyload,
+        protected_request_ids,
+        request_id_of,
+        stale_jobs,
+        stored_request_ids,
+    )
+    from offcloud_api.pyload.support import client_for
+
+    IMPORT_ERROR = None
+except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    IMPORT_ERROR = exc
+
+
+class OffcloudComCleanup(BaseAddon):
+    __name__ = "OffcloudComCleanup"
+    __type__ = "addon"
+    __version__ = "0.01"
+    __status__ = "testing"
+
+    __config__ = [
+        ("enabled", "bool", "Activated", False),
+        (
+            "after_download",
+            "bool",
+            "Remove a job from the Offcloud cloud once every file from it is downloaded",
+            True,
+        ),
+        ("keep_failed", "bool", "Keep the job when a download from it failed", True),
+        (
+            "older_than",
+            "int",
+            "Every hour remove jobs Offcloud finished more than so many hours ago, 0 = never",
+            0,
+        ),
+        ("include_failed", "bool", "The hourly clean-up also removes failed jobs", False),
+    ]
+
+    __description__ = """Offcloud.com: remove jobs from your Offcloud cloud once downloaded, and old finished jobs every hour"""
+    __license__ = "GPLv3"
+    __authors__ = [("Offcloud for pyLoad", "")]
+
+    #: The downloader: it remembers the jobs it follows, and has its own per-link removal.
+    DOWNLOADER = "OffcloudCom"
+    #: The hook: it remembers the jobs cloud-only mode sent (the user wants those kept).
+    HOOK = "OffcloudComHook"
+    INTERVAL = 60 * 60
+    FIRST_RUN_DELAY = 3
+
+    def init(self):
+        self.active = False
+        self.worker = None
+        self.done_fids = set()
+        self.removed = set()
+
+    # ---------------------------------------------------------------------------------------
+    # pyLoad lifecycle and events
+
+    def activate(self):
+        if IMPORT_ERROR is not None:
+            self.log_error(
+                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
+                    IMPORT_ERROR
+                )
+            )
+            return
+        self.worker = SerialWorker(self.classname, self._task_failed)
+        self.active = True
+        self._schedule()
+        hours = self.config.get("older_than", 0)
+        self.log_info(
+            self._("Active"),
+            self._("remove jobs after their download: {}").format(
+                "on" if self.config.get("after_download", True) else "off"
+            ),
+            self._("hourly clean-up: {}").format(
+                self._("jobs older than {} hours").format(hours) if hours > 0 else "off"
+            ),
+        )
+
+    def deactivate(self):
+        if not self.active:
+            return
+        self.active = False
+        self.periodical.stop()
+        self.worker.stop()
+
+    def exit(self):
+        if self.worker is not None:
+            self.worker.stop()
+
+    def config_changed(self, category, option, value, section):
+        if (
+            self.active
+            and category == self.classname
+            and option in ("older_than", "include_failed")
+        ):
+            self._schedule()
+
+    def download_finished(self, pyfile):
+        if not self.active or not self.config.get("after_download", True):
+            return
+        try:
+            # pyLoad marks the link finished only after this event: remember it ourselves.
+            self.done_fids.add(pyfile.id)
+            self._consider(pyfile, 0)
+        except Exception as exc:  # an error here would fail the download in pyLoad
+            self.log_warning(self._("Offcloud clean-up could not look at a download"), exc)
+
+    def download_failed(self, pyfile):
+        if not self.active or not self.config.get("after_download", True):
+            return
+        if self.config.get("keep_failed", True):
+            return
+        try:
+            self._consider(pyfile, int(getattr(pyfile, "status", 8)))
+        except Exception as exc:
+            self.log_warning(self._("Offcloud clean-up could not look at a download"), exc)
+
+    def periodical_task(self):
+        # pyLoad's Periodical cannot report an error of ours (it crashes on it): never raise.
+        try:
+            self.worker.submit(self._clean_old)
+        except Exception as exc:
+            self.log_warning(self._("Offcloud clean-up not started"), exc)
+
+    def _log(self, level, plugintype, pluginname, args, kwargs):
+        # Addons have no self.account, so pyLoad would not mask the key: we do (addonkit.masked).
+        if IMPORT_ERROR is None:
+            args = masked(args, account_keys(self.pyload))
+        return super()._log(level, plugintype, pluginname, args, kwargs)
+
+    def _task_failed(self, exc):
+        self.log_warning(self._("Offcloud clean-up failed"), exc)
+
+    # ---------------------------------------------------------------------------------------
+    # after the download
+
+    def _consider(self, pyfile, status):
+        url = pyfile.url
+        request_id = request_id_of(url)
+        if request_id is None:
+            # A hoster link that went through a cloud job downloads from that job's file URL.
+            link = getattr(getattr(pyfile, "plugin", None), "link", None)
+            request_id = request_id_of(link)
+            if request_id is None:
+                return
+            if status == 0 and self.config.get("remove_finished", False, plugin=self.DOWNLOADER):
+                return  # the downloader's own remove_finished removed it already
+            url = link
+        ended = Link(fid=pyfile.id, url=url, status=status, package_id=pyfile.packageid)
+        self.worker.submit(lambda: self._remove_if_done(request_id, ended))
+
+    def _remove_if_done(self, request_id, ended):
+        if request_id in self.removed:
+            return
+        links = self._links()
+        # The downloader's record of the link that just ended does not count as "in use".
+        in_use = followed_request_ids(self._stored(self.DOWNLOADER), links, ignore={ended.fid})
+        verdict = job_verdict(
+            request_id,
+            links,
+            ended=ended,
+            done_fids=self.done_fids,
+            keep_failed=self.config.get("keep_failed", True),
+            in_use=in_use,
+        )
+        if verdict is not Verdict.REMOVE:
+            self.log_debug(f"Offcloud job {request_id} stays: {verdict.value}")
+            return
+        why = (
+            self._("every file from it is downloaded")
+            if ended.status == 0
+            else self._("its downloads ended, one failed")
+        )
+        self._remove([request_id], why)
+
+    # ---------------------------------------------------------------------------------------
+    # every hour
+
+    def _schedule(self):
+        self.periodical.stop()
+        if self.active and self.config.get("older_than", 0) > 0:
+            self.periodical.start(self.INTERVAL, threaded=True, delay=self.FIRST_RUN_DELAY)
+
+    def _clean_old(self):
+        hours = self.config.get("older_than", 0)
+        if not self.active or hours <= 0:
+            return
+        key = select_key(self.pyload)
+        if key is None:
+            self.log_debug("No usable Offcloud account for the clean-up")
+            return
+        links = self._links()
+        protected = (
+            protected_request_ids(links)
+            | followed_request_ids(self._stored(self.DOWNLOADER), links)
+            # Jobs cloud-only mode sent are in the cloud because the user wants them there.
+            | stored_request_ids(self._stored(self.HOOK))
+        )
+        try:
+            with client_for(self, key, self._exiting) as api:
+                history = api.get_history()
+        except OffcloudError as exc:
+            self.log_warning(self._("Could not read the Offcloud history"), exc.message)
+            return
+        stale = stale_jobs(
+            history,
+            now=datetime.datetime.now(datetime.timezone.utc),
+            older_than_hours=hours,
+            include_failed=self.config.get("include_failed", False),
+            protected=protected,
+        )
+        if stale:
+            why = self._("finished more than {} hours ago").format(hours)
+            self._remove([job.request_id for job in stale], why, key=key)
+
+    # ---------------------------------------------------------------------------------------
+    # shared
+
+    def _remove(self, request_ids, why, key=None):
+        key = key or select_key(self.pyload)
+        if key is None:
+            self.log_warning(self._("No usable Offcloud account to remove jobs with"))
+            return
+        try:
+            with client_for(self, key, self._exiting) as api:
+                api.remove(request_ids)
+        except OffcloudError as exc:
+            # Best effort: the job stays in the cloud, nothing else depends on it.
+            self.log_warning(
+                self._("Could not remove jobs from the Offcloud cloud"),
+                ", ".join(request_ids),
+                exc.message,
+            )
+            return
+        self.removed.update(request_ids)
+        for request_id in request_ids:
+            self.log_info(self._("Removed Offcloud job {id}: {why}").format(id=request_id, why=why))
+
+    def _links(self):
+        files = self.pyload.files
+        links = []
+        for destination in (Destination.QUEUE, Destination.COLLECTOR):
+            links.extend(links_from_pyload(files.get_complete_data(destination)))
+        return links
+
+    def _stored(self, plugin):
+        return dict(self.pyload.db.get_storage(plugin) or {})
+
+    def _exiting(self):
+        return bool(getattr(self.pyload, "exiting", False))

@@ -1,0 +1,175 @@
+"""What the ``OffcloudComHook`` addon decides as links enter pyLoad (typed, testable alone).
+
+- **Torrent routing.** pyLoad matches a link against decrypters first, in the order of its plugin
+  index, and the first match wins (docs/pyload-ng.md §1.3). ``OffcloudComTorrent`` has its own
+  pattern for magnets and .torrent links, so with pyLoad's TORRENT addon set to "None" it gets them
+  anyway. When TORRENT names another service's decrypter, TORRENT gives that decrypter the same
+  pattern (§2.6), and being a core plugin it comes earlier in the index and would win.
+  :func:`decrypter_order` puts ours first instead; TORRENT's own pattern rewriting is left alone,
+  so turning the option off (or removing the Offcloud account) hands torrents back to it.
+- **Batch cache check.** :func:`torrent_query` gives the info-hash and the magnet to ask Offcloud
+  about, for magnets and for .torrent files pyLoad saved in its temp folder.
+- **Cloud only.** :func:`plan_cloud_only` splits added links into those Offcloud takes as cloud
+  jobs, those already in the Offcloud cloud, and those left to pyLoad.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from ..magnet import info_hash_of, is_magnet
+from ..torrent import MAX_TORRENT_BYTES, TorrentError, parse_torrent
+from .support import parse_file_url
+
+__all__ = [
+    "DOWNLOADER",
+    "OFFCLOUD_PLUGINS",
+    "TORRENT_DECRYPTER",
+    "CloudOnlyPlan",
+    "TorrentQuery",
+    "decrypter_order",
+    "local_torrent_path",
+    "offcloud_plugin_names",
+    "plan_cloud_only",
+    "submission_for",
+    "torrent_query",
+]
+
+#: Our plugins in pyLoad's index.
+DOWNLOADER = "OffcloudCom"
+TORRENT_DECRYPTER = "OffcloudComTorrent"
+FOLDER_DECRYPTER = "OffcloudComFolder"
+OFFCLOUD_PLUGINS = frozenset({DOWNLOADER, TORRENT_DECRYPTER, FOLDER_DECRYPTER})
+
+
+def decrypter_order(names: Sequence[str], ours: str, *, first: bool) -> list[str]:
+    """pyLoad's decrypter index order with ``ours`` first (``first``) or back at the end.
+
+    The end is where pyLoad puts a plugin from the user folder that overrides nothing, so "not
+    first" is the order pyLoad itself would have. A missing ``ours`` leaves the order unchanged.
+    """
+    order = list(names)
+    if ours not in order:
+        return order
+    order.remove(ours)
+    return [ours, *order] if first else [*order, ours]
+
+
+def offcloud_plugin_names(downloaders: Mapping[str, Any]) -> set[str]:
+    """Plugin names whose links Offcloud handles: ours, and hoster plugins the account overrode.
+
+    ``downloaders`` is pyLoad's downloader index; ``MultiAccount`` marks a hoster plugin it routes
+    to us with ``new_name`` (docs/pyload-ng.md §2.2).
+    """
+    names = set(OFFCLOUD_PLUGINS)
+    for name, entry in downloaders.items():
+        if isinstance(entry, Mapping) and entry.get("new_name") == DOWNLOADER:
+            names.add(name)
+    return names
+
+
+def local_torrent_path(url: str, tempdir: str) -> Optional[str]:
+    """The local path of a ``file://`` .torrent link, only if it lies inside ``tempdir``.
+
+    pyLoad's TORRENT container saves uploads there and links them as ``file://``; any other local
+    file is refused, so a link cannot make the plugins read (and send) arbitrary files.
+    """
+    if not url.lower().startswith("file://") or not tempdir:
+        return None
+    path = os.path.realpath(url2pathname(urlsplit(url).path))
+    root = os.path.realpath(tempdir)
+    try:
+        inside = os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives on Windows
+        return None
+    return path if inside and path != root else None
+
+
+def _read_local_torrent(url: str, tempdir: str) -> Optional[Any]:
+    path = local_torrent_path(url, tempdir)
+    if path is None:
+        return None
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_TORRENT_BYTES:
+            return None
+        return parse_torrent(file.read_bytes())
+    except (OSError, TorrentError):
+        return None
+
+
+@dataclass(frozen=True)
+class TorrentQuery:
+    """What to ask Offcloud's cache about for one added link."""
+
+    url: str
+    info_hash: str
+    query: str  # a magnet link
+
+
+def torrent_query(url: str, tempdir: str) -> Optional[TorrentQuery]:
+    """Info-hash and magnet of a magnet link or of a .torrent pyLoad saved; else ``None``.
+
+    A .torrent behind an ``http(s)`` URL is not fetched here (the decrypter does that).
+    """
+    if is_magnet(url):
+        info_hash = info_hash_of(url)
+        return TorrentQuery(url, info_hash, url.strip()) if info_hash else None
+    info = _read_local_torrent(url, tempdir)
+    if info is None:
+        return None
+    return TorrentQuery(url, info.info_hash, info.magnet)
+
+
+def submission_for(url: str, tempdir: str) -> Optional[str]:
+    """What to send Offcloud as a cloud job for ``url``: a magnet for a saved .torrent (the API
+    takes no upload), the link itself otherwise; ``None`` for a local file it may not read."""
+    if url.lower().startswith("file://"):
+        info = _read_local_torrent(url, tempdir)
+        return info.magnet if info is not None else None
+    return url.strip()
+
+
+@dataclass(frozen=True)
+class CloudOnlyPlan:
+    """Added links split for cloud-only mode."""
+
+    send: list[str] = field(default_factory=list)  # to Offcloud as cloud jobs
+    in_cloud: list[str] = field(default_factory=list)  # Offcloud file and job links: already there
+    keep: list[str] = field(default_factory=list)  # left to pyLoad (other services, containers)
+
+    @property
+    def taken(self) -> list[str]:
+        return [*self.send, *self.in_cloud]
+
+
+def plan_cloud_only(
+    matches: Iterable[tuple[str, str]], offcloud_plugins: Collection[str]
+) -> CloudOnlyPlan:
+    """Split ``(url, plugin name)`` pairs (pyLoad's ``parse_urls``) for cloud-only mode.
+
+    Links a plugin of ours (or a hoster plugin routed to Offcloud) would take go to the cloud;
+    links to Offcloud files and jobs are already there; the rest (other services, pyLoad's own
+    containers, whose output comes back through here) stays with pyLoad. A link Offcloud takes
+    counts once however often it was added.
+    """
+    plan = CloudOnlyPlan()
+    seen: set[str] = set()
+    for url, plugin in matches:
+        if plugin not in offcloud_plugins:
+            plan.keep.append(url)
+            continue
+        if url in seen:
+            continue
+        seen.add(url)
+        if plugin == FOLDER_DECRYPTER or parse_file_url(url) is not None:
+            plan.in_cloud.append(url)
+        else:
+            plan.send.append(url)
+    return plan

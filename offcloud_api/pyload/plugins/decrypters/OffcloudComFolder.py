@@ -1,0 +1,100 @@
+from ..base.decrypter import BaseDecrypter
+
+try:
+    from offcloud_api.exceptions import NotFoundError, OffcloudError
+    from offcloud_api.models import JobStatus
+    from offcloud_api.pyload.outcomes import apply_outcome
+    from offcloud_api.pyload.torrents import (
+        FileFilter,
+        NothingSelectedError,
+        add_packages,
+        choose_account,
+        folder_per_package,
+        folder_request_id,
+        no_account_message,
+        select_and_plan,
+        show_progress,
+    )
+
+    IMPORT_ERROR = None
+except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    IMPORT_ERROR = exc
+
+
+class OffcloudComFolder(BaseDecrypter):
+    __name__ = "OffcloudComFolder"
+    __type__ = "decrypter"
+    __version__ = "0.01"
+    __status__ = "testing"
+
+    # A job's folder link, without a file part: per-file links are the downloader's.
+    __pattern__ = r"https?://(?:[\w-]+\.)?offcloud\.com/cloud/download/(?P<ID>\w+)/?(?:[?#].*)?$"
+    __config__ = [
+        ("folder_per_package", "Default;Yes;No", "Create folder for each package", "Default"),
+        ("include", "str", "Only files matching (comma separated globs, empty for all)", ""),
+        ("exclude", "str", "Leave out files matching (comma separated globs)", ""),
+        ("cloud_timeout", "int", "Give up waiting for an unfinished job after minutes", 120),
+    ]
+
+    __description__ = """Offcloud.com cloud folder links: one link per file of a job"""
+    __license__ = "GPLv3"
+    __authors__ = [("Offcloud for pyLoad", "")]
+
+    def load_account(self):
+        # Setting self.account also makes pyLoad mask the key in this plugin's log lines.
+        self.account = choose_account(self.pyload.account_manager) if IMPORT_ERROR is None else None
+
+    def decrypt(self, pyfile):
+        if IMPORT_ERROR is not None:
+            self.fail(
+                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
+                    IMPORT_ERROR
+                )
+            )
+        if not self.account:
+            self.fail(no_account_message(self.pyload.account_manager))
+        request_id = folder_request_id(pyfile.url)
+        if request_id is None:
+            self.fail(self._("Not an Offcloud cloud folder link"))
+        api = self.account.offcloud_client(self, self.account.api_key(), lambda: pyfile.abort)
+        try:
+            job = api.cloud_status(request_id)
+            if job.status is not JobStatus.DOWNLOADED:
+                job = api.wait_for_download(
+                    request_id,
+                    first=job,
+                    timeout=max(1, self.config.get("cloud_timeout", 120)) * 60,
+                    on_progress=lambda job: show_progress(pyfile, job),
+                    should_abort=lambda: pyfile.abort,
+                )
+            files = api.explore_cloud(request_id, job=job)
+        except NotFoundError:
+            self.fail(
+                self._(
+                    "Your Offcloud cloud has no job {} (removed, or it belongs to another account)"
+                ).format(request_id)
+            )
+        except OffcloudError as exc:
+            apply_outcome(self, exc)
+        finally:
+            api.close()
+        wanted = FileFilter.parse(self.config.get("include", ""), self.config.get("exclude", ""))
+        try:
+            plans = select_and_plan(job.file_name or request_id, files, wanted)
+        except NothingSelectedError as exc:
+            self.fail(str(exc))
+        self.packages = [plan.as_tuple() for plan in plans]
+
+    def _create_packages(self):
+        # pyLoad's own version flattens nested folders such as Release/Sub (see
+        # offcloud_api.pyload.torrents); this one keeps them.
+        add_packages(
+            self.pyload,
+            self.packages,
+            source=self.pyfile.package(),
+            per_package=folder_per_package(
+                self.config.get("folder_per_package", "Default"),
+                self.pyload.config.get("general", "folder_per_package"),
+            ),
+            log=self.log_info,
+        )

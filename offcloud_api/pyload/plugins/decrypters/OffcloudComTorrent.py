@@ -1,0 +1,174 @@
+import os
+
+from pyload.core.network.http.exceptions import BadHeader
+
+from ..base.decrypter import BaseDecrypter
+
+try:
+    from offcloud_api.exceptions import OffcloudError
+    from offcloud_api.pyload.jobs import wait_retrying_once
+    from offcloud_api.pyload.outcomes import apply_outcome
+    from offcloud_api.pyload.torrents import (
+        CachePolicy,
+        FileFilter,
+        NothingSelectedError,
+        SourceKind,
+        Step,
+        TorrentSourceError,
+        add_packages,
+        choose_account,
+        folder_per_package,
+        local_torrent_path,
+        no_account_message,
+        obtain_job,
+        refusal_message,
+        select_and_plan,
+        show_progress,
+        source_kind,
+        submitted_message,
+        torrent_from_bytes,
+        torrent_from_magnet,
+    )
+
+    IMPORT_ERROR = None
+except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    IMPORT_ERROR = exc
+
+
+class OffcloudComTorrent(BaseDecrypter):
+    __name__ = "OffcloudComTorrent"
+    __type__ = "decrypter"
+    __version__ = "0.01"
+    __status__ = "testing"
+
+    # Offcloud's own file links are left to the downloader, even when they end in .torrent.
+    __pattern__ = r"magnet:\?.+|file://.+\.torrent$|https?://(?![\w.-]+\.offcloud\.com/cloud/download/).+\.torrent(?:[?#].*)?$"
+    __config__ = [
+        ("folder_per_package", "Default;Yes;No", "Create folder for each package", "Default"),
+        (
+            "cache_policy",
+            "all;only_cached;uncached_to_cloud",
+            "Torrents Offcloud has not cached: add and wait (all), refuse (only_cached), or add to the cloud without waiting (uncached_to_cloud)",
+            "all",
+        ),
+        ("include", "str", "Only files matching (comma separated globs, empty for all)", ""),
+        ("exclude", "str", "Leave out files matching (comma separated globs)", ""),
+        ("cloud_timeout", "int", "Give up waiting for Offcloud after minutes", 120),
+    ]
+
+    __description__ = """Offcloud.com torrents: magnets and .torrent files through your Offcloud cloud, one link per file"""
+    __license__ = "GPLv3"
+    __authors__ = [("Offcloud for pyLoad", "")]
+
+    def load_account(self):
+        # pyLoad looks for an account named like this class; ours is OffcloudCom. Setting
+        # self.account also makes pyLoad mask the key in this plugin's log lines.
+        self.account = choose_account(self.pyload.account_manager) if IMPORT_ERROR is None else None
+
+    def decrypt(self, pyfile):
+        if IMPORT_ERROR is not None:
+            self.fail(
+                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
+                    IMPORT_ERROR
+                )
+            )
+        if not self.account:
+            self.fail(no_account_message(self.pyload.account_manager))
+        try:
+            torrent = self._torrent(pyfile.url)
+        except TorrentSourceError as exc:
+            self.fail(str(exc))
+        pyfile.name = torrent.display_name
+        policy = CachePolicy.parse(self.config.get("cache_policy", "all"))
+        api = self.account.offcloud_client(self, self.account.api_key(), lambda: pyfile.abort)
+        try:
+            found = obtain_job(api, self.db, torrent, policy)
+            if found.step is Step.REFUSE:
+                self.fail(refusal_message(torrent, found.job))
+            if found.step is Step.SUBMIT_ONLY:
+                self.fail(submitted_message(torrent, found.job))
+            self.log_info(
+                self._("Offcloud job {} for {} ({})").format(
+                    found.job.request_id,
+                    torrent.display_name,
+                    "reused" if found.reused else "added",
+                )
+            )
+            job = wait_retrying_once(
+                api,
+                self.db,
+                torrent.storage_key,
+                found.job,
+                timeout=max(1, self.config.get("cloud_timeout", 120)) * 60,
+                on_progress=lambda job: show_progress(pyfile, job),
+                should_abort=lambda: pyfile.abort,
+                on_retry=lambda exc: self.log_warning(
+                    self._("Offcloud job failed, asking Offcloud to retry it"), exc.message
+                ),
+            )
+            files = api.explore_cloud(job.request_id, job=job)
+        except OffcloudError as exc:
+            apply_outcome(self, exc)
+        finally:
+            api.close()
+        wanted = FileFilter.parse(self.config.get("include", ""), self.config.get("exclude", ""))
+        try:
+            plans = select_and_plan(
+                torrent.name or job.file_name or torrent.info_hash, files, wanted
+            )
+        except NothingSelectedError as exc:
+            self.fail(str(exc))
+        self.packages = [plan.as_tuple() for plan in plans]
+        self._discard_upload(pyfile.url)
+
+    def _torrent(self, url):
+        """The torrent behind a magnet, an uploaded .torrent or a .torrent address."""
+        kind = source_kind(url)
+        if kind is SourceKind.MAGNET:
+            return torrent_from_magnet(url)
+        if kind is SourceKind.LOCAL_FILE:
+            path = local_torrent_path(url, self.pyload.tempdir)
+            try:
+                with open(path, "rb") as fp:
+                    return torrent_from_bytes(fp.read())
+            except OSError as exc:
+                raise TorrentSourceError(
+                    self._("The uploaded .torrent file cannot be read: {}").format(exc.strerror)
+                ) from None
+        try:
+            data = self.load(url, decode=False)  # through pyLoad: its proxy, its SSL settings
+        except BadHeader as exc:
+            raise TorrentSourceError(
+                self._("The .torrent address answered HTTP {}").format(exc.code)
+            ) from None
+        if self.req.code >= 400:
+            raise TorrentSourceError(
+                self._("The .torrent address answered HTTP {}").format(self.req.code)
+            )
+        return torrent_from_bytes(data if isinstance(data, bytes) else data.encode("latin-1"))
+
+    def _discard_upload(self, url):
+        # pyLoad's TORRENT container left the upload in the temp folder as tmp_<name>.torrent;
+        # once the files are queued nothing reads it again (a retry re-runs before this point).
+        if source_kind(url) is not SourceKind.LOCAL_FILE:
+            return
+        path = local_torrent_path(url, self.pyload.tempdir)
+        if os.path.basename(path).startswith("tmp_"):
+            try:
+                os.remove(path)
+            except OSError as exc:
+                self.log_debug("Could not remove the uploaded .torrent", exc.strerror)
+
+    def _create_packages(self):
+        # pyLoad's own version flattens nested folders such as Release/Sub (see
+        # offcloud_api.pyload.torrents); this one keeps them.
+        add_packages(
+            self.pyload,
+            self.packages,
+            source=self.pyfile.package(),
+            per_package=folder_per_package(
+                self.config.get("folder_per_package", "Default"),
+                self.pyload.config.get("general", "folder_per_package"),
+            ),
+            log=self.log_info,
+        )

@@ -1,0 +1,489 @@
+"""Magnets, .torrent files, cloud folders and archives in a real pyLoad, Offcloud simulated.
+
+One pyLoad and one simulator serve the module, as in test_multihoster.py. The torrents and jobs
+are the demo scenario's, plus a .torrent built here (its info-hash is added to the scenario), a
+second finished folder job and a second uncached torrent. Assertions are on files on disk
+(sha256), on pyLoad's queue and on the simulator's call log.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Union
+
+import pytest
+
+pytest.importorskip("pyload")
+
+from offcloud_api.magnet import build_magnet
+from offcloud_api.pyload.runner import FINAL_STATUSES, LinkStatus
+from offcloud_api.pyload.stack import OffcloudPyloadStack
+from offcloud_api.simulator import DEMO_API_KEY, FileSpec, expected_sha256
+
+DEFAULT_SCENARIO = (
+    Path(__file__).parents[2] / "offcloud_api" / "simulator" / "default_scenario.json"
+)
+
+pytestmark = pytest.mark.e2e
+
+TORRENT = "OffcloudComTorrent"
+RELEASE_HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"  # cached, 3 files, Sub/ folder
+UNCACHED_HASH = "3a48a5100c48c07ddce34b0322d81057ca80c94a"  # uncached, 6 s at Offcloud
+SINGLE_HASH = "22d58f1c7bed28975f5848e8fc883043b203a7e3"  # cached, one file, no folder
+REFUSED_HASH = "9c1e35b1a0f0c2d3e4f5a6b7c8d9e0f1a2b3c4d5"  # uncached, added here
+LATER_HASH = "7d2f0e4c6b8a1d3f5e7c9b0a2d4f6e8c0a1b3d5f"  # uncached, added here
+SLOW_HASH = "51051051051051051051051051051051051051aa"  # uncached, an hour long, added here
+CLOUD_FOLDER_JOB = "0896d1afc0082e232c9b10a6"
+SINGLE_FILE_JOB = "947f187506f7629c81c81879"
+EXPIRING_JOB = "5713129db40677dd57001377"  # added here: a finished folder job
+ARCHIVE_LINK = "https://1fichier.com/?demoarchive1"
+SEED = "offcloud-demo"
+
+Bencodable = Union[int, str, bytes, list, dict]
+
+
+def bencode(value: Bencodable) -> bytes:
+    if isinstance(value, int):
+        return b"i%de" % value
+    if isinstance(value, str):
+        value = value.encode()
+    if isinstance(value, bytes):
+        return b"%d:%s" % (len(value), value)
+    if isinstance(value, list):
+        return b"l" + b"".join(bencode(v) for v in value) + b"e"
+    items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in value.items())
+    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
+
+
+UPLOAD_INFO = {
+    "name": "Demo.Upload",
+    "piece length": 262144,
+    "pieces": b"\x00" * 20,
+    "files": [
+        {"length": 300 * 1024, "path": ["clip.mkv"]},
+        {"length": 2048, "path": ["Extras", "notes.txt"]},
+    ],
+}
+UPLOAD_TORRENT = bencode({"announce": "udp://tracker.example:80", "info": UPLOAD_INFO})
+UPLOAD_HASH = hashlib.sha1(bencode(UPLOAD_INFO)).hexdigest()  # noqa: S324 - BitTorrent v1
+REMOTE_INFO = {"name": "Demo.Remote.mkv", "length": 200 * 1024, "piece length": 262144}
+REMOTE_INFO["pieces"] = b"\x00" * 20
+REMOTE_HASH = hashlib.sha1(bencode(REMOTE_INFO)).hexdigest()  # noqa: S324 - BitTorrent v1
+REMOTE_URL = "https://tracker.example/get/Demo.Remote.torrent"
+
+
+def _scenario() -> dict[str, Any]:
+    scenario = json.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    scenario["clock"] = {"speedup": 2.0}  # the uncached torrent takes 3 s, still seen downloading
+    scenario["torrents"] += [
+        {
+            "info_hash": UPLOAD_HASH,
+            "name": "Demo.Upload",
+            "cached": True,
+            "files": [
+                {"path": "Demo.Upload/clip.mkv", "size": 300 * 1024},
+                {"path": "Demo.Upload/Extras/notes.txt", "size": 2048},
+            ],
+        },
+        {
+            "info_hash": REFUSED_HASH,
+            "name": "Demo.Refused",
+            "cached": False,
+            "files": [{"path": "Demo.Refused/a.bin", "size": "1 MiB"}],
+        },
+        {
+            "info_hash": SLOW_HASH,
+            "name": "Demo.Slow",
+            "cached": False,
+            "duration": 3600,
+            "files": [{"path": "Demo.Slow/a.bin", "size": "1 MiB"}],
+        },
+        {
+            "info_hash": LATER_HASH,
+            "name": "Demo.Later",
+            "cached": False,
+            "duration": 2,
+            "files": [
+                {"path": "Demo.Later/a.bin", "size": "256 KiB"},
+                {"path": "Demo.Later/b.bin", "size": "128 KiB"},
+            ],
+        },
+    ]
+    scenario["torrents"].append(
+        {
+            "info_hash": REMOTE_HASH,
+            "name": "Demo.Remote.mkv",
+            "cached": True,
+            "files": [{"path": "Demo.Remote.mkv", "size": 200 * 1024}],
+        }
+    )
+    scenario["direct_files"].append(
+        {
+            "url": REMOTE_URL,
+            "data_base64": base64.b64encode(bencode({"info": REMOTE_INFO})).decode(),
+        }
+    )
+    scenario["jobs"].append(
+        {
+            "request_id": EXPIRING_JOB,
+            "link": "https://example-hoster.test/folder/Expiring",
+            "name": "Demo.Expiring",
+            "files": [
+                {"path": "Demo.Expiring/one.bin", "size": "256 KiB"},
+                {"path": "Demo.Expiring/two.bin", "size": "128 KiB"},
+            ],
+            "status": "downloaded",
+            "server": "nl-2",
+        }
+    )
+    return scenario
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
+    home = tmp_path_factory.mktemp("torrents")
+    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
+        yield running
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fp:
+        for block in iter(lambda: fp.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _files(
+    stack: OffcloudPyloadStack, package: str, everything: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The links of the package ``package`` and of its sub-folder packages ``package/…``."""
+    return [
+        f
+        for f in (stack.process.files() if everything is None else everything)
+        if f["package_name"] == package or f["package_name"].startswith(package + "/")
+    ]
+
+
+def _wait_finished(stack: OffcloudPyloadStack, package: str, count: int, timeout: float = 30):
+    def done(_pl: Any) -> bool:
+        files = _files(stack, package)
+        if any(f["status"] in FINAL_STATUSES - {LinkStatus.FINISHED} for f in files):
+            raise AssertionError(f"a link of {package} ended badly: {files}")
+        return len(files) == count and all(f["status"] == LinkStatus.FINISHED for f in files)
+
+    stack.process.wait_until(done, timeout=timeout, interval=1.5)
+    return _files(stack, package)
+
+
+def _source(stack: OffcloudPyloadStack, package: str, timeout: float = 30) -> dict[str, Any]:
+    """The one link of ``package`` once it is final (a decrypter's link that failed, say)."""
+
+    def final(_pl: Any) -> bool:
+        files = [f for f in stack.process.files() if f["package_name"] == package]
+        return len(files) == 1 and files[0]["status"] in FINAL_STATUSES
+
+    stack.process.wait_until(final, timeout=timeout, interval=1.5)
+    return next(f for f in stack.process.files() if f["package_name"] == package)
+
+
+def _on_disk(stack: OffcloudPyloadStack, *parts: str) -> Path:
+    return stack.process.storagedir.joinpath(*parts)
+
+
+def _cloud_adds(stack: OffcloudPyloadStack, needle: str) -> list[Any]:
+    return [
+        c
+        for c in stack.simulator.calls
+        if c.kind == "api"
+        and c.method == "POST"
+        and c.path == "/api/cloud"
+        and needle in (c.body_summary or "")
+    ]
+
+
+def _spec(stack: OffcloudPyloadStack, info_hash: str) -> Any:
+    return next(t for t in stack.simulator.scenario.torrents if t.info_hash == info_hash)
+
+
+def _job_spec(stack: OffcloudPyloadStack, request_id: str) -> Any:
+    return next(j for j in stack.simulator.scenario.jobs if j.request_id == request_id)
+
+
+def _assert_tree(stack: OffcloudPyloadStack, top: str, files: Any, strip: str) -> None:
+    """Every file is on disk under ``top`` with its sub-folders and its exact bytes."""
+    for spec in files:
+        relative = spec.path[len(strip) + 1 :] if strip else spec.path
+        path = _on_disk(stack, top, *relative.split("/"))
+        assert path.is_file(), f"{path} is missing"
+        assert _sha256(path) == expected_sha256(spec), path
+
+
+# ---------------------------------------------------------------------------------------------
+# routing
+
+
+def test_magnets_torrents_and_cloud_folders_go_to_our_decrypters(
+    stack: OffcloudPyloadStack,
+) -> None:
+    file_url = f"https://de-3.offcloud.com/cloud/download/{CLOUD_FOLDER_JOB}/1/part1.bin"
+    mapped = stack.process.check_urls(
+        [
+            build_magnet(RELEASE_HASH, "Demo.Release"),
+            "https://tracker.example/get/Demo.Release.torrent",
+            f"https://de-3.offcloud.com/cloud/download/{CLOUD_FOLDER_JOB}",
+            file_url,
+        ]
+    )
+    assert len(mapped.get(TORRENT, [])) == 2, mapped
+    assert mapped.get("OffcloudComFolder") == [
+        f"https://de-3.offcloud.com/cloud/download/{CLOUD_FOLDER_JOB}"
+    ]
+    assert mapped.get("OffcloudCom") == [file_url]
+
+
+# ---------------------------------------------------------------------------------------------
+# torrents
+
+
+def test_cached_magnet_downloads_byte_exact_with_its_sub_folder(stack: OffcloudPyloadStack) -> None:
+    stack.process.add_package("magnet", [build_magnet(RELEASE_HASH, "Demo.Release")])
+    links = _wait_finished(stack, "Demo.Release", 3)
+    assert {f["package_name"] for f in links} == {"Demo.Release", "Demo.Release/Sub"}
+    _assert_tree(stack, "Demo.Release", _spec(stack, RELEASE_HASH).files, "Demo.Release")
+    assert not [f for f in stack.process.files() if f["package_name"] == "magnet"]
+    assert len(_cloud_adds(stack, RELEASE_HASH)) == 1
+
+
+def test_the_same_magnet_again_reuses_the_job(stack: OffcloudPyloadStack) -> None:
+    before = len(_cloud_adds(stack, RELEASE_HASH))
+    stack.process.add_package("again", [build_magnet(RELEASE_HASH, "Demo.Release")])
+    stack.process.wait_until(
+        lambda pl: not [f for f in pl.files() if f["package_name"] == "again"], timeout=20
+    )
+    assert len(_cloud_adds(stack, RELEASE_HASH)) == before
+
+
+def test_uncached_magnet_waits_with_progress_then_downloads(stack: OffcloudPyloadStack) -> None:
+    stack.process.add_package("uncached", [build_magnet(UNCACHED_HASH, "Demo.Uncached")])
+    seen: list[str] = []
+
+    def finished(pl: Any) -> bool:
+        everything = pl.files()  # one API call per poll: pyLoad allows 100 a minute
+        seen.extend(f["statusmsg"] for f in everything if f["package_name"] == "uncached")
+        files = _files(stack, "Demo.Uncached", everything)
+        return len(files) == 2 and all(f["status"] == LinkStatus.FINISHED for f in files)
+
+    stack.process.wait_until(finished, timeout=30, interval=1.5)
+    assert any("Offcloud downloading" in text for text in seen), seen
+    _assert_tree(stack, "Demo.Uncached", _spec(stack, UNCACHED_HASH).files, "Demo.Uncached")
+    polls = [c for c in stack.simulator.calls if c.path == "/api/cloud/status"]
+    assert polls
+    assert len(_cloud_adds(stack, UNCACHED_HASH)) == 1
+
+
+def test_uploaded_torrent_downloads_and_its_magnet_adds_no_second_job(
+    stack: OffcloudPyloadStack,
+) -> None:
+    stack.process.upload_container("Demo.Upload.torrent", UPLOAD_TORRENT)
+    stack.process.add_package("upload-magnet", [build_magnet(UPLOAD_HASH, "Demo.Upload")])
+    _wait_finished(stack, "Demo.Upload", 4)  # two links each: the upload and the magnet
+    _assert_tree(stack, "Demo.Upload", _spec(stack, UPLOAD_HASH).files, "Demo.Upload")
+    # Whichever of the two came first added the job; the other found it.
+    assert len(_cloud_adds(stack, UPLOAD_HASH)) == 1
+    # pyLoad's copy of the upload is gone once its files are queued.
+    assert not list(stack.process.tempdir.glob("tmp_Demo.Upload*.torrent"))
+
+
+def test_a_torrent_link_is_fetched_through_pyload_and_downloads(
+    stack: OffcloudPyloadStack,
+) -> None:
+    missing = "https://tracker.example/get/missing.torrent"
+    stack.process.add_package("remote", [REMOTE_URL])
+    stack.process.add_package("remote-missing", [missing])
+    _wait_finished(stack, "Demo.Remote.mkv", 1)
+    spec = _spec(stack, REMOTE_HASH).files[0]
+    assert _sha256(_on_disk(stack, "Demo.Remote.mkv", spec.name)) == expected_sha256(spec)
+    fetched = [
+        c for c in stack.simulator.calls if c.host == "tracker.example" and c.method == "GET"
+    ]
+    assert {c.path for c in fetched} == {"/get/Demo.Remote.torrent", "/get/missing.torrent"}
+    failed = _source(stack, "remote-missing")
+    assert failed["status"] == LinkStatus.FAILED, failed
+    assert failed["error"] == "The .torrent address answered HTTP 404"
+
+
+def test_single_file_torrent_and_single_file_job_download(stack: OffcloudPyloadStack) -> None:
+    stack.process.add_package(
+        "singles",
+        [
+            build_magnet(SINGLE_HASH, "Demo.Single"),
+            f"https://fr-1.offcloud.com/cloud/download/{SINGLE_FILE_JOB}",
+        ],
+    )
+    _wait_finished(stack, "Demo.Single", 1)
+    single = _spec(stack, SINGLE_HASH).files[0]
+    assert _sha256(_on_disk(stack, "Demo.Single", single.name)) == expected_sha256(single)
+    job_file = _job_spec(stack, SINGLE_FILE_JOB).files[0]
+    _wait_finished(stack, job_file.name, 1)
+    assert _sha256(_on_disk(stack, job_file.name, job_file.name)) == expected_sha256(job_file)
+
+
+def test_stop_during_the_wait_for_offcloud_takes_effect_within_two_seconds(
+    stack: OffcloudPyloadStack,
+) -> None:
+    stack.process.add_package("slow", [build_magnet(SLOW_HASH, "Demo.Slow")])
+
+    def waiting(pl: Any) -> bool:
+        return any(
+            "Offcloud" in (f["statusmsg"] or "") for f in pl.files() if f["package_name"] == "slow"
+        )
+
+    stack.process.wait_until(waiting, timeout=20)
+    fid = next(f["fid"] for f in stack.process.files() if f["package_name"] == "slow")
+    started = time.monotonic()
+    stack.process.stop_downloads([fid])
+    source = _source(stack, "slow", timeout=10)
+    assert source["status"] == LinkStatus.ABORTED, source
+    assert time.monotonic() - started <= 2.0
+
+
+def test_only_cached_refuses_an_uncached_magnet(stack: OffcloudPyloadStack) -> None:
+    stack.process.set_config_value(TORRENT, "cache_policy", "only_cached", plugin=True)
+    try:
+        stack.process.add_package("refused", [build_magnet(REFUSED_HASH, "Demo.Refused")])
+        source = _source(stack, "refused")
+    finally:
+        stack.process.set_config_value(TORRENT, "cache_policy", "all", plugin=True)
+    assert source["status"] == LinkStatus.FAILED, source
+    assert "does not have Demo.Refused cached" in source["error"]
+    assert "only_cached" in source["error"]
+    assert _cloud_adds(stack, REFUSED_HASH) == []
+
+
+def test_uncached_to_cloud_adds_the_job_then_a_restart_downloads_it(
+    stack: OffcloudPyloadStack,
+) -> None:
+    stack.process.set_config_value(TORRENT, "cache_policy", "uncached_to_cloud", plugin=True)
+    try:
+        stack.process.add_package("later", [build_magnet(LATER_HASH, "Demo.Later")])
+        source = _source(stack, "later")
+        assert source["status"] == LinkStatus.FAILED, source
+        assert "restart this link later" in source["error"]
+        assert len(_cloud_adds(stack, LATER_HASH)) == 1
+        stack.simulator.advance(10)  # Offcloud finishes it meanwhile
+        stack.process.restart_file(source["fid"])
+        _wait_finished(stack, "Demo.Later", 2)
+    finally:
+        stack.process.set_config_value(TORRENT, "cache_policy", "all", plugin=True)
+    _assert_tree(stack, "Demo.Later", _spec(stack, LATER_HASH).files, "Demo.Later")
+    assert len(_cloud_adds(stack, LATER_HASH)) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# cloud folders and archives
+
+
+def test_cloud_folder_link_downloads_per_file(stack: OffcloudPyloadStack) -> None:
+    stack.process.add_package(
+        "cloud-folder", [f"https://de-3.offcloud.com/cloud/download/{CLOUD_FOLDER_JOB}"]
+    )
+    links = _wait_finished(stack, "Demo.Cloud.Folder", 3)
+    assert {f["plugin"] for f in links} == {"OffcloudCom"}
+    spec = _job_spec(stack, CLOUD_FOLDER_JOB)
+    _assert_tree(stack, "Demo.Cloud.Folder", spec.files, "Demo.Cloud.Folder")
+    assert not [
+        c
+        for c in stack.simulator.calls
+        if c.path == "/api/cloud"
+        and c.method == "POST"
+        and CLOUD_FOLDER_JOB in (c.body_summary or "")
+    ]
+
+
+def test_an_expired_file_link_is_resolved_again(stack: OffcloudPyloadStack) -> None:
+    first = f"/cloud/download/{EXPIRING_JOB}/1/"
+    stack.simulator.inject("server_error", path=first, status=410, count=1)
+    explores_before = _explores(stack, EXPIRING_JOB)
+    stack.process.add_package(
+        "expiring", [f"https://nl-2.offcloud.com/cloud/download/{EXPIRING_JOB}"]
+    )
+    _wait_finished(stack, "Demo.Expiring", 2)
+    spec = _job_spec(stack, EXPIRING_JOB)
+    _assert_tree(stack, "Demo.Expiring", spec.files, "Demo.Expiring")
+    refused = [c for c in stack.simulator.calls if c.path.startswith(first) and c.status == 410]
+    assert len(refused) == 1
+    # One explore by the folder decrypter, one by the downloader for a fresh link.
+    assert _explores(stack, EXPIRING_JOB) - explores_before == 2
+
+
+def _explores(stack: OffcloudPyloadStack, request_id: str) -> int:
+    return len([c for c in stack.simulator.calls if c.path == f"/api/cloud/explore/{request_id}"])
+
+
+def _archive_file() -> FileSpec:
+    scenario = json.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    link = next(x for x in scenario["links"] if x["url"] == ARCHIVE_LINK)
+    size = 2 * 1024 + 1024 * 1024 + 512 * 1024
+    assert len(link["files"]) == 3
+    return FileSpec(link["name"], size, f"{SEED}:archive:{ARCHIVE_LINK}")
+
+
+def test_archive_link_downloads_as_one_file_by_default(stack: OffcloudPyloadStack) -> None:
+    stack.process.add_package("archive-kept", [ARCHIVE_LINK])
+    links = _wait_finished(stack, "archive-kept", 1)
+    archive = _archive_file()
+    assert links[0]["name"] == archive.name
+    path = stack.process.package_folder("archive-kept") / archive.name
+    assert _sha256(path) == expected_sha256(archive)
+
+
+def test_archive_link_expands_into_its_files_when_asked(stack: OffcloudPyloadStack) -> None:
+    stack.process.set_config_value("OffcloudCom", "archives", "expand", plugin=True)
+    try:
+        stack.process.add_package("archive-expanded", [ARCHIVE_LINK])
+        links = _wait_finished(stack, "Demo.Archive", 3)
+        source = _source(stack, "archive-expanded")
+    finally:
+        stack.process.set_config_value("OffcloudCom", "archives", "keep", plugin=True)
+    assert source["status"] == LinkStatus.SKIPPED, source
+    assert "Expanded into 3 files" in source["error"]
+    assert {f["package_name"] for f in links} == {"Demo.Archive", "Demo.Archive/data"}
+    link = next(x for x in stack.simulator.scenario.links if x.url == ARCHIVE_LINK)
+    _assert_tree(stack, "Demo.Archive", link.files, "Demo.Archive")
+
+
+# ---------------------------------------------------------------------------------------------
+# no duplicates, no leaks
+
+
+def test_no_torrent_was_submitted_twice(stack: OffcloudPyloadStack) -> None:
+    for info_hash in (
+        RELEASE_HASH,
+        UNCACHED_HASH,
+        SINGLE_HASH,
+        UPLOAD_HASH,
+        LATER_HASH,
+        REMOTE_HASH,
+    ):
+        assert len(_cloud_adds(stack, info_hash)) <= 1, info_hash
+
+
+def test_the_key_leaks_nowhere(stack: OffcloudPyloadStack) -> None:
+    api_calls = [c for c in stack.simulator.calls if c.kind == "api"]
+    assert {c.key_location for c in api_calls} == {"bearer"}
+    for call in stack.simulator.calls:
+        assert DEMO_API_KEY not in call.path
+    process = stack.process
+    assert DEMO_API_KEY not in process.log_text()
+    assert DEMO_API_KEY not in json.dumps(process.queue())
+    assert DEMO_API_KEY.encode() not in process.database_bytes()

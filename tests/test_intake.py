@@ -1,0 +1,182 @@
+"""What the hook addon decides as links enter pyLoad: torrent routing, cache queries, cloud only."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.request import pathname2url
+
+import pytest
+
+from offcloud_api.magnet import info_hash_of
+from offcloud_api.pyload.intake import (
+    OFFCLOUD_PLUGINS,
+    TORRENT_DECRYPTER,
+    CloudOnlyPlan,
+    decrypter_order,
+    local_torrent_path,
+    offcloud_plugin_names,
+    plan_cloud_only,
+    submission_for,
+    torrent_query,
+)
+
+HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"
+MAGNET = f"magnet:?xt=urn:btih:{HASH}&dn=Demo.Release"
+FILE_URL = "https://de-3.offcloud.com/cloud/download/0896d1afc0082e232c9b10a6/1/a.bin"
+JOB_URL = "https://de-3.offcloud.com/cloud/download/0896d1afc0082e232c9b10a6"
+
+
+def bencode(value: object) -> bytes:
+    if isinstance(value, int):
+        return b"i%de" % value
+    if isinstance(value, str):
+        value = value.encode()
+    if isinstance(value, bytes):
+        return b"%d:%s" % (len(value), value)
+    if isinstance(value, list):
+        return b"l" + b"".join(bencode(v) for v in value) + b"e"
+    assert isinstance(value, dict)
+    items = sorted((k.encode(), v) for k, v in value.items())
+    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
+
+
+INFO = {"name": "Hook.Test", "length": 1024, "piece length": 16384, "pieces": b"\x00" * 20}
+TORRENT = bencode({"announce": "udp://tracker.example:80", "info": INFO})
+TORRENT_HASH = hashlib.sha1(bencode(INFO)).hexdigest()  # noqa: S324 - v1 info-hashes are SHA-1
+
+
+def file_url(path: Path) -> str:
+    return "file://" + pathname2url(str(path))  # as pyLoad's TORRENT container writes it
+
+
+def test_our_decrypter_moves_first_or_back_to_the_end() -> None:
+    names = ["AlldebridComTorrent", "MegaNzFolder", TORRENT_DECRYPTER, "Other"]
+    assert decrypter_order(names, TORRENT_DECRYPTER, first=True) == [
+        TORRENT_DECRYPTER,
+        "AlldebridComTorrent",
+        "MegaNzFolder",
+        "Other",
+    ]
+    assert decrypter_order(names, TORRENT_DECRYPTER, first=False) == [
+        "AlldebridComTorrent",
+        "MegaNzFolder",
+        "Other",
+        TORRENT_DECRYPTER,
+    ]
+    assert decrypter_order(["A", "B"], TORRENT_DECRYPTER, first=True) == ["A", "B"]
+
+
+def test_hoster_plugins_the_account_overrode_count_as_offcloud() -> None:
+    index = {
+        "RapidgatorNet": {"pattern": "x", "new_name": "OffcloudCom", "new_module": object()},
+        "MegaCoNz": {"pattern": "y"},
+        "UploadedTo": {"new_name": "AlldebridCom"},
+        "Broken": None,
+    }
+    assert offcloud_plugin_names(index) == set(OFFCLOUD_PLUGINS) | {"RapidgatorNet"}
+
+
+def test_torrent_files_are_read_only_inside_pyloads_temp_folder(tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    (temp / "upload").mkdir(parents=True)
+    inside = temp / "tmp_Hook.Test.torrent"
+    inside.write_bytes(TORRENT)
+    outside = tmp_path / "secret.torrent"
+    outside.write_bytes(TORRENT)
+    escape = temp / ".." / "secret.torrent"
+    link = temp / "link.torrent"
+    link.symlink_to(outside)
+
+    assert local_torrent_path(file_url(inside), str(temp)) == str(inside.resolve())
+    assert local_torrent_path(file_url(outside), str(temp)) is None
+    assert local_torrent_path("file://" + str(escape), str(temp)) is None
+    assert local_torrent_path(file_url(link), str(temp)) is None  # a symlink out is out
+    assert local_torrent_path(file_url(temp), str(temp)) is None
+    assert local_torrent_path("https://x.test/a.torrent", str(temp)) is None
+    assert local_torrent_path(file_url(inside), "") is None
+
+
+def test_cache_queries_for_magnets_and_saved_torrents(tmp_path: Path) -> None:
+    saved = tmp_path / "tmp_Hook.Test.torrent"
+    saved.write_bytes(TORRENT)
+    query = torrent_query(MAGNET, str(tmp_path))
+    assert query is not None
+    assert (query.info_hash, query.query) == (HASH, MAGNET)
+
+    from_file = torrent_query(file_url(saved), str(tmp_path))
+    assert from_file is not None
+    assert from_file.info_hash == TORRENT_HASH
+    assert info_hash_of(from_file.query) == TORRENT_HASH
+    assert "tr=udp" in from_file.query  # the trackers travel with the magnet
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "magnet:?dn=no-hash",
+        "https://x.test/a.torrent",  # fetched by the decrypter, not here
+        "file:///etc/passwd.torrent",
+    ],
+)
+def test_no_query_without_a_hash_or_for_files_elsewhere(url: str, tmp_path: Path) -> None:
+    assert torrent_query(url, str(tmp_path)) is None
+
+
+def test_broken_or_huge_saved_torrents_give_no_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "tmp_broken.torrent"
+    broken.write_bytes(b"d4:infoi1ee")
+    assert torrent_query(file_url(broken), str(tmp_path)) is None
+    assert torrent_query(file_url(tmp_path / "missing.torrent"), str(tmp_path)) is None
+    huge = tmp_path / "tmp_huge.torrent"
+    huge.write_bytes(TORRENT)
+    monkeypatch.setattr("offcloud_api.pyload.intake.MAX_TORRENT_BYTES", 10)
+    assert torrent_query(file_url(huge), str(tmp_path)) is None
+
+
+def test_what_a_cloud_job_is_made_from(tmp_path: Path) -> None:
+    saved = tmp_path / "tmp_Hook.Test.torrent"
+    saved.write_bytes(TORRENT)
+    assert submission_for(" https://rapidgator.net/file/abc123/demo.bin ", str(tmp_path)) == (
+        "https://rapidgator.net/file/abc123/demo.bin"
+    )
+    assert submission_for(MAGNET, str(tmp_path)) == MAGNET
+    magnet = submission_for(file_url(saved), str(tmp_path))
+    assert magnet is not None
+    assert info_hash_of(magnet) == TORRENT_HASH
+    assert submission_for(file_url(tmp_path / "missing.torrent"), str(tmp_path)) is None
+
+
+def test_cloud_only_takes_what_offcloud_would_handle() -> None:
+    ours = set(OFFCLOUD_PLUGINS) | {"RapidgatorNet"}
+    matches = [
+        ("https://rapidgator.net/file/abc123/demo.bin", "RapidgatorNet"),
+        (MAGNET, TORRENT_DECRYPTER),
+        ("https://example-hoster.test/file/plain.bin", "OffcloudCom"),
+        (FILE_URL, "OffcloudCom"),
+        (JOB_URL, "OffcloudComFolder"),
+        ("https://mega.nz/file/x", "MegaCoNz"),
+        ("/pyload/tmp/upload/tmp_x.torrent", "TORRENT"),
+        ("https://unknown.test/x.bin", "DefaultPlugin"),
+        (MAGNET, TORRENT_DECRYPTER),
+        ("https://unknown.test/x.bin", "DefaultPlugin"),
+    ]
+    plan = plan_cloud_only(matches, ours)
+    assert plan == CloudOnlyPlan(
+        send=[
+            "https://rapidgator.net/file/abc123/demo.bin",
+            MAGNET,
+            "https://example-hoster.test/file/plain.bin",
+        ],
+        in_cloud=[FILE_URL, JOB_URL],
+        keep=[
+            "https://mega.nz/file/x",
+            "/pyload/tmp/upload/tmp_x.torrent",
+            "https://unknown.test/x.bin",
+            "https://unknown.test/x.bin",
+        ],
+    )
+    assert plan.taken == [*plan.send, *plan.in_cloud]
+    assert plan_cloud_only([], ours).taken == []
