@@ -51,6 +51,18 @@ SIMULATOR_ITEMS = (
         "demo-cloud",
     ),
     (
+        "cached magnet",
+        "magnet:?xt=urn:btih:3bb71a0a14b2292203a8d3eded8b8d3c259c0603&dn=Demo.Release",
+        "3bb71a0a14b2292203a8d3eded8b8d3c259c0603",
+        "demo-magnet",
+    ),
+    (
+        "cloud folder",
+        "https://de-3.offcloud.com/cloud/download/0896d1afc0082e232c9b10a6",
+        "0896d1afc0082e232c9b10a6",
+        "demo-cloud-folder",
+    ),
+    (
         "shared folder link",
         "https://example-hoster.test/folder/DemoFolder",
         "DemoFolder",
@@ -129,10 +141,19 @@ class Demo:
             self.say(f"added {item.label}: {item.url}")
 
     def _expected(self, url: str) -> dict[str, str]:
+        """File name -> sha256 of what the simulator will serve for ``url``."""
+        from .magnet import info_hash_of  # noqa: PLC0415
         from .simulator import expected_sha256  # noqa: PLC0415
 
-        spec = self.stack.simulator.state.link(url)
-        return {file.name: expected_sha256(file) for file in spec.files}
+        state = self.stack.simulator.state
+        info_hash = info_hash_of(url) if url.startswith("magnet:") else None
+        if info_hash:
+            files = state.torrent(info_hash).files
+        elif "/cloud/download/" in url:
+            files = state.jobs[url.rstrip("/").rpartition("/")[2]].files
+        else:
+            files = state.link(url).files
+        return {file.name: expected_sha256(file) for file in files}
 
     def _files_of(self, item: DemoItem, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The links of an item: its own package, or the package it was expanded into."""
@@ -214,6 +235,11 @@ class Demo:
             return "cloud"
         if "/api/instant" in paths:
             return "instant"
+        if any(
+            c.path.startswith("/api/cloud/explore/") and item.needle in c.path
+            for c in simulator.calls
+        ):
+            return "existing"  # a job already in the cloud: explored, nothing added
         return "-"
 
     def _summary(self) -> None:
