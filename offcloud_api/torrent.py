@@ -12,7 +12,7 @@ from typing import Union
 
 from .magnet import build_magnet
 
-__all__ = ["TorrentError", "TorrentFile", "TorrentInfo", "bdecode", "parse_torrent"]
+__all__ = ["TorrentError", "TorrentFile", "TorrentInfo", "bdecode", "bencode", "parse_torrent"]
 
 Bencoded = Union[int, bytes, list["Bencoded"], dict[bytes, "Bencoded"]]
 
@@ -101,6 +101,29 @@ def bdecode(data: bytes) -> Bencoded:
     if end != len(data):
         raise TorrentError("trailing data after the torrent")
     return value
+
+
+Encodable = Union[int, str, bytes, list["Encodable"], dict[Union[str, bytes], "Encodable"]]
+
+
+def bencode(value: Encodable) -> bytes:
+    """Bencode ``value`` (strings as UTF-8, dictionary keys sorted as the format requires)."""
+    if isinstance(value, bool):
+        raise TypeError("bencode has no booleans")
+    if isinstance(value, int):
+        return b"i%de" % value
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    if isinstance(value, bytes):
+        return b"%d:%s" % (len(value), value)
+    if isinstance(value, list):
+        return b"l" + b"".join(bencode(item) for item in value) + b"e"
+    if isinstance(value, dict):
+        items = sorted(
+            (k.encode("utf-8") if isinstance(k, str) else k, v) for k, v in value.items()
+        )
+        return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
+    raise TypeError(f"cannot bencode {type(value).__name__}")
 
 
 def _info_span(data: bytes) -> bytes:

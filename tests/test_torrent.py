@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Union
 
 import pytest
 
 from offcloud_api.magnet import info_hash_of
-from offcloud_api.torrent import MAX_TORRENT_BYTES, TorrentError, bdecode, parse_torrent
-
-Value = Union[int, str, bytes, list, dict]
-
-
-def bencode(value: Value) -> bytes:
-    """A small encoder for building test torrents (the library only decodes)."""
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in value.items())
-    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
-
+from offcloud_api.torrent import MAX_TORRENT_BYTES, TorrentError, bdecode, bencode, parse_torrent
 
 PIECES = b"\x00" * 20
 
@@ -170,3 +152,17 @@ def test_parse_torrent_refuses_huge_input() -> None:
 
 def test_a_torrent_error_is_a_value_error() -> None:
     assert issubclass(TorrentError, ValueError)
+
+
+def test_bencode_round_trips_and_sorts_keys() -> None:
+    value = {"b": [1, "x", b"\x00"], "a": {"c": -5}}
+    encoded = bencode(value)
+    assert encoded == b"d1:ad1:ci-5ee1:bli1e1:x1:\x00ee"
+    assert bdecode(encoded) == {b"a": {b"c": -5}, b"b": [1, b"x", b"\x00"]}
+
+
+def test_bencode_refuses_what_the_format_has_not() -> None:
+    with pytest.raises(TypeError):
+        bencode(True)
+    with pytest.raises(TypeError):
+        bencode(1.5)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pytest
 
@@ -44,26 +44,12 @@ from offcloud_api.pyload.torrents import (
     torrent_from_bytes,
     torrent_from_magnet,
 )
+from offcloud_api.torrent import bencode
 
 HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"
 OTHER = "22d58f1c7bed28975f5848e8fc883043b203a7e3"
 JOB_ID = "0896d1afc0082e232c9b10a6"
 BASE32_MAGNET = "magnet:?xt=urn:btih:" + base64.b32encode(bytes.fromhex(HASH)).decode()
-
-Bencodable = Union[int, str, bytes, list, dict]
-
-
-def bencode(value: Bencodable) -> bytes:
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in value.items())
-    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
 
 
 def cloud_file(path: str, index: int = 1) -> CloudFile:

@@ -14,9 +14,11 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pytest
+
+from offcloud_api.torrent import bencode
 
 pytest.importorskip("pyload")
 
@@ -43,21 +45,6 @@ SINGLE_FILE_JOB = "947f187506f7629c81c81879"
 EXPIRING_JOB = "5713129db40677dd57001377"  # added here: a finished folder job
 ARCHIVE_LINK = "https://1fichier.com/?demoarchive1"
 SEED = "offcloud-demo"
-
-Bencodable = Union[int, str, bytes, list, dict]
-
-
-def bencode(value: Bencodable) -> bytes:
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in value.items())
-    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
 
 
 UPLOAD_INFO = {
