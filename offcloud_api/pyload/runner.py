@@ -776,6 +776,18 @@ class PyloadProcess:
             time.sleep(max(pause, 0))
         self._calls.append(time.monotonic())
 
+    def wait_for_api_budget(self, calls: int) -> None:
+        """Wait until ``calls`` more API calls fit in pyLoad's rate limit without a pause.
+
+        For measurements: the pause :meth:`api` makes at the limit must not fall inside one.
+        """
+        now = time.monotonic()
+        while self._calls and self._calls[0] <= now - 60:
+            self._calls.popleft()
+        excess = len(self._calls) + calls - self.api_calls_per_minute
+        if excess > 0:
+            time.sleep(max(self._calls[excess - 1] + 60 - now, 0))
+
     def api(self, method: str, name: str, /, **params: Any) -> Any:
         """Call ``/api/<name>``: GET parameters go in the query, POST ones as a JSON body.
 

@@ -405,3 +405,20 @@ def test_plausible_api_key() -> None:
     assert _plausible_api_key("pl_2" + "12" + "-_" * 21 + "z")
     for bad in ["", "pl_", "pl_1x" + "a" * 43, good + "a", "xx_17" + "a" * 43, "pl_0" + "a" * 47]:
         assert not _plausible_api_key(bad)
+
+
+def test_wait_for_api_budget_sleeps_only_when_the_calls_would_not_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process = PyloadProcess(tmp_path / "pl")
+    process.api_calls_per_minute = 10
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    now = time.monotonic()
+    process._calls.extend([now - 70, now - 30, now - 20, *[now - 1] * 6])
+    process.wait_for_api_budget(2)  # 8 calls in the last minute (one expired) + 2 fit
+    assert slept == []
+    assert len(process._calls) == 8
+    process.wait_for_api_budget(4)  # 8 + 4 = 12: wait until the two oldest leave the window
+    assert len(slept) == 1
+    assert 39 < slept[0] <= 40
