@@ -211,6 +211,7 @@ def build_scenario(config: BenchConfig) -> Scenario:
             "url": url,
             "file": {"name": name, "size": 4 * MIB, "seed": "bench-cloud-job"},
             "duration": config.cloud_job_s,
+            "queued": 0,  # so the job is ready at Offcloud exactly cloud_job_s after it was added
         }
     )
     scenario.add(
@@ -445,6 +446,10 @@ class Bench:
         run = self.run_job(item, timeout=self.scenario.config.cloud_job_s + 120)
         self.say(f"  {item.label}: {dict(run.api_calls)}")
         row = _job_row(item.label, [run])
+        # How long after Offcloud had the file did pyLoad start fetching it (polling lag).
+        row["first_byte_after_ready_s"] = round(
+            (run.ttfb_s or 0) - self.scenario.config.cloud_job_s, 2
+        )
         row["status_polls"] = run.api_calls.get("GET /api/cloud/status", 0) + run.api_calls.get(
             "POST /api/cloud/status", 0
         )
@@ -637,6 +642,15 @@ def render(results: dict[str, Any]) -> str:
         f"{magnets['decrypted_in_window']} decrypted in the {magnets['window_s']:g} s watched, "
         f"{magnets['cloud_submissions']} submitted, {magnets['duplicate_submissions']} twice |"
     )
+    job = results["cloud_job"]
+    lines += [
+        "",
+        (
+            f"Cloud job: ready at Offcloud after {config['cloud_job_s']} s; pyLoad's first byte "
+            f"{job['first_byte_after_ready_s']:.2f} s later, "
+            f"after {job['status_polls']} status polls"
+        ),
+    ]
     stop = results["stop"]
     runs = f"{stop['runs']} run" + ("s" if stop["runs"] != 1 else "")
     goals = ", ".join(
