@@ -409,13 +409,25 @@ class SimState:
         torrent = self.torrent(info_hash) if info_hash else None
         return torrent if torrent is not None and torrent.cached else None
 
+    def _fault_is_about(self, fault: Fault, url: str) -> bool:
+        """Whether a state fault's ``link`` is ``url``, as :meth:`link` matches links.
+
+        A hoster plugin may have shortened the link before it reached Offcloud (see
+        :meth:`link`); a fault on the scenario's link applies to the short form too.
+        """
+        if not fault.link:
+            return False
+        if normalize_link(fault.link) == normalize_link(url):
+            return True
+        target = self.link(url)
+        return target is not None and target is self.link(fault.link)
+
     def _link_fault(self, url: str, route: str) -> Optional[str]:
-        key = normalize_link(url)
         for fault in self.faults.active("link_offline"):
-            if fault.link and normalize_link(fault.link) == key:
+            if self._fault_is_about(fault, url):
                 return ERROR_PRESETS["offline"]
         for fault in self.faults.active("link_error"):
-            if fault.link and normalize_link(fault.link) == key and fault.route in (None, route):
+            if self._fault_is_about(fault, url) and fault.route in (None, route):
                 return fault.message
         return None
 
@@ -640,7 +652,7 @@ class SimState:
         for fault in self.faults.active("job_error"):
             if fault.request_id and fault.request_id != job.request_id:
                 continue
-            if fault.link and normalize_link(fault.link) != job.dedupe_key:
+            if fault.link and not self._fault_is_about(fault, job.original_link):
                 continue
             if job.attempt > 1 and fault.retry_succeeds:
                 continue

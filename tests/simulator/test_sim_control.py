@@ -87,6 +87,23 @@ def test_link_faults(simulator, client_for):
     assert client.instant(DEMO_LINK).url
 
 
+def test_link_faults_also_hit_the_link_a_hoster_plugin_shortened(simulator, client_for):
+    # pyLoad's RapidgatorNet sends .../file/abc123 for .../file/abc123/demo.bin; Offcloud knows
+    # the file either way, and so does a fault on it.
+    client = client_for(simulator)
+    short = DEMO_LINK.rpartition("/")[0]
+    offline = simulator.inject("link_offline", link=DEMO_LINK)
+    with pytest.raises(FileOfflineError):
+        client.instant(short)
+    simulator.remove_fault(offline)
+    simulator.inject("job_error", link=DEMO_LINK, message="Error during downloading demo.bin")
+    job = client.cloud(short)
+    with pytest.raises(CloudJobError, match="Error during downloading"):
+        client.wait_for_download(job.request_id, **WAIT)
+    # The fault leaves other links alone.
+    assert client.cloud(PLAIN_LINK).request_id
+
+
 def test_job_error_then_retry(simulator, client_for):
     client = client_for(simulator)
     simulator.inject("job_error", link=PLAIN_LINK, message="Error during downloading plain.bin")
