@@ -12,7 +12,7 @@ try:
         OffcloudError,
         error_from_response,
     )
-    from offcloud_api.pyload.jobs import remember, remembered_job, wait_retrying_once
+    from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
     from offcloud_api.pyload.outcomes import IP_ADVICE, Action, apply_outcome, outcome_for
     from offcloud_api.pyload.support import job_storage_key, matching_host, parse_file_url
     from offcloud_api.pyload.torrents import (
@@ -35,7 +35,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.02"
+    __version__ = "0.03"
     __status__ = "testing"
 
     __pattern__ = r"https?://[\w.-]+\.offcloud\.com/cloud/download/\w+/.+"
@@ -203,8 +203,17 @@ class OffcloudCom(MultiDownloader):
         key = job_storage_key(pyfile.url)
         job = remembered_job(self.api, self.db, key)
         if job is None:
-            job = self.api.cloud(pyfile.url)
-            remember(self.db, key, job.request_id)
+            job = add_once(
+                self.api,
+                self.db,
+                key,
+                pyfile.url,
+                on_found=lambda job: self.log_info(
+                    self._(
+                        "Offcloud's answer was lost; found the job {} in the cloud history"
+                    ).format(job.request_id)
+                ),
+            )
             self.log_info(self._("Offcloud cloud job {}").format(job.request_id))
         else:
             self.log_info(self._("Resuming Offcloud cloud job {}").format(job.request_id))
@@ -352,9 +361,10 @@ class OffcloudCom(MultiDownloader):
         stored = self.db.retrieve(key)
         if stored:
             self.db.delete(key)
-            if self.config.get("remove_finished", False):
+            request_id = stored.get("request_id") if isinstance(stored, dict) else None
+            if request_id and self.config.get("remove_finished", False):
                 try:
-                    self._client().remove(stored["request_id"])
+                    self._client().remove(request_id)
                 except OffcloudError as exc:
                     self.log_warning(
                         self._("Could not remove the job from the Offcloud cloud"), exc.message
