@@ -11,6 +11,7 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 import os
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -58,6 +59,9 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://offcloud.com/api"
 #: (connect, read) seconds for every API call.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
+#: Deeper JSON is not an answer of Offcloud's; it is treated as a broken body.
+MAX_JSON_DEPTH = 64
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Offcloud's batch sizes: cache checks per call (§3.4) and removals per call (§6.5).
 CACHE_BATCH = 100
 REMOVE_BATCH = 200
@@ -208,9 +212,9 @@ class OffcloudAPI:
         parsed = False
         if stripped and not html:
             try:
-                payload = jsonlib.loads(stripped)
+                payload = _well_formed(jsonlib.loads(stripped))
                 parsed = True
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
                 payload = None
         if parsed:
             payload = _redact_payload_errors(payload, self.api_key)
@@ -577,7 +581,7 @@ class OffcloudAPI:
         path = f"/{download_type}/retry/{request_id}"
         payload = self._request("GET", path, idempotent=False)
         try:
-            return Job.from_api(payload)
+            return self._job_from_api(payload)
         except InvalidResponseError:
             return None
 
@@ -653,6 +657,28 @@ def _parse(parser: Callable[[Any], T], payload: Any, where: str) -> T:
         raise InvalidResponseError(
             f"unexpected answer from {where}: {exc.message}", method=method, path=path
         ) from None
+
+
+def _well_formed(value: Any, depth: int = 0) -> Any:
+    """``value`` with lone surrogates replaced, or ValueError if it nests too deeply.
+
+    Offcloud's answers nest a few levels; a deeper one would make every recursive step after the
+    parser (redaction, ``str()`` of an error, a status) hit the recursion limit. A ``\\ud800``
+    escape without its pair is valid JSON but not text: it would fail when encoded (a URL, a file
+    name), so it becomes U+FFFD here.
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, (list, dict)) and depth >= MAX_JSON_DEPTH:
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, list):
+        return [_well_formed(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {
+            _well_formed(name, depth + 1): _well_formed(item, depth + 1)
+            for name, item in value.items()
+        }
+    return value
 
 
 def _redact_payload_errors(payload: Any, api_key: Optional[str]) -> Any:

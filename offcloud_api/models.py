@@ -417,7 +417,11 @@ class Job:
         """Seconds left at the current speed, when size, amount and speed are known."""
         if not self.speed or self.file_size is None or self.amount is None:
             return None
-        return max(self.file_size - self.amount, 0) / self.speed
+        try:
+            seconds = max(self.file_size - self.amount, 0) / self.speed
+        except OverflowError:  # sizes near the float limit whose difference is beyond it
+            return None
+        return seconds if math.isfinite(seconds) else None
 
     @property
     def file_url(self) -> Optional[str]:
