@@ -22,11 +22,13 @@ from offcloud_api.exceptions import (
     ServerError,
     WaitAbortedError,
     WaitTimeoutError,
+    error_from_response,
 )
 from offcloud_api.models import Job, JobStatus, Site, SiteStatus
-from offcloud_api.pyload.outcomes import IP_ADVICE, Action, outcome_for
+from offcloud_api.pyload.outcomes import IP_ADVICE, Action, outcome_for, refused_download
 from offcloud_api.pyload.support import (
     format_progress,
+    header_value,
     host_of,
     hosts_from_sites,
     job_storage_key,
@@ -44,7 +46,8 @@ JOB = Job(request_id="682fec68087e0a20ce1e7f95", status=JobStatus.ERROR)
         (AuthError("NOAUTH", status=401), Action.ACCOUNT_INVALID, "API key"),
         (IPNotRegisteredError("Unregistered IP address detected."), Action.FAIL, "confirmed"),
         (FeatureNotAvailableError("nope", feature="cloud"), Action.FAIL, "'cloud' add-on"),
-        (FeatureNotAvailableError("nope"), Action.FAIL, "'premium' add-on"),
+        (FeatureNotAvailableError("nope", feature="premium"), Action.FAIL, "'premium' add-on"),
+        (FeatureNotAvailableError("nope"), Action.FAIL, "offcloud.com/#/account"),
         (RateLimitError("slow", retry_after=7.4), Action.RETRY, "429"),
         (HostUnavailableError("quota exceeded today"), Action.RETRY, "quota exceeded today"),
         (ServerError("HTTP 503", status=503), Action.RETRY, "HTTP 503"),
@@ -83,6 +86,87 @@ def test_temporary_outcomes_are_bounded() -> None:
 
 def test_ip_advice_names_what_to_do() -> None:
     assert IP_ADVICE in outcome_for(IPNotRegisteredError("x")).message
+
+
+def test_an_account_refusal_is_not_sold_as_a_missing_add_on() -> None:
+    # What Offcloud answers an account with can_download false (docs/offcloud-api.md §4.1).
+    error = error_from_response(
+        status=200,
+        payload={"error": "User is not allowed this operation."},
+        method="POST",
+        path="/instant",
+    )
+    assert error is not None
+    outcome = outcome_for(error)
+    assert outcome.action is Action.FAIL
+    assert outcome.message.startswith(
+        "Offcloud refused this for your account (User is not allowed this operation.)"
+    )
+    assert "add-on" not in outcome.message
+
+
+@pytest.mark.parametrize(
+    "error",
+    [AuthError("NOAUTH", status=401), IPNotRegisteredError("x"), FeatureNotAvailableError("x")],
+    ids=["key", "ip", "account"],
+)
+def test_a_failure_that_leaves_the_cloud_job_alone_says_it_is_kept(error: OffcloudError) -> None:
+    outcome = outcome_for(error, kept_job="682fec68087e0a20ce1e7f95")
+    assert outcome.message.startswith(outcome_for(error).message)
+    assert outcome.message.endswith(
+        "Your Offcloud job 682fec68087e0a20ce1e7f95 is kept; restart the link once this is fixed"
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        CloudJobError("job failed: dead link", job=JOB),
+        WaitTimeoutError("still downloading after 60 s", job=JOB),
+        NotFoundError("Transfer not found", status=404),
+        ServerError("HTTP 500", status=500),
+        WaitAbortedError("stop"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_no_kept_job_note_where_it_would_not_be_true_or_is_not_needed(
+    error: OffcloudError,
+) -> None:
+    assert outcome_for(error, kept_job="682fec68087e0a20ce1e7f95") == outcome_for(error)
+
+
+def test_a_server_that_cannot_resume_gets_the_whole_file_again() -> None:
+    then = refused_download(416)
+    assert (then.from_start, then.one_connection) == (True, True)
+    assert "HTTP 416" in then.message
+    assert "from the start" in then.message
+    assert then.attempts >= 1
+
+
+def test_a_busy_file_server_is_asked_again_when_it_says() -> None:
+    assert refused_download(503, retry_after=2).wait == 2
+    assert refused_download(503, retry_after=0.2).wait == 1
+    assert refused_download(503, retry_after=86_400).wait == 600  # not a day
+    assert refused_download(503).wait == 10  # Offcloud: retry after 10-30 s
+    busy = refused_download(503, retry_after=2)
+    assert busy.message == "File server busy (HTTP 503); trying again in 2 s"
+    assert not busy.from_start
+    assert "still busy (HTTP 503) after 5 tries" in busy.give_up
+
+
+def test_other_file_server_refusals_are_tried_a_few_times() -> None:
+    then = refused_download(502)
+    assert "HTTP 502" in then.message
+    assert "HTTP 502" in then.give_up
+    assert 0 < then.attempts <= 5
+    assert not then.from_start
+
+
+def test_header_value_ignores_the_case_of_names() -> None:
+    assert header_value({"retry-after": "7"}, "Retry-After") == "7"
+    assert header_value({"Retry-After": "7"}, "retry-after") == "7"
+    assert header_value({}, "Retry-After") is None
+    assert header_value(None, "Retry-After") is None
 
 
 SITES = [

@@ -2,14 +2,16 @@
 
 Plugins catch :class:`~offcloud_api.exceptions.OffcloudError` at their edge and hand it here; they
 then do what the returned :class:`Outcome` says (``fail``, ``offline``, ``retry`` …). Keeping the
-table out of the plugin files makes it testable without pyLoad.
+table out of the plugin files makes it testable without pyLoad. :func:`refused_download` does the
+same for a file server that refuses a download with an HTTP status.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Optional
 
 from ..exceptions import (
     AuthError,
@@ -28,7 +30,14 @@ from ..exceptions import (
     WaitTimeoutError,
 )
 
-__all__ = ["Action", "Outcome", "apply_outcome", "outcome_for"]
+__all__ = [
+    "Action",
+    "DownloadRetry",
+    "Outcome",
+    "apply_outcome",
+    "outcome_for",
+    "refused_download",
+]
 
 #: Seconds pyLoad waits before trying again after a 429 that named no delay.
 DEFAULT_RATE_LIMIT_WAIT = 60
@@ -38,6 +47,13 @@ TEMPORARY_ATTEMPTS = 5
 #: A host that is disabled or over its quota today.
 HOST_WAIT = 15 * 60
 HOST_ATTEMPTS = 3
+#: A busy file server (503) that named no time (Offcloud's file servers answer "Temporary error";
+#: retry after 10-30 s, docs/offcloud-api.md §4.1); the longest wait it may ask for; tries.
+FILE_BUSY_WAIT = 10
+FILE_BUSY_MAX_WAIT = 10 * 60
+FILE_BUSY_ATTEMPTS = 5
+#: Where Offcloud shows what holds an account back.
+ACCOUNT_PAGE = "https://offcloud.com/#/account"
 
 IP_ADVICE = (
     "Offcloud wants this IP address confirmed: open the link in the e-mail Offcloud sent you "
@@ -64,8 +80,24 @@ class Outcome:
     attempts: int = 0
 
 
-def outcome_for(error: OffcloudError) -> Outcome:
-    """What a pyLoad plugin should do about ``error``; messages are for the user to read."""
+def outcome_for(error: OffcloudError, *, kept_job: Optional[str] = None) -> Outcome:
+    """What a pyLoad plugin should do about ``error``; messages are for the user to read.
+
+    ``kept_job`` is the request id of the cloud job the link was following: a failure that
+    leaves the job alone (a rejected key, say) then says that restarting the link resumes it.
+    """
+    outcome = _outcome(error)
+    if (
+        kept_job
+        and outcome.action in (Action.FAIL, Action.ACCOUNT_INVALID)
+        and not isinstance(error, (CloudJobError, WaitTimeoutError, NotFoundError))
+    ):
+        note = f"Your Offcloud job {kept_job} is kept; restart the link once this is fixed"
+        outcome = replace(outcome, message=f"{outcome.message}. {note}")
+    return outcome
+
+
+def _outcome(error: OffcloudError) -> Outcome:
     text = error.message
     if isinstance(error, WaitAbortedError):
         return Outcome(Action.ABORT, "Stopped by the user")
@@ -82,10 +114,16 @@ def outcome_for(error: OffcloudError) -> Outcome:
     if isinstance(error, IPNotRegisteredError):
         return Outcome(Action.FAIL, f"{IP_ADVICE} ({text})")
     if isinstance(error, FeatureNotAvailableError):
-        feature = error.feature or "premium"
+        if error.feature is None:
+            # "User is not allowed this operation.": the account, not a missing add-on.
+            return Outcome(
+                Action.FAIL,
+                f"Offcloud refused this for your account ({error.code or text}): check "
+                f"{ACCOUNT_PAGE} for an unpaid plan, a lock or an IP to confirm",
+            )
         return Outcome(
             Action.FAIL,
-            f"Your Offcloud plan lacks the '{feature}' add-on this link needs "
+            f"Your Offcloud plan lacks the '{error.feature}' add-on this link needs "
             f"(buy it at https://offcloud.com/#/pricing)",
         )
     if isinstance(error, RateLimitError):
@@ -118,19 +156,70 @@ def outcome_for(error: OffcloudError) -> Outcome:
     return Outcome(Action.FAIL, f"Offcloud error: {text}")
 
 
+@dataclass(frozen=True)
+class DownloadRetry:
+    """What the downloader does when a file server refuses a download with an HTTP status.
+
+    It waits ``wait`` seconds and tries again, at most ``attempts`` times, then fails with
+    ``give_up``. ``from_start`` drops the part already downloaded (the server will not resume
+    it); ``one_connection`` downloads with a single connection from then on.
+    """
+
+    message: str
+    wait: int
+    attempts: int
+    give_up: str
+    from_start: bool = False
+    one_connection: bool = False
+
+
+def refused_download(status: int, retry_after: Optional[float] = None) -> DownloadRetry:
+    """How to go on after a file server answered ``status`` (``retry_after``: its header)."""
+    if status == 416:
+        return DownloadRetry(
+            "The file server cannot resume this file (HTTP 416); downloading it again from the "
+            "start",
+            wait=1,
+            attempts=2,
+            give_up="The file server refuses even a fresh download of this file (HTTP 416)",
+            from_start=True,
+            one_connection=True,
+        )
+    if status in (429, 503):
+        wait = FILE_BUSY_WAIT
+        if retry_after is not None:
+            wait = min(FILE_BUSY_MAX_WAIT, max(1, math.ceil(retry_after)))
+        return DownloadRetry(
+            f"File server busy (HTTP {status}); trying again in {wait} s",
+            wait=wait,
+            attempts=FILE_BUSY_ATTEMPTS,
+            give_up=(
+                f"The file server was still busy (HTTP {status}) after {FILE_BUSY_ATTEMPTS} "
+                "tries; restart the link later"
+            ),
+            one_connection=True,
+        )
+    return DownloadRetry(
+        f"The file server answered HTTP {status}; trying again in {TEMPORARY_WAIT} s",
+        wait=TEMPORARY_WAIT,
+        attempts=3,
+        give_up=f"The file server answered HTTP {status} three times; restart the link later",
+    )
+
+
 def _is_instant(error: OffcloudError) -> bool:
     if isinstance(error, CloudOnlyError):
         return True
     return isinstance(error, EndpointRemovedError) and error.feature == "instant"
 
 
-def apply_outcome(plugin: Any, error: OffcloudError) -> NoReturn:
+def apply_outcome(plugin: Any, error: OffcloudError, *, kept_job: Optional[str] = None) -> NoReturn:
     """Do to a pyLoad downloader or decrypter what :func:`outcome_for` says; never returns.
 
     Every pyLoad call used here raises (``Abort``, ``Fail``, ``Retry``); the final ``fail`` also
     covers ``USE_CLOUD``, which only the downloader's instant route acts on before it gets here.
     """
-    outcome = outcome_for(error)
+    outcome = outcome_for(error, kept_job=kept_job)
     plugin.log_warning(outcome.message)
     if outcome.action is Action.ABORT:
         plugin.abort()

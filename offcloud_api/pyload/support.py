@@ -27,6 +27,7 @@ __all__ = [
     "abortable_sleep",
     "client_for",
     "format_progress",
+    "header_value",
     "host_of",
     "hosts_from_sites",
     "job_storage_key",
@@ -38,6 +39,20 @@ FILE_URL_PATTERN = r"https?://[\w.-]+\.offcloud\.com/cloud/download/\w+/.+"
 _FILE_URL = re.compile(
     r"https?://(?P<server>[\w-]+)\.offcloud\.com/cloud/download/(?P<request_id>\w+)/(?P<rest>.+)"
 )
+
+
+def header_value(headers: Any, name: str) -> Optional[str]:
+    """A header from pyLoad's ``HttpHeaders`` (or any mapping), whatever the case of its name."""
+    try:
+        names = list(headers.keys())
+    except AttributeError:
+        return None
+    wanted = name.lower()
+    for candidate in names:
+        if str(candidate).lower() == wanted:
+            value = headers.get(candidate)
+            return None if value is None else str(value)
+    return None
 
 
 def abortable_sleep(should_abort: Callable[[], bool]) -> Callable[[float], None]:

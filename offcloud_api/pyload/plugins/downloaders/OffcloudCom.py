@@ -1,5 +1,6 @@
 import os
 
+from pyload.core.network.exceptions import Fail
 from pyload.core.network.http.exceptions import BadHeader
 
 from ..base.multi_downloader import MultiDownloader
@@ -13,8 +14,20 @@ try:
         error_from_response,
     )
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
-    from offcloud_api.pyload.outcomes import IP_ADVICE, Action, apply_outcome, outcome_for
-    from offcloud_api.pyload.support import job_storage_key, matching_host, parse_file_url
+    from offcloud_api.pyload.outcomes import (
+        IP_ADVICE,
+        Action,
+        apply_outcome,
+        outcome_for,
+        refused_download,
+    )
+    from offcloud_api.pyload.partial import drop_partial, note_partial, restore_partial
+    from offcloud_api.pyload.support import (
+        header_value,
+        job_storage_key,
+        matching_host,
+        parse_file_url,
+    )
     from offcloud_api.pyload.torrents import (
         ArchiveMode,
         FileFilter,
@@ -26,6 +39,7 @@ try:
         select_and_plan,
         show_progress,
     )
+    from offcloud_api.retry import parse_retry_after
 
     IMPORT_ERROR = None
 except ImportError as exc:  # the library is missing from the Python that runs pyLoad
@@ -35,7 +49,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.03"
+    __version__ = "0.04"
     __status__ = "testing"
 
     __pattern__ = r"https?://[\w.-]+\.offcloud\.com/cloud/download/\w+/.+"
@@ -79,13 +93,21 @@ class OffcloudCom(MultiDownloader):
     #: Offcloud's own file links skip the HEAD check: they are downloads by construction.
     DIRECT_LINK = None
 
+    def init(self):
+        super().init()
+        # What a file server's refusal taught this link; pyLoad runs setup() again on every
+        # retry, so these live here, for as long as the link runs (a restart starts afresh).
+        self._from_start = False  # the server will not resume: download the whole file
+        self._one_connection = False
+
     def setup(self):
         super().setup()
-        self.resume_download = True
+        self.resume_download = not self._from_start
         self.multi_dl = True
-        self.chunk_limit = self._chunk_limit()
+        self.chunk_limit = 1 if self._one_connection else self._chunk_limit()
         self.api = None
         self._link_refreshed = False  # an expired file link is resolved again once per attempt
+        self._cloud_job = None  # the request id of the cloud job this attempt follows
 
     def _chunk_limit(self):
         hosts = getattr(self.account, "offcloud_hosts", None) if self.account else None
@@ -153,6 +175,28 @@ class OffcloudCom(MultiDownloader):
             return self.download(fresh, *args, **kwargs)
         return result
 
+    def _download(self, url, filename, *args, **kwargs):
+        # pyLoad writes an error answer's body into the partial file; take it out again, or a
+        # later resume keeps it inside the file (offcloud_api.pyload.partial).
+        notes = None
+        if IMPORT_ERROR is None:
+            if self._from_start:  # pyLoad would leave the old part's other chunk files behind
+                drop_partial(filename)
+            notes = note_partial(filename)
+        try:
+            return super()._download(url, filename, *args, **kwargs)
+        except BadHeader:
+            if notes is not None:
+                restore_partial(filename, notes)
+            raise
+
+    def offline(self, msg=""):
+        # pyLoad's offline() writes "offline" over the link's message; keep the reason set
+        # before (apply_outcome does), so the queue says why. The status is pyLoad's "offline".
+        if msg:
+            self.pyfile.error = msg
+        raise Fail("offline")
+
     def check_download(self):
         # Offcloud reports errors on file URLs as small JSON or HTML bodies. pyLoad's generic
         # rules would also loop for ever on any text file starting with three digits, so only a
@@ -217,6 +261,7 @@ class OffcloudCom(MultiDownloader):
             self.log_info(self._("Offcloud cloud job {}").format(job.request_id))
         else:
             self.log_info(self._("Resuming Offcloud cloud job {}").format(job.request_id))
+        self._cloud_job = job.request_id
         job = self._wait(job, key)
         if job.is_directory:
             files = self.api.explore_cloud(job.request_id, job=job)
@@ -281,7 +326,7 @@ class OffcloudCom(MultiDownloader):
     # errors
 
     def _apply(self, exc):
-        apply_outcome(self, exc)
+        apply_outcome(self, exc, kept_job=self._cloud_job)
 
     def _refreshed_link(self, url, status):
         """A fresh URL for an Offcloud file link the server refused, or None.
@@ -323,16 +368,15 @@ class OffcloudCom(MultiDownloader):
         return found.url
 
     def _download_refused(self, exc):
-        body = exc.content if isinstance(exc.content, bytes) else str(exc.content).encode()
-        self._raise_body_error(body, exc.code)
-        if exc.code == 416:
-            # The server cannot resume what we have: start the file again, from one connection.
-            self.resume_download = False
-            self.retry(2, 1, self._("Resume refused by the file server (HTTP 416)"))
-        if exc.code == 503:
-            self.chunk_limit = 1
-            self.retry(5, 30, self._("File server busy (HTTP 503)"))
-        self.retry(3, 30, self._("File server answered HTTP {}").format(exc.code))
+        if exc.code not in (416, 429, 503):  # those say all in their status
+            body = exc.content if isinstance(exc.content, bytes) else str(exc.content).encode()
+            self._raise_body_error(body, exc.code)
+        retry_after = parse_retry_after(header_value(exc.headers, "Retry-After"))
+        then = refused_download(exc.code, retry_after)
+        self._from_start = self._from_start or then.from_start
+        self._one_connection = self._one_connection or then.one_connection
+        self.log_warning(then.message)
+        self.retry(then.attempts, then.wait, then.message, then.give_up)
 
     def _raise_body_error(self, body, status=200):
         stripped = body.strip()
