@@ -1,0 +1,706 @@
+"""The fault matrix: one Offcloud or file-server fault per case, in a real pyLoad with our plugins.
+
+Each case injects one fault into the simulator (SCENARIO.md, "Faults"), follows its own link
+through pyLoad and records what the user ends with: pyLoad's status and message, the Offcloud API
+calls the case cost (the simulator's call log), whether the file arrived intact (sha256) and that
+no link went to Offcloud's cloud twice. One pyLoad and one simulator serve the module; every case
+has its own links, so cases do not interfere, and clears its faults in a ``finally``.
+
+With ``OFFCLOUD_FAULT_REPORT=faults.json`` the rows are written there as JSON when the module
+ends; ``python bench/fault_table.py faults.json`` prints them as a Markdown table (README,
+"Reliability").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+pytest.importorskip("pyload")
+
+from offcloud_api.pyload.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
+from offcloud_api.pyload.stack import PROBE_URL, OffcloudPyloadStack
+from offcloud_api.simulator import EXPIRED_API_KEY, NO_DOWNLOAD_API_KEY, expected_sha256
+
+pytestmark = pytest.mark.e2e
+
+DEFAULT_SCENARIO = (
+    Path(__file__).parents[2] / "offcloud_api" / "simulator" / "default_scenario.json"
+)
+REPORT_ENV = "OFFCLOUD_FAULT_REPORT"
+#: A warning of our account or downloader plugin in pyLoad's log.
+PLUGIN_WARNING = re.compile(
+    r" WARNING .* (?:ACCOUNT|DOWNLOADER) OffcloudCom(?:\[\d+\])?: (?:OffcloudCom \| )?(?P<text>.+)$"
+)
+#: Warnings pyLoad logs itself: for any plugin in "testing" state, and a repeat of each failure.
+PYLOAD_NOISE = (
+    "Plugin may be unstable",
+    "No data to check",
+    "Premium download failed | ",
+    "Free download failed | ",
+)
+#: What pyLoad's download thread logs when a link ends, however it ends.
+DOWNLOAD_ENDS = (
+    "Download finished: ",
+    "Download failed: ",
+    "Download is offline: ",
+    "Download is temporary offline: ",
+    "Download aborted: ",
+)
+
+# nitroflare.com is cloud only in the demo scenario (a cloud job per link); rapidgator.net links
+# take the instant route.
+RATE_LIMIT_LINK = "https://nitroflare.com/view/FLT429/rate-limited.bin"
+SERVER_ERROR_LINK = "https://nitroflare.com/view/FLT500/server-error.bin"
+TRUNCATED_LINK = "https://nitroflare.com/view/FLTCUT/truncated.bin"
+RESET_LINK = "https://nitroflare.com/view/FLTRST/reset.bin"
+SLOW_API_LINK = "https://rapidgator.net/file/fltslow/slow-api.bin"
+EXPIRED_LINK = "https://rapidgator.net/file/fltexp/expired.bin"
+NO_DOWNLOAD_LINK = "https://rapidgator.net/file/fltnodl/no-download.bin"
+OFFLINE_LINK = "https://rapidgator.net/file/fltoff/offline.bin"
+JOB_ERROR_LINK = "https://nitroflare.com/view/FLTJOB/job-error.bin"
+# example-hoster.test: instant, no chunk limit, so pyLoad downloads with 3 connections.
+RANGE_416_LINK = "https://example-hoster.test/file/range-416.bin"
+RANGE_503_LINK = "https://example-hoster.test/file/range-503.bin"
+# A cloud job's file: one connection (the site allows one), so pyLoad passes the headers on.
+BUSY_LINK = "https://nitroflare.com/view/FLTBUSY/busy-503.bin"
+REVOKED_LINK = "https://nitroflare.com/view/FLTKEY/revoked.bin"
+KILLED_LINK = "https://nitroflare.com/view/FLTKILL/killed.bin"
+
+#: Cloud jobs of these links take this many (simulated = wall) seconds at Offcloud.
+SHORT_JOB = 2
+#: The resume cases need a file that takes a few seconds at the speed limit below.
+RESUME_SIZE = 2 * 1024 * 1024
+SPEED_LIMIT_KIB = 256
+
+
+def _scenario() -> dict[str, Any]:
+    scenario = json.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    # Every add makes a new job, as Offcloud may (docs/offcloud-api.md §7.15): a link sent twice
+    # shows up as two jobs instead of being hidden by the simulator.
+    scenario["api"]["dedupe"] = False
+
+    def link(url: str, size: Any = "256 KiB", duration: float = SHORT_JOB) -> dict[str, Any]:
+        name = url.rpartition("/")[2]
+        return {"url": url, "file": {"name": name, "size": size}, "duration": duration}
+
+    scenario["links"] += [
+        link(RATE_LIMIT_LINK),
+        link(SERVER_ERROR_LINK),
+        link(TRUNCATED_LINK),
+        link(RESET_LINK),
+        link(SLOW_API_LINK),
+        link(EXPIRED_LINK),
+        link(NO_DOWNLOAD_LINK),
+        link(OFFLINE_LINK),
+        link(JOB_ERROR_LINK, duration=3),
+        link(RANGE_416_LINK, size=RESUME_SIZE, duration=1),
+        link(RANGE_503_LINK, size=RESUME_SIZE, duration=1),
+        link(BUSY_LINK, size=RESUME_SIZE, duration=1),
+        link(REVOKED_LINK, duration=8),
+        link(KILLED_LINK, duration=12),
+    ]
+    return scenario
+
+
+# ---------------------------------------------------------------------------------------------
+# the record
+
+
+@dataclass
+class CaseRecord:
+    """One row of the fault matrix."""
+
+    case: str
+    fault: str
+    expected: str
+    status: str = ""
+    message: str = ""
+    api_calls: int = 0
+    intact: str = "n.a."
+    duration_s: float = 0.0
+    #: What the Offcloud plugins logged as warnings on the way (waits, retries), in order.
+    warnings: list[str] = field(default_factory=list)
+
+
+ROWS: list[CaseRecord] = []
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
+    home = tmp_path_factory.mktemp("faults")
+    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report() -> Iterator[None]:
+    """Write the rows as JSON where ``OFFCLOUD_FAULT_REPORT`` says, once the module is done."""
+    yield
+    target = os.environ.get(REPORT_ENV)
+    if target:
+        rows = [asdict(row) for row in ROWS]
+        Path(target).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
+class Case:
+    """What a test does inside ``with _case(...)``: follow its link, note what pyLoad shows."""
+
+    def __init__(self, stack: OffcloudPyloadStack, record: CaseRecord) -> None:
+        self.stack = stack
+        self.record = record
+        self.first_call = len(stack.simulator.calls)
+        self._log_before = stack.process.log_text()
+        self._ends_before = self._ends()
+
+    def _ends(self) -> list[int]:
+        log = self.stack.process.log_text()
+        return [log.count(line) for line in DOWNLOAD_ENDS]
+
+    def add(self, package: str, url: str) -> None:
+        self._ends_before = self._ends()
+        self.stack.process.add_package(package, [url])
+
+    def restart(self, link: dict[str, Any]) -> None:
+        """Restart a link that ended, as a user does in pyLoad's queue."""
+        self._ends_before = self._ends()
+        self.stack.process.restart_file(link["fid"])
+
+    def link(self, package: str) -> dict[str, Any]:
+        files = [f for f in self.stack.process.files() if f["package_name"] == package]
+        assert len(files) == 1, files
+        return files[0]
+
+    def wait_for(self, package: str, condition: Any, timeout: float) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+
+        def check(pl: Any) -> bool:
+            found.update(self.link(package))
+            return bool(condition(found))
+
+        # pyLoad allows 100 API calls a minute (the runner pauses past 95).
+        self.stack.process.wait_until(check, timeout=timeout, interval=1.0)
+        return found
+
+    def wait_final(self, package: str, timeout: float = 60) -> dict[str, Any]:
+        """Wait until the link added or restarted last ends; pyLoad's API is asked only once
+        its log says so."""
+        before = self._ends_before
+        _until(
+            lambda: any(now > then for now, then in zip(self._ends(), before)),
+            timeout,
+            f"the end of the download in {package}",
+            interval=0.25,
+        )
+        return self.wait_for(package, lambda f: f["status"] in FINAL_STATUSES, 15)
+
+    def finish(self, link: dict[str, Any], message: Optional[str] = None) -> None:
+        """Record the link's final status and message (or ``message``: what it said before)."""
+        self.record.status = STATUS_NAMES[link["status"]]
+        self.record.message = message if message is not None else link.get("error") or ""
+
+    def check_file(self, package: str, url: str) -> bool:
+        spec = _spec(self.stack, url)
+        path = self.stack.process.package_folder(package) / spec.name
+        intact = path.is_file() and _sha256(path) == expected_sha256(spec)
+        self.record.intact = "yes" if intact else "no"
+        return intact
+
+    def logged(self, text: str) -> bool:
+        """Whether pyLoad logged ``text`` since the case began (log files and console)."""
+        return self.stack.process.log_text().count(text) > self._log_before.count(text)
+
+    def warnings(self) -> list[str]:
+        """The Offcloud plugins' warnings in pyLoad's log since the case began, once each."""
+        before = set(self._log_before.splitlines())
+        found: list[str] = []
+        for line in self.stack.process.log_text().splitlines():
+            match = PLUGIN_WARNING.search(line)
+            if match is None or line in before:
+                continue
+            text = match.group("text").strip()
+            if text not in found and not text.startswith(PYLOAD_NOISE):
+                found.append(text)
+        return found
+
+    def calls(self, kind: str = "api") -> list[Any]:
+        return [c for c in self.stack.simulator.calls[self.first_call :] if c.kind == kind]
+
+    def leftovers(self, package: str) -> list[str]:
+        """Partial files (chunks and their list) left in the package folder."""
+        folder = self.stack.process.package_folder(package)
+        return sorted(p.name for p in folder.glob("*.chunk*"))
+
+
+@contextmanager
+def _case(stack: OffcloudPyloadStack, name: str, fault: str, expected: str) -> Iterator[Case]:
+    record = CaseRecord(case=name, fault=fault, expected=expected)
+    case = Case(stack, record)
+    started = time.monotonic()
+    try:
+        yield case
+    finally:
+        stack.simulator.clear_faults()
+        record.api_calls = len(case.calls())
+        record.warnings = case.warnings()
+        record.duration_s = round(time.monotonic() - started, 1)
+        ROWS.append(record)
+
+
+def _spec(stack: OffcloudPyloadStack, url: str) -> Any:
+    return next(link for link in stack.simulator.scenario.links if link.url == url).files[0]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _submissions(calls: list[Any], url: str) -> list[Any]:
+    """POST /api/cloud calls for ``url`` that Offcloud acted on (not refused by a fault first)."""
+    return [
+        c
+        for c in calls
+        if c.method == "POST"
+        and c.path == "/api/cloud"
+        and url in (c.body_summary or "")
+        and c.fault not in ("rate_limit", "server_error")
+    ]
+
+
+def _jobs_at_offcloud(stack: OffcloudPyloadStack, url: str) -> list[dict[str, Any]]:
+    return [j for j in stack.simulator.state.snapshot()["jobs"] if j["original_link"] == url]
+
+
+def _paths(calls: list[Any]) -> list[str]:
+    return [f"{c.method} {c.path} {c.status}{' ' + c.fault if c.fault else ''}" for c in calls]
+
+
+def _until(condition: Any, timeout: float, what: str, interval: float = 0.1) -> None:
+    """Wait for something outside pyLoad's API (files, the call log, pyLoad's log file).
+
+    pyLoad allows 100 API calls a minute; what can be watched elsewhere is, to keep them for
+    the waits that need pyLoad's own answer.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not within {timeout:g} s: {what}")
+        time.sleep(interval)
+
+
+def _cloud_wait_started(stack: OffcloudPyloadStack, url: str) -> bool:
+    """Offcloud took the link and pyLoad polls the job: the downloader is in its cloud wait."""
+    calls = stack.simulator.api_calls()
+    added = [c for c in _submissions(calls, url) if c.status == 200 and c.request_id]
+    return bool(added) and any(
+        c.path == "/api/cloud/status" and c.request_id == added[0].request_id for c in calls
+    )
+
+
+def _one_job(stack: OffcloudPyloadStack, calls: list[Any], url: str) -> None:
+    """Nothing lost, nothing twice: the link reached Offcloud's cloud once, as one job."""
+    assert len(_submissions(calls, url)) == 1, _paths(calls)
+    assert len(_jobs_at_offcloud(stack, url)) == 1
+
+
+def _partial(case: Case, package: str, url: str) -> int:
+    """Download ``url`` slowly and stop it a third of the way; the bytes on disk by then."""
+    pl = case.stack.process
+    pl.wait_for_api_budget(10)  # a pause for pyLoad's rate limit here would miss the stop
+    pl.set_config_value("download", "limit_speed", True)
+    pl.set_config_value("download", "max_speed", SPEED_LIMIT_KIB)
+    folder = pl.package_folder(package)
+    name = _spec(case.stack, url).name
+
+    def on_disk() -> int:
+        return sum(p.stat().st_size for p in folder.glob(name + ".chunk[0-9]*"))
+
+    case.add(package, url)
+    _until(lambda: folder.is_dir() and on_disk() >= RESUME_SIZE // 3, 60, f"a third of {name}")
+    pl.stop_downloads([case.link(package)["fid"]])
+    case.wait_for(package, lambda f: f["status"] == LinkStatus.ABORTED, timeout=15)
+    pl.set_config_value("download", "limit_speed", False)
+    return on_disk()
+
+
+# ---------------------------------------------------------------------------------------------
+# the cases: Offcloud's API misbehaves
+
+
+def test_429_with_retry_after_on_the_cloud_call(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "429 with Retry-After",
+        "429 with Retry-After: 2 on POST /api/cloud, once",
+        "waits 2 s, adds again, finishes",
+    ) as case:
+        stack.simulator.inject("rate_limit", path="/api/cloud", count=1, retry_after=2)
+        case.add("f-429", RATE_LIMIT_LINK)
+        final = case.wait_final("f-429")
+        case.finish(final)
+        case.check_file("f-429", RATE_LIMIT_LINK)
+    calls = case.calls()
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    adds = [c for c in calls if c.path == "/api/cloud"]
+    assert [c.status for c in adds] == [429, 200]
+    assert adds[1].time - adds[0].time >= 1.9  # what Retry-After asked
+    _one_job(stack, calls, RATE_LIMIT_LINK)
+    assert 3 <= case.record.api_calls <= 8, _paths(calls)
+
+
+def test_500_with_an_html_page(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "500 with an HTML page",
+        "HTTP 500 with an nginx HTML page on a status poll, once",
+        "the poll is sent again at once, finishes",
+    ) as case:
+        stack.simulator.inject("server_error", path="/api/cloud/status", count=1)
+        case.add("f-500", SERVER_ERROR_LINK)
+        final = case.wait_final("f-500")
+        case.finish(final)
+        case.check_file("f-500", SERVER_ERROR_LINK)
+    calls = case.calls()
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    polls = [c for c in calls if c.path == "/api/cloud/status"]
+    assert polls[0].status == 500
+    assert polls[1].status == 200
+    assert polls[1].time - polls[0].time < 10  # the client's own retry, not pyLoad's 30 s
+    _one_job(stack, calls, SERVER_ERROR_LINK)
+    assert 3 <= case.record.api_calls <= 8, _paths(calls)
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "name", "fault"),
+    [
+        (
+            "truncated_json",
+            TRUNCATED_LINK,
+            "truncated JSON",
+            "the answer to POST /api/cloud cut in half (the job was made), once",
+        ),
+        (
+            "reset",
+            RESET_LINK,
+            "connection reset",
+            "connection reset halfway through the answer to POST /api/cloud (the job was made)",
+        ),
+    ],
+    ids=["truncated", "reset"],
+)
+def test_a_lost_answer_to_the_add(
+    stack: OffcloudPyloadStack, kind: str, url: str, name: str, fault: str
+) -> None:
+    package = f"f-{kind}"
+    with _case(
+        stack, name, fault, "finds the job in the history instead of adding it twice"
+    ) as case:
+        stack.simulator.inject(kind, path="/api/cloud", count=1)
+        case.add(package, url)
+        final = case.wait_final(package)
+        case.finish(final)
+        case.check_file(package, url)
+    calls = case.calls()
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    paths = [c.path for c in calls]
+    add = paths.index("/api/cloud")
+    assert paths[add + 1] == "/api/cloud/history", paths  # where the lost job is found
+    assert calls[add].fault == kind
+    _one_job(stack, calls, url)
+    assert not case.logged("Download restarted: ")  # no pyLoad retry (30 s) was needed
+    assert 3 <= case.record.api_calls <= 8, _paths(calls)
+
+
+def test_a_slow_api(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "slow API",
+        "every API call answers 5 s late",
+        "waits for the answers, finishes",
+    ) as case:
+        stack.simulator.inject("delay", delay=5)
+        case.add("f-slow", SLOW_API_LINK)
+        final = case.wait_final("f-slow")
+        case.finish(final)
+        case.check_file("f-slow", SLOW_API_LINK)
+    calls = case.calls()
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    assert [c.path for c in calls] == ["/api/instant"]  # an instant link: one call, 5 s
+    assert calls[0].fault == "delay"
+    assert case.record.duration_s >= 5
+    assert not _submissions(calls, SLOW_API_LINK)
+
+
+# ---------------------------------------------------------------------------------------------
+# the account and the link
+
+
+@pytest.mark.parametrize(
+    ("key", "url", "name", "fault", "expected", "needle"),
+    [
+        (
+            EXPIRED_API_KEY,
+            EXPIRED_LINK,
+            "expired account",
+            "the account's premium expired 30 days ago",
+            "fails at once, saying premium expired and when",
+            "Your Offcloud premium expired on ",
+        ),
+        (
+            NO_DOWNLOAD_API_KEY,
+            NO_DOWNLOAD_LINK,
+            "cannot download",
+            "the account has can_download false",
+            "fails at once, pointing to the account page",
+            "Offcloud refused this for your account (User is not allowed this operation.)",
+        ),
+    ],
+    ids=["expired", "cannot-download"],
+)
+def test_an_account_that_cannot_download(
+    stack: OffcloudPyloadStack,
+    key: str,
+    url: str,
+    name: str,
+    fault: str,
+    expected: str,
+    needle: str,
+) -> None:
+    package = f"f-{name.split(maxsplit=1)[0]}"
+    try:
+        with _case(stack, name, fault, expected) as case:
+            stack.add_account(key)  # the same login with another key, as a user would
+            case.add(package, url)
+            final = case.wait_final(package)
+            case.finish(final)
+    finally:
+        stack.add_account(stack.api_key)
+        stack.process.wait_for_plugin(PROBE_URL, "OffcloudCom", timeout=15)
+    calls = case.calls()
+    assert final["status"] == LinkStatus.FAILED, final
+    assert needle in final["error"]
+    assert not _submissions(calls, url)  # nothing was sent to the cloud
+    assert 1 <= case.record.api_calls <= 3, _paths(calls)
+    assert stack.account()["premium"] is True
+
+
+def test_an_offline_link(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "offline link",
+        "Offcloud answers: The file is not available on the server.",
+        "offline, with Offcloud's reason",
+    ) as case:
+        stack.simulator.inject("link_offline", link=OFFLINE_LINK)
+        case.add("f-offline", OFFLINE_LINK)
+        final = case.wait_final("f-offline")
+        case.finish(final)
+    calls = case.calls()
+    assert final["status"] == LinkStatus.OFFLINE, final
+    assert "not available on the server" in final["error"]
+    assert [c.path for c in calls] == ["/api/instant"]  # no cloud job for a dead link
+    assert not stack.process.package_folder("f-offline").joinpath("offline.bin").exists()
+
+
+def test_a_cloud_job_that_fails_is_retried_by_offcloud(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "cloud job error",
+        "the cloud job ends in error (File will not be downloaded due to an error.)",
+        "asks Offcloud to retry the job once, finishes",
+    ) as case:
+        stack.simulator.inject("job_error", link=JOB_ERROR_LINK, retry_succeeds=True)
+        case.add("f-job", JOB_ERROR_LINK)
+        final = case.wait_final("f-job")
+        case.finish(final)
+        case.check_file("f-job", JOB_ERROR_LINK)
+    calls = case.calls()
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    (job,) = _jobs_at_offcloud(stack, JOB_ERROR_LINK)
+    assert job["attempt"] == 2  # Offcloud's retry, not a second job
+    assert [c.path for c in calls if "/retry/" in c.path] == [
+        f"/api/cloud/retry/{job['request_id']}"
+    ]
+    _one_job(stack, calls, JOB_ERROR_LINK)
+    assert case.logged("Offcloud job failed, asking Offcloud to retry it")
+    assert 4 <= case.record.api_calls <= 12, _paths(calls)
+
+
+# ---------------------------------------------------------------------------------------------
+# the file server refuses a resume
+
+
+def test_416_on_resume(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "416 on resume",
+        "the file server answers every Range request with 416",
+        "drops the part, downloads the whole file again",
+    ) as case:
+        try:
+            before = _partial(case, "f-416", RANGE_416_LINK)
+            stack.simulator.inject("range_error", status=416)
+            case.restart(case.link("f-416"))
+            final = case.wait_final("f-416")
+            case.finish(final)
+            case.check_file("f-416", RANGE_416_LINK)
+        finally:
+            stack.process.set_config_value("download", "limit_speed", False)
+    assert before >= RESUME_SIZE // 3
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    files = case.calls("file")
+    refused = [c for c in files if c.status == 416]
+    assert refused
+    assert all(c.range for c in refused)
+    assert (files[-1].status, files[-1].range) == (200, None)  # the whole file, from byte 0
+    assert case.leftovers("f-416") == []
+    assert not _submissions(case.calls(), RANGE_416_LINK)
+
+
+def test_503_on_resume(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "503 on resume",
+        "the file server answers a Range request with 503 (Temporary error), once",
+        "gets that part again (at once, or after 10 s), intact",
+    ) as case:
+        try:
+            before = _partial(case, "f-503", RANGE_503_LINK)
+            stack.simulator.inject("range_error", status=503, count=1)
+            case.restart(case.link("f-503"))
+            final = case.wait_final("f-503")
+            case.finish(final)
+            case.check_file("f-503", RANGE_503_LINK)
+        finally:
+            stack.process.set_config_value("download", "limit_speed", False)
+    assert before >= RESUME_SIZE // 3
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    files = case.calls("file")
+    (refused,) = [i for i, c in enumerate(files) if c.status == 503]
+    assert files[refused].range
+    assert {c.status for c in files[refused + 1 :]} <= {200, 206}
+    assert case.leftovers("f-503") == []
+
+
+def test_a_busy_file_server_on_resume(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "503 busy on resume",
+        "the file server answers every request 503 with Retry-After: 2, until it stops",
+        "waits the 2 s asked, keeps the error body out of the file, finishes",
+    ) as case:
+        try:
+            before = _partial(case, "f-busy", BUSY_LINK)
+            stack.simulator.inject("rate_limit", path="/cloud/download/", status=503, retry_after=2)
+            case.restart(case.link("f-busy"))
+            _until(
+                lambda: case.logged("File server busy (HTTP 503)"),
+                30,
+                "the downloader's busy wait",
+            )
+            stack.simulator.clear_faults()  # the server is no longer busy
+            final = case.wait_final("f-busy")
+            case.finish(final)
+            case.check_file("f-busy", BUSY_LINK)
+        finally:
+            stack.process.set_config_value("download", "limit_speed", False)
+    assert before >= RESUME_SIZE // 3
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"  # no '{"error": ...}' inside the file
+    assert case.logged("File server busy (HTTP 503); trying again in 2 s")
+    busy = [c for c in case.calls("file") if c.status == 503]
+    done = [c for c in case.calls("file") if c.status in (200, 206)]
+    assert busy
+    assert done[-1].time - busy[-1].time >= 1.9
+    assert case.leftovers("f-busy") == []
+    _one_job(stack, case.calls(), BUSY_LINK)
+
+
+# ---------------------------------------------------------------------------------------------
+# the job outlives the key and pyLoad
+
+
+def test_a_key_rejected_in_the_middle_of_a_cloud_job(stack: OffcloudPyloadStack) -> None:
+    try:
+        with _case(
+            stack,
+            "key rejected mid-job",
+            "Offcloud rejects the API key (401) while the cloud job runs; then accepts it again",
+            "fails saying the key was rejected and the job is kept; a restart resumes that job",
+        ) as case:
+            case.add("f-key", REVOKED_LINK)
+            _until(lambda: _cloud_wait_started(stack, REVOKED_LINK), 30, "the cloud wait")
+            revoked = stack.simulator.revoke_key()
+            failed = case.wait_final("f-key")
+            stack.simulator.remove_fault(revoked)
+            case.restart(failed)
+            final = case.wait_final("f-key")
+            case.finish(final, message=failed["error"])
+            case.check_file("f-key", REVOKED_LINK)
+    finally:
+        stack.add_account(stack.api_key)  # pyLoad marked the account invalid; log in again
+    calls = case.calls()
+    assert failed["status"] == LinkStatus.FAILED, failed
+    (job,) = _jobs_at_offcloud(stack, REVOKED_LINK)
+    assert failed["error"].startswith("Offcloud rejected the API key")
+    assert f"Your Offcloud job {job['request_id']} is kept" in failed["error"]
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    assert [c.status for c in calls if c.status == 401]  # the rejection happened mid-job
+    _one_job(stack, calls, REVOKED_LINK)  # the same job went on
+
+
+def test_pyload_killed_during_a_cloud_wait(stack: OffcloudPyloadStack) -> None:
+    with _case(
+        stack,
+        "pyLoad killed mid-job",
+        "SIGKILL to pyLoad while it waits for the cloud job; pyLoad started again",
+        "the restarted link resumes the same job, finishes",
+    ) as case:
+        case.add("f-kill", KILLED_LINK)
+        _until(lambda: _cloud_wait_started(stack, KILLED_LINK), 30, "the cloud wait")
+        stack.restart_pyload(kill=True)
+        # pyLoad marks unfinished links aborted on start; the user (or an addon) restarts them.
+        aborted = case.link("f-kill")
+        case.restart(aborted)
+        final = case.wait_final("f-kill")
+        case.finish(final)
+        case.check_file("f-kill", KILLED_LINK)
+    calls = case.calls()
+    assert aborted["status"] == LinkStatus.ABORTED, aborted
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    _one_job(stack, calls, KILLED_LINK)
+    (job,) = _jobs_at_offcloud(stack, KILLED_LINK)
+    assert case.logged(f"Resuming Offcloud cloud job {job['request_id']}")
+
+
+# ---------------------------------------------------------------------------------------------
+# across the module
+
+
+def test_no_link_went_to_the_cloud_twice(stack: OffcloudPyloadStack) -> None:
+    if len(ROWS) < 2:
+        pytest.skip("checks the jobs the cases above made: run the whole module")
+    jobs = Counter(j["original_link"] for j in stack.simulator.state.snapshot()["jobs"])
+    assert [link for link, count in jobs.items() if count > 1] == []
+    acted = Counter(c.body_summary for c in _submissions(stack.simulator.api_calls(), ""))
+    assert [body for body, count in acted.items() if count > 1] == []
