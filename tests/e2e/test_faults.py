@@ -126,6 +126,8 @@ class CaseRecord:
     fault: str
     expected: str
     status: str = ""
+    #: The status the fault left before the user restarted the link, if the case restarts it.
+    first_status: str = ""
     message: str = ""
     api_calls: int = 0
     intact: str = "n.a."
@@ -205,10 +207,14 @@ class Case:
         )
         return self.wait_for(package, lambda f: f["status"] in FINAL_STATUSES, 15)
 
-    def finish(self, link: dict[str, Any], message: Optional[str] = None) -> None:
-        """Record the link's final status and message (or ``message``: what it said before)."""
+    def finish(self, link: dict[str, Any], before: Optional[dict[str, Any]] = None) -> None:
+        """Record the link's final status and message; with ``before`` (the link as the fault
+        left it, before a restart), that status and message."""
         self.record.status = STATUS_NAMES[link["status"]]
-        self.record.message = message if message is not None else link.get("error") or ""
+        self.record.message = link.get("error") or ""
+        if before is not None:
+            self.record.first_status = STATUS_NAMES[before["status"]]
+            self.record.message = before.get("error") or self.record.message
 
     def check_file(self, package: str, url: str) -> bool:
         spec = _spec(self.stack, url)
@@ -653,7 +659,7 @@ def test_a_key_rejected_in_the_middle_of_a_cloud_job(stack: OffcloudPyloadStack)
             stack.simulator.remove_fault(revoked)
             case.restart(failed)
             final = case.wait_final("f-key")
-            case.finish(final, message=failed["error"])
+            case.finish(final, before=failed)
             case.check_file("f-key", REVOKED_LINK)
     finally:
         stack.add_account(stack.api_key)  # pyLoad marked the account invalid; log in again
@@ -682,7 +688,7 @@ def test_pyload_killed_during_a_cloud_wait(stack: OffcloudPyloadStack) -> None:
         aborted = case.link("f-kill")
         case.restart(aborted)
         final = case.wait_final("f-kill")
-        case.finish(final)
+        case.finish(final, before=aborted)
         case.check_file("f-kill", KILLED_LINK)
     calls = case.calls()
     assert aborted["status"] == LinkStatus.ABORTED, aborted
