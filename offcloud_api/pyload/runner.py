@@ -767,26 +767,28 @@ class PyloadProcess:
                 return exc.code, dict(exc.headers.items()), exc.read()
 
     def _throttle(self) -> None:
+        pause = self._pause_for_room(1)
+        if pause > 0:
+            log.info("pausing %.1f s to stay under pyLoad's API rate limit", pause)
+            time.sleep(pause)
+        self._calls.append(time.monotonic())
+
+    def _pause_for_room(self, calls: int) -> float:
+        """Seconds until ``calls`` more API calls fit in the last minute's window (0: now)."""
         now = time.monotonic()
         while self._calls and self._calls[0] <= now - 60:
             self._calls.popleft()
-        if len(self._calls) >= self.api_calls_per_minute:
-            pause = self._calls[0] + 60 - now
-            log.info("pausing %.1f s to stay under pyLoad's API rate limit", pause)
-            time.sleep(max(pause, 0))
-        self._calls.append(time.monotonic())
+        excess = len(self._calls) + calls - self.api_calls_per_minute
+        return max(self._calls[excess - 1] + 60 - now, 0) if excess > 0 else 0.0
 
     def wait_for_api_budget(self, calls: int) -> None:
         """Wait until ``calls`` more API calls fit in pyLoad's rate limit without a pause.
 
         For measurements: the pause :meth:`api` makes at the limit must not fall inside one.
         """
-        now = time.monotonic()
-        while self._calls and self._calls[0] <= now - 60:
-            self._calls.popleft()
-        excess = len(self._calls) + calls - self.api_calls_per_minute
-        if excess > 0:
-            time.sleep(max(self._calls[excess - 1] + 60 - now, 0))
+        pause = self._pause_for_room(calls)
+        if pause > 0:
+            time.sleep(pause)
 
     def api(self, method: str, name: str, /, **params: Any) -> Any:
         """Call ``/api/<name>``: GET parameters go in the query, POST ones as a JSON body.
