@@ -43,7 +43,7 @@ from typing import Any, Callable, Optional
 from offcloud_api.magnet import build_magnet
 from offcloud_api.pyload.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
 from offcloud_api.pyload.stack import OffcloudPyloadStack
-from offcloud_api.simulator import expected_sha256
+from offcloud_api.simulator import expected_sha256, file_sha256
 from offcloud_api.simulator.calllog import CallRecord
 
 MIB = 1 << 20
@@ -300,14 +300,6 @@ def cpu_seconds(pid: Optional[int]) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fp:
-        for block in iter(lambda: fp.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class Bench:
     def __init__(
         self, stack: OffcloudPyloadStack, scenario: Scenario, say: Callable[[str], None]
@@ -352,7 +344,7 @@ class Bench:
         api = _routes(calls)
         paths = [self._on_disk(f["name"]) for f in item.files]
         intact = all(
-            _sha256(path) == expected_sha256(f["seed"], f["size"])
+            file_sha256(path) == expected_sha256(f["seed"], f["size"])
             for path, f in zip(paths, item.files)
         )
         run = JobRun(

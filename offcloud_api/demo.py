@@ -10,7 +10,6 @@ running until Ctrl-C (``--once`` exits after the summary). With ``--real`` and
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import signal
@@ -69,14 +68,6 @@ SIMULATOR_ITEMS = (
         "demo-folder",
     ),
 )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fp:
-        for block in iter(lambda: fp.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Demo:
@@ -195,6 +186,8 @@ class Demo:
 
     def _verdict(self, item: DemoItem) -> tuple[bool, str, int, str]:
         """(ok, route, bytes, check) for the summary."""
+        from .simulator import file_sha256  # noqa: PLC0415 - the simulator only when used
+
         files = [
             f
             for f in self._files_of(item, self.stack.process.files())
@@ -209,7 +202,7 @@ class Demo:
                 continue
             total += path.stat().st_size
             if item.expected:
-                checks.append(_sha256(path) == item.expected.get(f["name"]))
+                checks.append(file_sha256(path) == item.expected.get(f["name"]))
         if not files:
             return False, self._route(item), 0, "nothing downloaded"
         if not item.expected:

@@ -20,25 +20,12 @@ from offcloud_api.pyload.intake import (
     submission_for,
     torrent_query,
 )
+from offcloud_api.torrent import bencode
 
 HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"
 MAGNET = f"magnet:?xt=urn:btih:{HASH}&dn=Demo.Release"
 FILE_URL = "https://de-3.offcloud.com/cloud/download/0896d1afc0082e232c9b10a6/1/a.bin"
 JOB_URL = "https://de-3.offcloud.com/cloud/download/0896d1afc0082e232c9b10a6"
-
-
-def bencode(value: object) -> bytes:
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    assert isinstance(value, dict)
-    items = sorted((k.encode(), v) for k, v in value.items())
-    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
 
 
 INFO = {"name": "Hook.Test", "length": 1024, "piece length": 16384, "pieces": b"\x00" * 20}

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from .calllog import CallRecord
 from .faults import ERROR_PRESETS, Fault, FaultError
-from .files import BLOCK_SIZE, FileSpec, content_bytes, expected_sha256, iter_content
+from .files import (
+    BLOCK_SIZE,
+    FileSpec,
+    content_bytes,
+    expected_sha256,
+    file_sha256,
+    iter_content,
+)
 from .scenario import Scenario, ScenarioError, default_scenario, load_scenario
 from .simulator import Simulator, serve
 
@@ -30,6 +37,7 @@ __all__ = [
     "content_bytes",
     "default_scenario",
     "expected_sha256",
+    "file_sha256",
     "iter_content",
     "load_scenario",
     "serve",

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional, Union
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "FileSpec",
     "content_bytes",
     "expected_sha256",
+    "file_sha256",
     "iter_content",
 ]
 
@@ -98,4 +100,13 @@ def expected_sha256(file: Union[FileSpec, str], size: Optional[int] = None) -> s
     digest = hashlib.sha256()
     for piece in iter_content(seed, total):
         digest.update(piece)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file on disk, read in blocks: compare it with :func:`expected_sha256`."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fp:
+        for block in iter(lambda: fp.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()

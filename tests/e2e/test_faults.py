@@ -13,7 +13,6 @@ ends; ``python bench/fault_table.py faults.json`` prints them as a Markdown tabl
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -31,7 +30,12 @@ pytest.importorskip("pyload")
 
 from offcloud_api.pyload.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
 from offcloud_api.pyload.stack import PROBE_URL, OffcloudPyloadStack
-from offcloud_api.simulator import EXPIRED_API_KEY, NO_DOWNLOAD_API_KEY, expected_sha256
+from offcloud_api.simulator import (
+    EXPIRED_API_KEY,
+    NO_DOWNLOAD_API_KEY,
+    expected_sha256,
+    file_sha256,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -219,7 +223,7 @@ class Case:
     def check_file(self, package: str, url: str) -> bool:
         spec = _spec(self.stack, url)
         path = self.stack.process.package_folder(package) / spec.name
-        intact = path.is_file() and _sha256(path) == expected_sha256(spec)
+        intact = path.is_file() and file_sha256(path) == expected_sha256(spec)
         self.record.intact = "yes" if intact else "no"
         return intact
 
@@ -266,10 +270,6 @@ def _case(stack: OffcloudPyloadStack, name: str, fault: str, expected: str) -> I
 
 def _spec(stack: OffcloudPyloadStack, url: str) -> Any:
     return next(link for link in stack.simulator.scenario.links if link.url == url).files[0]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _submissions(calls: list[Any], url: str) -> list[Any]:

@@ -25,7 +25,8 @@ pytest.importorskip("pyload")
 from offcloud_api.magnet import build_magnet
 from offcloud_api.pyload.runner import FINAL_STATUSES, LinkStatus
 from offcloud_api.pyload.stack import OffcloudPyloadStack
-from offcloud_api.simulator import DEMO_API_KEY, expected_sha256
+from offcloud_api.simulator import DEMO_API_KEY, expected_sha256, file_sha256
+from offcloud_api.torrent import bencode
 
 pytestmark = pytest.mark.e2e
 
@@ -193,23 +194,6 @@ def _spec(stack: OffcloudPyloadStack, request_id: str) -> Any:
     return next(job for job in stack.simulator.scenario.jobs if job.request_id == request_id)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def bencode(value: Any) -> bytes:
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    items = sorted((k.encode(), v) for k, v in value.items())
-    return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
-
-
 # ---------------------------------------------------------------------------------------------
 # magnets and .torrent files reach OffcloudComTorrent
 
@@ -302,7 +286,7 @@ def test_a_job_is_removed_only_after_all_its_files_are_on_disk(
     written = []
     for file_spec in spec.files:
         path = folder / file_spec.name
-        assert _sha256(path) == expected_sha256(file_spec)
+        assert file_sha256(path) == expected_sha256(file_spec)
         written.append(path.stat().st_mtime)
     removals = _removals(stack, JOB_DONE)
     assert len(removals) == 1

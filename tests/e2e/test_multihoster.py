@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from offcloud_api.simulator import (
     EXPIRED_API_KEY,
     NO_DOWNLOAD_API_KEY,
     expected_sha256,
+    file_sha256,
 )
 
 DEFAULT_SCENARIO = (
@@ -70,14 +70,6 @@ def _link_spec(stack: OffcloudPyloadStack, url: str) -> Any:
 
 def _downloaded(stack: OffcloudPyloadStack, package: str, name: str) -> Path:
     return stack.process.package_folder(package) / name
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fp:
-        for block in iter(lambda: fp.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _file(stack: OffcloudPyloadStack, package: str) -> dict[str, Any]:
@@ -129,7 +121,7 @@ def test_supported_host_link_downloads_instant_with_the_right_sha256(
     final = _wait_final(stack, "instant")
     assert final["status"] == LinkStatus.FINISHED, final
     spec = _link_spec(stack, INSTANT_LINK).files[0]
-    assert _sha256(_downloaded(stack, "instant", spec.name)) == expected_sha256(spec)
+    assert file_sha256(_downloaded(stack, "instant", spec.name)) == expected_sha256(spec)
     assert len(_api_calls(stack, "POST", "/api/instant", "abc123")) == 1
     assert _api_calls(stack, "POST", "/api/cloud", "abc123") == []
 
@@ -150,7 +142,7 @@ def test_cloud_only_link_waits_with_progress_then_downloads(stack: OffcloudPyloa
     assert _file(stack, "cloud")["status"] == LinkStatus.FINISHED
     assert any("Offcloud downloading" in line for line in seen), seen
     spec = _link_spec(stack, CLOUD_ONLY_LINK).files[0]
-    assert _sha256(_downloaded(stack, "cloud", spec.name)) == expected_sha256(spec)
+    assert file_sha256(_downloaded(stack, "cloud", spec.name)) == expected_sha256(spec)
     # The host is cloud only: no instant try, one submission, a handful of status polls.
     assert _api_calls(stack, "POST", "/api/instant", "CLOUD1") == []
     assert len(_api_calls(stack, "POST", "/api/cloud", "CLOUD1")) == 1
@@ -199,7 +191,7 @@ def test_a_restart_of_pyload_resumes_the_same_offcloud_job(stack: OffcloudPyload
     assert final["status"] == LinkStatus.FINISHED, final
     assert len(_api_calls(stack, "POST", "/api/cloud", "RESUME1")) == 1
     spec = _link_spec(stack, RESUME_LINK).files[0]
-    assert _sha256(_downloaded(stack, "resume", spec.name)) == expected_sha256(spec)
+    assert file_sha256(_downloaded(stack, "resume", spec.name)) == expected_sha256(spec)
 
 
 def test_the_key_leaks_nowhere(stack: OffcloudPyloadStack) -> None:
@@ -250,7 +242,7 @@ def test_a_folder_expands_into_files_that_download_without_more_api_calls(
     assert packages == {spec.name, f"{spec.name}/b"}
     for file_spec in spec.files:
         path = stack.process.storagedir / file_spec.path
-        assert _sha256(path) == expected_sha256(file_spec)
+        assert file_sha256(path) == expected_sha256(file_spec)
     downloads = [
         c for c in stack.simulator.calls if c.kind == "file" and "/cloud/download/" in c.path
     ]

@@ -25,7 +25,7 @@ pytest.importorskip("pyload")
 from offcloud_api.magnet import build_magnet
 from offcloud_api.pyload.runner import FINAL_STATUSES, LinkStatus
 from offcloud_api.pyload.stack import OffcloudPyloadStack
-from offcloud_api.simulator import DEMO_API_KEY, FileSpec, expected_sha256
+from offcloud_api.simulator import DEMO_API_KEY, FileSpec, expected_sha256, file_sha256
 
 DEFAULT_SCENARIO = (
     Path(__file__).parents[2] / "offcloud_api" / "simulator" / "default_scenario.json"
@@ -142,14 +142,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadSt
 # helpers
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fp:
-        for block in iter(lambda: fp.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _files(
     stack: OffcloudPyloadStack, package: str, everything: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
@@ -212,7 +204,7 @@ def _assert_tree(stack: OffcloudPyloadStack, top: str, files: Any, strip: str) -
         relative = spec.path[len(strip) + 1 :] if strip else spec.path
         path = _on_disk(stack, top, *relative.split("/"))
         assert path.is_file(), f"{path} is missing"
-        assert _sha256(path) == expected_sha256(spec), path
+        assert file_sha256(path) == expected_sha256(spec), path
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,7 +291,7 @@ def test_a_torrent_link_is_fetched_through_pyload_and_downloads(
     stack.process.add_package("remote-missing", [missing])
     _wait_finished(stack, "Demo.Remote.mkv", 1)
     spec = _spec(stack, REMOTE_HASH).files[0]
-    assert _sha256(_on_disk(stack, "Demo.Remote.mkv", spec.name)) == expected_sha256(spec)
+    assert file_sha256(_on_disk(stack, "Demo.Remote.mkv", spec.name)) == expected_sha256(spec)
     fetched = [
         c for c in stack.simulator.calls if c.host == "tracker.example" and c.method == "GET"
     ]
@@ -319,10 +311,10 @@ def test_single_file_torrent_and_single_file_job_download(stack: OffcloudPyloadS
     )
     _wait_finished(stack, "Demo.Single", 1)
     single = _spec(stack, SINGLE_HASH).files[0]
-    assert _sha256(_on_disk(stack, "Demo.Single", single.name)) == expected_sha256(single)
+    assert file_sha256(_on_disk(stack, "Demo.Single", single.name)) == expected_sha256(single)
     job_file = _job_spec(stack, SINGLE_FILE_JOB).files[0]
     _wait_finished(stack, job_file.name, 1)
-    assert _sha256(_on_disk(stack, job_file.name, job_file.name)) == expected_sha256(job_file)
+    assert file_sha256(_on_disk(stack, job_file.name, job_file.name)) == expected_sha256(job_file)
 
 
 def test_stop_during_the_wait_for_offcloud_takes_effect_within_two_seconds(
@@ -431,7 +423,7 @@ def test_archive_link_downloads_as_one_file_by_default(stack: OffcloudPyloadStac
     archive = _archive_file()
     assert links[0]["name"] == archive.name
     path = stack.process.package_folder("archive-kept") / archive.name
-    assert _sha256(path) == expected_sha256(archive)
+    assert file_sha256(path) == expected_sha256(archive)
 
 
 def test_archive_link_expands_into_its_files_when_asked(stack: OffcloudPyloadStack) -> None:
