@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from fakes import MemoryStore
 
 from offcloud_api import OffcloudAPI, RetryPolicy
 from offcloud_api.exceptions import (
@@ -28,22 +29,6 @@ from offcloud_api.simulator import DEMO_API_KEY, Simulator, load_scenario
 LINK = "https://example-hoster.test/file/plain.bin"
 OFFLINE = "https://rapidgator.net/file/gone404/gone.bin"
 KEY = "job:plain"
-
-
-class MemoryStore:
-    """pyLoad's plugin storage, in a dict."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def retrieve(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
-    def store(self, key: str, value: Any) -> None:
-        self.values[key] = value
-
-    def delete(self, key: str) -> None:
-        self.values.pop(key, None)
 
 
 @pytest.fixture

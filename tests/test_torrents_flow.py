@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fakes import MemoryStore
 
 from offcloud_api import OffcloudAPI, RetryPolicy
 from offcloud_api.exceptions import CloudJobError
@@ -34,22 +35,6 @@ UNCACHED = "3a48a5100c48c07ddce34b0322d81057ca80c94a"  # Demo.Uncached
 FAILED = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"  # a failed job in the history
 FAILED_JOB = "aaaaaaaaaaaaaaaaaaaaaaaa"
 SLOW = "5105105105105105105105105105105105105105"  # uncached, a day long even at 1000x
-
-
-class MemoryStore:
-    """pyLoad's plugin storage, in a dict."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def retrieve(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
-    def store(self, key: str, value: Any) -> None:
-        self.values[key] = value
-
-    def delete(self, key: str) -> None:
-        self.values.pop(key, None)
 
 
 @pytest.fixture

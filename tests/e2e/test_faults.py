@@ -18,7 +18,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -340,6 +340,30 @@ def _partial(case: Case, package: str, url: str) -> int:
     return on_disk()
 
 
+def _resume_with_fault(
+    case: Case,
+    package: str,
+    url: str,
+    inject: Callable[[], object],
+    meanwhile: Callable[[], None] = lambda: None,
+) -> tuple[int, dict[str, Any]]:
+    """Stop ``url`` a third of the way, inject the fault, restart it and let it end.
+
+    Returns the bytes on disk at the stop and the link's final state; the file is checked.
+    """
+    try:
+        before = _partial(case, package, url)
+        inject()
+        case.restart(case.link(package))
+        meanwhile()
+        final = case.wait_final(package)
+        case.finish(final)
+        case.check_file(package, url)
+    finally:
+        case.stack.process.set_config_value("download", "limit_speed", False)
+    return before, final
+
+
 # ---------------------------------------------------------------------------------------------
 # the cases: Offcloud's API misbehaves
 
@@ -559,15 +583,9 @@ def test_416_on_resume(stack: OffcloudPyloadStack) -> None:
         "the file server answers every Range request with 416",
         "drops the part, downloads the whole file again",
     ) as case:
-        try:
-            before = _partial(case, "f-416", RANGE_416_LINK)
-            stack.simulator.inject("range_error", status=416)
-            case.restart(case.link("f-416"))
-            final = case.wait_final("f-416")
-            case.finish(final)
-            case.check_file("f-416", RANGE_416_LINK)
-        finally:
-            stack.process.set_config_value("download", "limit_speed", False)
+        before, final = _resume_with_fault(
+            case, "f-416", RANGE_416_LINK, lambda: stack.simulator.inject("range_error", status=416)
+        )
     assert before >= RESUME_SIZE // 3
     assert final["status"] == LinkStatus.FINISHED, final
     assert case.record.intact == "yes"
@@ -587,15 +605,12 @@ def test_503_on_resume(stack: OffcloudPyloadStack) -> None:
         "the file server answers a Range request with 503 (Temporary error), once",
         "gets that part again (at once, or after 10 s), intact",
     ) as case:
-        try:
-            before = _partial(case, "f-503", RANGE_503_LINK)
-            stack.simulator.inject("range_error", status=503, count=1)
-            case.restart(case.link("f-503"))
-            final = case.wait_final("f-503")
-            case.finish(final)
-            case.check_file("f-503", RANGE_503_LINK)
-        finally:
-            stack.process.set_config_value("download", "limit_speed", False)
+        before, final = _resume_with_fault(
+            case,
+            "f-503",
+            RANGE_503_LINK,
+            lambda: stack.simulator.inject("range_error", status=503, count=1),
+        )
     assert before >= RESUME_SIZE // 3
     assert final["status"] == LinkStatus.FINISHED, final
     assert case.record.intact == "yes"
@@ -613,21 +628,24 @@ def test_a_busy_file_server_on_resume(stack: OffcloudPyloadStack) -> None:
         "the file server answers every request 503 with Retry-After: 2, until it stops",
         "waits the 2 s asked, keeps the error body out of the file, finishes",
     ) as case:
-        try:
-            before = _partial(case, "f-busy", BUSY_LINK)
-            stack.simulator.inject("rate_limit", path="/cloud/download/", status=503, retry_after=2)
-            case.restart(case.link("f-busy"))
+
+        def until_busy_then_free() -> None:
             _until(
                 lambda: case.logged("File server busy (HTTP 503)"),
                 30,
                 "the downloader's busy wait",
             )
             stack.simulator.clear_faults()  # the server is no longer busy
-            final = case.wait_final("f-busy")
-            case.finish(final)
-            case.check_file("f-busy", BUSY_LINK)
-        finally:
-            stack.process.set_config_value("download", "limit_speed", False)
+
+        before, final = _resume_with_fault(
+            case,
+            "f-busy",
+            BUSY_LINK,
+            lambda: stack.simulator.inject(
+                "rate_limit", path="/cloud/download/", status=503, retry_after=2
+            ),
+            until_busy_then_free,
+        )
     assert before >= RESUME_SIZE // 3
     assert final["status"] == LinkStatus.FINISHED, final
     assert case.record.intact == "yes"  # no '{"error": ...}' inside the file
