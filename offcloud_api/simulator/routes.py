@@ -9,11 +9,16 @@ in families that a scenario switches on and off (``api`` options):
   remote, old route names);
 * ``both``: served by either (``sites``, ``cloud``, ``cloud/status``, ``cloud/history``,
   ``cloud/explore``, ``/cloud/remove/{id}``, ``cloud/retry``);
-* ``instant`` and ``login``: their own switches.
+* ``instant`` and ``login``: their own switches;
+* ``live``: the profile ``live`` (the default), which answers exactly as the live probes of 2026
+  measured (§00, rows L1-L18) and nothing more. On it ``modern`` and ``both`` are off; the other
+  families still follow their flags (``oauth``, ``instant``... are off unless a scenario turns
+  them on).
 
-A route that is switched off answers 404 like Express ("Cannot POST /api/login"), as the 2026
-server does for removed routes. A bad key answers ``{"error":"NOAUTH"}`` with HTTP 401 on 2026
-routes and HTTP 200 on legacy ones (§4.1, §8).
+On ``rich`` and ``legacy`` a route that is switched off answers 404 like Express ("Cannot POST
+/api/login"). On ``live`` an unknown path answers Offcloud's HTML 404 page and a known path with
+the wrong verb Symfony's HTML 405 page (L3). A bad key answers ``{"error":"NOAUTH"}`` with HTTP
+401 on 2026 routes and HTTP 200 on legacy ones (§4.1, §8, L2).
 """
 
 from __future__ import annotations
@@ -25,11 +30,29 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, TypeVar, Union
 from urllib.parse import parse_qs, quote, unquote
 
+from ..magnet import is_magnet
 from .files import FileSpec
 from .scenario import AccountSpec, SiteSpec
-from .state import InstantRequest, Job, Refusal, SimState
+from .state import (
+    CDN_DOMAIN,
+    DEAD_LINK_TEXT,
+    LOADING_MESSAGE,
+    CdnLink,
+    InstantRequest,
+    Job,
+    Refusal,
+    SimState,
+)
 
-__all__ = ["Api", "ApiRequest", "Reply", "file_reply", "not_found_html"]
+__all__ = [
+    "Api",
+    "ApiRequest",
+    "Reply",
+    "file_reply",
+    "method_not_allowed_html",
+    "not_found_html",
+    "offcloud_not_found_html",
+]
 
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -38,6 +61,14 @@ QUERY_KEY_NAMES = ("key", "apikey", "apiKey")
 #: Where a key may be, in the order the call log reports them (a key in the URL always shows).
 KEY_LOCATION_ORDER = ("query", "bearer", "form", "json", "cookie")
 SESSION_COOKIE = "connect.sid"
+#: Where a CDN file link's path starts (L11): ``/cdn3sto/<store>-sto/<token>/<name>``.
+CDN_PREFIX = "/cdn3sto/"
+_CDN_PATH = re.compile(
+    r"^/cdn3sto/(?P<store>[a-z0-9]+)-sto/(?P<token>[A-Za-z0-9_-]+)/(?P<name>[^/]+)$"
+)
+_HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
+#: Terminal job statuses: ``progress`` and ``message`` are null in live status answers (L8).
+FINISHED = ("downloaded", "error", "canceled")
 
 
 @dataclass
@@ -212,6 +243,41 @@ def not_found_html(method: str, path: str) -> Reply:
     return Reply(status=404, body=page.encode("utf-8"), content_type=HTML_TYPE)
 
 
+def offcloud_not_found_html() -> Reply:
+    """Offcloud's own HTML 404 page: what the live API answers for a path it has not (L3)."""
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="UTF-8">\n'
+        "<title>Page not found | Offcloud</title>\n</head>\n<body>\n"
+        '<div class="error-page"><h1>404</h1><p>The page you are looking for does not exist.</p>'
+        '<a href="https://offcloud.com/">Back to Offcloud</a></div>\n</body>\n</html>\n'
+    )
+    return Reply(status=404, body=page.encode("utf-8"), content_type="text/html; charset=UTF-8")
+
+
+def method_not_allowed_html(allowed: list[str]) -> Reply:
+    """Symfony's HTML 405 page: a known path asked with the wrong verb on the live API (L3)."""
+    page = (
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="UTF-8" />\n'
+        "<title>An Error Occurred: Method Not Allowed</title>\n</head>\n<body>\n"
+        "<h1>Oops! An Error Occurred</h1>\n"
+        '<h2>The server returned a "405 Method Not Allowed".</h2>\n'
+        "<div>Something is broken. Please let us know what you were doing when this error "
+        "occurred. We will fix it as soon as possible. Sorry for any inconvenience caused.</div>\n"
+        "</body>\n</html>\n"
+    )
+    return Reply(
+        status=405,
+        body=page.encode("utf-8"),
+        content_type="text/html; charset=UTF-8",
+        headers=[("Allow", ", ".join(allowed))],
+    )
+
+
+def bare_string_reply(text: str, status: int = 500) -> Reply:
+    """A bare JSON string body (the live add's failure form, L6)."""
+    return Reply(status=status, body=json.dumps(text).encode("utf-8"), is_json=True)
+
+
 def download_error_html(status: int, text: str) -> Reply:
     """A download server's HTML error page (the texts JD matches, §4.1)."""
     page = (
@@ -354,23 +420,32 @@ class Api:
         if role == "hoster":
             return self._hoster_file(request)
         if request.method in ("GET", "HEAD"):
-            reply = self._download(request)
+            reply = self._download(request, role)
             if reply is not None:
                 return reply
+        if role == "cdn":
+            return download_error_html(404, "Not Found")
         if role == "server":
             return download_error_html(404, "The requested URL was not found on the server")
         return self._api(request)
 
     def _api(self, request: ApiRequest) -> Reply:
         api = self.state.scenario.api
-        for candidate in _ROUTES:
+        live = api.live
+        # Symfony answers HEAD like GET; the body is dropped on the way out.
+        method = "GET" if live and request.method == "HEAD" else request.method
+        allowed: list[str] = []
+        for candidate in _ROUTE_ORDER:
             match = candidate.pattern.match(request.path)
-            if match is None or candidate.method != request.method:
+            if match is None or not self._enabled(candidate.family):
                 continue
-            if not self._enabled(candidate.family):
+            if candidate.method != method:
+                allowed.append(candidate.method)
                 continue
-            modern = candidate.family in ("modern", "oauth") or (
-                candidate.family == "both" and api.modern
+            modern = (
+                live
+                or candidate.family in ("modern", "oauth")
+                or (candidate.family == "both" and api.modern)
             )
             account: Optional[AccountSpec] = None
             if candidate.auth:
@@ -381,23 +456,35 @@ class Api:
             if account is not None:
                 reply.user_id = account.user_id
             return reply
+        if live:
+            if allowed:
+                return method_not_allowed_html(sorted(set(allowed)))
+            return offcloud_not_found_html()
         return not_found_html(request.method, request.path)
 
     def _enabled(self, family: str) -> bool:
         api = self.state.scenario.api
         return {
-            "modern": api.modern,
+            "live": api.live,
+            "modern": api.modern and not api.live,
             "legacy": api.legacy,
-            "both": True,
+            "both": not api.live,
             "instant": api.instant,
             "login": api.login,
             "oauth": api.modern and api.oauth,
         }[family]
 
     def authenticate(self, request: ApiRequest) -> Optional[AccountSpec]:
-        """The account of the first working key, trying Bearer, query, body, then session."""
+        """The account of the first working key, trying Bearer, query, body, then session.
+
+        The live profile takes only what L1 saw work: ``Authorization: Bearer`` and ``?key=``.
+        """
+        found = request.key_sources()
+        if self.state.scenario.api.live:
+            found = [(place, key) for place, key in found if place == "bearer"]
+            found += [("query", key) for key in request.query.get("key", []) if key]
         sources = sorted(
-            request.key_sources(),
+            found,
             key=lambda item: ("bearer", "query", "form", "json", "cookie").index(item[0]),
         )
         for location, key in sources:
@@ -518,11 +605,19 @@ class Api:
     # ----------------------------------------------------------------------------------------
     # downloads
 
-    def _download(self, request: ApiRequest) -> Optional[Reply]:
+    def _download(self, request: ApiRequest, role: str) -> Optional[Reply]:
         path = request.path
+        if path.startswith(CDN_PREFIX):
+            # Any simulated host serves CDN paths (file_url_style "direct" points at offcloud.com)
+            return self._cdn_download(request)
+        if role == "cdn":
+            return None
         match = re.match(
             r"^/cloud/download/(?P<id>[0-9a-f]{24})(?:/(?P<a>[^/]+))?(?:/(?P<b>[^/]+))?/?$", path
         )
+        if match is not None and self.state.scenario.api.live:
+            # No live file link points at a *.offcloud.com download server (L11).
+            return download_error_html(404, "The requested URL was not found on the server")
         if match is not None:
             request_id, first, second = match.group("id", "a", "b")
             index: Optional[int] = None
@@ -549,6 +644,23 @@ class Api:
                 return download_error_html(404, "The requested URL was not found on the server")
             return file_reply(request, spec_or_none, disposition_name=spec_or_none.name)
         return None
+
+    def _cdn_download(self, request: ApiRequest) -> Reply:
+        """A signed CDN file link (L11): no key, Range works, gone with its job."""
+        match = _CDN_PATH.match(request.path)
+        found = (
+            self.state.cdn_file(
+                match.group("store"), match.group("token"), unquote(match.group("name"))
+            )
+            if match is not None
+            else None
+        )
+        if found is None:
+            return download_error_html(404, "Not Found")
+        job, spec = found
+        reply = file_reply(request, spec, disposition_name=spec.name)
+        reply.request_id = job.request_id
+        return reply
 
     def _hoster_file(self, request: ApiRequest) -> Reply:
         if request.method not in ("GET", "HEAD"):
@@ -945,6 +1057,229 @@ class Api:
         return json_reply({"email": ctx.user.email, "apiKey": ctx.user.key})
 
     # ----------------------------------------------------------------------------------------
+    # the live profile (§00, rows L1-L18): exactly what the probes saw, nothing more
+
+    def _json_body(self, ctx: Ctx) -> dict[str, Any]:
+        """The JSON object sent (the live API reads JSON bodies only, L5, L8, L13, L14)."""
+        value = ctx.request.json_value if ctx.request.body_kind == "json" else None
+        return value if isinstance(value, dict) else {}
+
+    def _json_text(self, ctx: Ctx, name: str) -> Optional[str]:
+        value = self._json_body(ctx).get(name)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+        return None
+
+    def _json_texts(self, ctx: Ctx, name: str) -> Optional[list[str]]:
+        value = self._json_body(ctx).get(name)
+        if not isinstance(value, list):
+            return None
+        return [item for item in value if isinstance(item, str)]
+
+    @staticmethod
+    def _missing(name: str) -> Reply:
+        # L8 saw the text for requestId; the same wording for the other routes is a guess.
+        return json_reply({"error": f"Missing required parameter: {name}"}, 400)
+
+    def _live_refusal(self, ctx: Ctx, refusal: Refusal) -> Reply:
+        """An add refusal on live: 500 + a bare JSON string (L6), ``not_available`` as an object."""
+        if refusal.not_found:
+            return json_reply(refusal.payload, 404)
+        if "error" not in refusal.payload:
+            return json_reply(refusal.payload, self.state.scenario.api.error_status)
+        if refusal.offline:
+            return bare_string_reply(DEAD_LINK_TEXT)
+        return bare_string_reply(str(refusal.payload["error"]))
+
+    @route("GET", r"/api/account/info", "live")
+    def live_account_info(self, ctx: Ctx) -> Reply:
+        """L16: the five fields; ``is_premium`` is the only plan signal."""
+        account = ctx.user
+        expiry = account.expiration_date
+        return json_reply(
+            {
+                "user_id": account.user_id,
+                "email": account.email,
+                "is_premium": account.is_premium,
+                "expiration_date": expiry.isoformat() if expiry is not None else None,
+                "can_download": account.can_download,
+            }
+        )
+
+    @route("GET", r"/api/sites", "live")
+    def live_sites(self, ctx: Ctx) -> Reply:
+        """L17 (not captured): ``[{name, status}]`` only, names as the scenario gives them."""
+        return json_reply(
+            [
+                {"name": site.name, "status": "up" if site.is_up else "down"}
+                for site in self.state.scenario.sites
+            ]
+        )
+
+    @route("POST", r"/api/cache", "live")
+    def live_cache(self, ctx: Ctx) -> Reply:
+        """L13: ``{"cachedItems": [hits only]}`` for bare hex hashes."""
+        hashes = self._json_texts(ctx, "hashes")
+        if hashes is None:
+            return self._missing("hashes")
+        hits = [
+            item.strip().lower()
+            for item in hashes
+            if _HEX40.match(item.strip()) and self.state.cached_torrent(item) is not None
+        ]
+        return json_reply({"cachedItems": list(dict.fromkeys(hits))})
+
+    @route("POST", r"/api/cache/info", "live")
+    def live_cache_info(self, ctx: Ctx) -> Reply:
+        """L14: by position; only full magnets are found, ``folder`` is a string."""
+        urls = self._json_texts(ctx, "urls")
+        if urls is None:
+            return self._missing("urls")
+        include_files = self._json_body(ctx).get("includeFiles") is True
+        answers: list[dict[str, Any]] = []
+        for url in urls:
+            torrent = self.state.cached_torrent(url) if is_magnet(url) else None
+            answer: dict[str, Any] = {"cached": torrent is not None}
+            if torrent is not None and include_files:
+                answer["files"] = [
+                    {"folder": "/".join(spec.folders), "filename": spec.name, "size": spec.size}
+                    for spec in torrent.files
+                ]
+            answers.append(answer)
+        return json_reply(answers)
+
+    @route("POST", r"/api/cloud", "live")
+    def live_cloud(self, ctx: Ctx) -> Reply:
+        """L5-L7: the short add answer; failures as L6 says."""
+        url = self._json_text(ctx, "url")
+        if url is None:
+            return self._missing("url")
+        result = self.state.submit(ctx.user, url)
+        if isinstance(result, Refusal):
+            return self._live_refusal(ctx, result)
+        payload: dict[str, Any] = {
+            "requestId": result.request_id,
+            "fileName": result.file_name,
+            "status": self.state.progress(result).status,
+            "originalLink": result.original_link,
+        }
+        if not result.dedupe_key.startswith("btih:") and not result.stuck:
+            # "sometimes" (L5): hoster jobs carry site and createdOn, torrent jobs do not.
+            payload["site"] = result.site
+            payload["createdOn"] = self._created_on(result)
+        reply = json_reply(payload)
+        reply.request_id = result.request_id
+        return reply
+
+    @route("POST", r"/api/cloud/status", "live")
+    def live_cloud_status(self, ctx: Ctx) -> Reply:
+        """L8: one ``requestId`` per call; progress 0..1, null (and message null) once finished."""
+        request_id = self._json_text(ctx, "requestId")
+        if request_id is None:
+            return self._missing("requestId")
+        job = self.state.find_job(ctx.user, request_id)
+        if job is None:
+            return json_reply({"error": "Transfer not found"}, 404)  # L18: a guess
+        progress = self.state.progress(job)
+        if progress.status == "downloaded":
+            message: Optional[str] = None
+        elif progress.status in FINISHED:
+            message = progress.error or progress.message  # not captured (L9); kept for users
+        elif progress.status == "created":
+            message = LOADING_MESSAGE
+        else:
+            message = progress.message
+        reply = json_reply(
+            {
+                "status": {
+                    "requestId": job.request_id,
+                    "status": progress.status,
+                    "fileName": job.file_name,
+                    "progress": None if progress.status in FINISHED else progress.progress,
+                    "message": message,
+                }
+            }
+        )
+        reply.request_id = job.request_id
+        return reply
+
+    @route("GET", r"/api/cloud/history", "live")
+    def live_cloud_history(self, ctx: Ctx) -> Reply:
+        """L12: a bare array, newest first, five fields, no sizes, no paging."""
+        return json_reply(
+            [
+                {
+                    "requestId": job.request_id,
+                    "fileName": job.file_name,
+                    "status": self.state.progress(job).status,
+                    "originalLink": job.original_link,
+                    "createdOn": self._created_on(job),
+                }
+                for job in self.state.history(ctx.user)
+            ]
+        )
+
+    @route("GET", r"/api/cloud/explore/" + _ID, "live")
+    def live_explore(self, ctx: Ctx) -> Reply:
+        """L10, L11: CDN links, signed anew on every call; one file gives a list of one."""
+        job = self.state.find_job(ctx.user, ctx.match.group("id"))
+        if job is None:
+            return json_reply({"error": "Transfer not found"}, 404)  # L18: a guess
+        if self.state.progress(job).status != "downloaded":
+            return json_reply(
+                {"error": "The request is not downloaded yet."},
+                self.state.scenario.api.error_status,
+            )
+        entries = [
+            (position, spec, self.cdn_url(ctx.request, self.state.issue_cdn_link(job, position)))
+            for position, spec in enumerate(job.files)
+        ]
+        if ctx.request.query.get("format", [""])[0] == "detailed":
+            reply = json_reply(
+                {
+                    "files": [
+                        {
+                            "id": _file_id(job, position),
+                            "name": spec.name,
+                            "size": spec.size,
+                            "path": spec.path,
+                            "url": url,
+                        }
+                        for position, spec, url in entries
+                    ]
+                }
+            )
+        else:
+            reply = json_reply([url for _, _, url in entries])
+        reply.request_id = job.request_id
+        return reply
+
+    @route("GET", r"/api/cloud/remove/" + _ID, "live")
+    def live_remove(self, ctx: Ctx) -> Reply:
+        """L15: removal is a GET, immediate and complete (its CDN links stop working)."""
+        request_id = ctx.match.group("id")
+        if not self.state.remove(ctx.user, [request_id]):
+            return json_reply({"error": "Transfer not found"}, 404)  # L18: a guess
+        reply = json_reply({"success": True})
+        reply.request_id = request_id
+        return reply
+
+    def cdn_url(self, request: ApiRequest, link: CdnLink) -> str:
+        """``https://<node>.energycdn.com/cdn3sto/<store>-sto/<token>/<name>`` (L11).
+
+        Through the proxy (or with ``file_url_style: offcloud``) the CDN host; sent straight to
+        the simulator's address (``auto``) or with ``direct``, that address.
+        """
+        style = self.state.scenario.file_url_style
+        if style == "direct" or (style == "auto" and request.via == "direct"):
+            base = request.base_url
+        else:
+            base = f"https://{link.node}.{CDN_DOMAIN}"
+        job = self.state.jobs[link.request_id]
+        name = quote(job.files[link.position].name, safe="")
+        return f"{base}{CDN_PREFIX}{link.store}-sto/{link.token}/{name}"
+
+    # ----------------------------------------------------------------------------------------
     # OAuth device flow (§1.4)
 
     @route("POST", r"/oauth/device/code", "oauth", auth=False)
@@ -996,3 +1331,7 @@ def _site_object(site: SiteSpec) -> dict[str, Any]:
 
 def _file_id(job: Job, position: int) -> str:
     return f"{job.request_id[:16]}{position:08x}"
+
+
+#: Live routes first, so a legacy family switched on beside them never shadows one.
+_ROUTE_ORDER = sorted(_ROUTES, key=lambda candidate: candidate.family != "live")

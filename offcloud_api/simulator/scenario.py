@@ -25,6 +25,7 @@ from ..magnet import build_magnet, info_hash_of
 from .files import FileSpec
 
 __all__ = [
+    "API_PROFILES",
     "SITE_STATUSES",
     "AccountSpec",
     "ApiOptions",
@@ -48,6 +49,16 @@ SITE_STATUSES = ("Healthy", "Fragile", "Limited", "Dead", "Cloud only", "Awaitin
 LINK_KINDS = ("file", "folder", "archive")
 JOB_STATUSES = ("created", "downloading", "downloaded", "error", "canceled")
 FILE_URL_STYLES = ("auto", "offcloud", "direct")
+#: ``api.profile``: ``live`` answers as the live probes of 2026 measured (docs/offcloud-api.md
+#: §00, rows L1-L18) and nothing more; ``rich`` is the older, kinder 2026 simulation (every
+#: documented field and route); ``legacy`` is the legacy-only server (2014 to early 2026).
+API_PROFILES = ("live", "rich", "legacy")
+#: The route switches each profile starts from; flags given in ``api`` override them one by one.
+PROFILE_DEFAULTS: dict[str, dict[str, bool]] = {
+    "live": {"modern": True, "legacy": False, "instant": False, "login": False, "oauth": False},
+    "rich": {"modern": True, "legacy": False, "instant": True, "login": False, "oauth": True},
+    "legacy": {"modern": False, "legacy": True, "instant": True, "login": False, "oauth": False},
+}
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{32}$")
 _HEX24 = re.compile(r"^[0-9a-f]{24}$")
 
@@ -64,16 +75,22 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class ApiOptions:
-    """Which routes exist and how the API behaves."""
+    """Which routes exist and how the API behaves (``profile`` first, then single flags)."""
 
+    profile: str = "live"
     modern: bool = True
     legacy: bool = False
-    instant: bool = True
+    instant: bool = False
     login: bool = False
-    oauth: bool = True
+    oauth: bool = False
     dedupe: bool = True
     error_status: int = 200
     file_index_base: int = 1
+
+    @property
+    def live(self) -> bool:
+        """Whether answers follow the live probes (rows L1-L18) exactly."""
+        return self.profile == "live"
 
 
 @dataclass(frozen=True)
@@ -604,7 +621,8 @@ _TOP_KEYS = (
     "faults",
 )  # fmt: skip
 _API_KEYS = (
-    "modern", "legacy", "instant", "login", "oauth", "dedupe", "error_status", "file_index_base",
+    "profile", "modern", "legacy", "instant", "login", "oauth", "dedupe", "error_status",
+    "file_index_base",
 )  # fmt: skip
 _OAUTH_KEYS = ("account", "approve_after", "interval", "expires_in")
 _ACCOUNT_KEYS = (
@@ -692,18 +710,26 @@ def _check_unique(what: str, values: list[str]) -> None:
 
 
 def _build_api(section: _Section) -> ApiOptions:
+    profile = section.choice("profile", API_PROFILES, "live")
+    defaults = PROFILE_DEFAULTS[profile]
     options = ApiOptions(
-        modern=section.flag("modern", True),
-        legacy=section.flag("legacy", False),
-        instant=section.flag("instant", True),
-        login=section.flag("login", False),
-        oauth=section.flag("oauth", True),
+        profile=profile,
+        modern=section.flag("modern", defaults["modern"]),
+        legacy=section.flag("legacy", defaults["legacy"]),
+        instant=section.flag("instant", defaults["instant"]),
+        login=section.flag("login", defaults["login"]),
+        oauth=section.flag("oauth", defaults["oauth"]),
         dedupe=section.flag("dedupe", True),
         error_status=section.integer("error_status", 200),
         file_index_base=section.integer("file_index_base", 1),
     )
     if not (options.modern or options.legacy):
         raise ScenarioError("scenario.api: at least one of modern and legacy must be true")
+    if options.live and not options.modern:
+        raise ScenarioError(
+            "scenario.api: the live profile is the 2026 API (modern); "
+            'for a legacy-only server use "profile": "legacy"'
+        )
     if options.file_index_base not in (0, 1):
         raise ScenarioError("scenario.api.file_index_base: expected 0 or 1")
     return options

@@ -5,10 +5,10 @@ Three ways in, one set of answers:
 * direct: ``GET /api/account/info`` to ``127.0.0.1:PORT``. Download URLs in the answers then
   point back at ``http://127.0.0.1:PORT`` (scenario ``file_url_style`` ``auto``).
 * as an HTTP proxy with an absolute URI: ``GET http://offcloud.com/api/... HTTP/1.1``;
-* as an HTTPS proxy: ``CONNECT offcloud.com:443`` (or ``de-3.offcloud.com:443``, or a
-  ``direct_files`` host) is answered 200, the socket is wrapped in TLS with the simulator's
-  certificate and then read as HTTP. This is how pyLoad, which refuses loopback targets, reaches
-  it (docs/pyload-ng.md §4.3, §5.5).
+* as an HTTPS proxy: ``CONNECT offcloud.com:443`` (or ``de-3.offcloud.com:443``, a CDN node such
+  as ``1-cdn2-ovh-fra.energycdn.com:443``, or a ``direct_files`` host) is answered 200, the
+  socket is wrapped in TLS with the simulator's certificate and then read as HTTP. This is how
+  pyLoad, which refuses loopback targets, reaches it (docs/pyload-ng.md §4.3, §5.5).
 
 Hosts the scenario does not simulate are refused with 403 and never forwarded. ``/_sim/...`` on
 the direct address is the control API (faults, call log, state, clock).
@@ -37,7 +37,7 @@ from .calllog import CallLog, CallRecord, summarize_body
 from .faults import Fault, FaultError
 from .files import iter_content
 from .routes import Api, ApiRequest, Reply, json_reply
-from .state import SimState
+from .state import CDN_DOMAIN, SimState
 from .tls import CertificateError, CertificateFiles, certificate_for
 
 __all__ = ["Backend", "SimHTTPServer"]
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 #: Largest request body accepted (API bodies are tiny; this only stops abuse).
 MAX_BODY = 8 << 20
-FILE_PATH_PREFIXES = ("/cloud/download/", "/dl/")
+FILE_PATH_PREFIXES = ("/cloud/download/", "/dl/", "/cdn3sto/")
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Backend:
     # hosts
 
     def role_for(self, host: str) -> Optional[str]:
-        """``local``, ``site``, ``server``, ``hoster`` or None (a host not simulated)."""
+        """``local``, ``site``, ``server``, ``cdn``, ``hoster`` or None (a host not simulated)."""
         host = host.lower().rstrip(".")
         if host in self.local_names:
             return "local"
@@ -107,6 +107,8 @@ class Backend:
             return "site"
         if host.endswith(".offcloud.com"):
             return "server"
+        if host.endswith("." + CDN_DOMAIN):
+            return "cdn"
         if host in self.hoster_hosts:
             return "hoster"
         return None
@@ -419,7 +421,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
                 )
             self._write(reply)
             return
-        is_file = incoming.role in ("server", "hoster") or request.path.startswith(
+        is_file = incoming.role in ("server", "cdn", "hoster") or request.path.startswith(
             FILE_PATH_PREFIXES
         )
         kind = "file" if is_file else "api"

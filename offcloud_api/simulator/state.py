@@ -10,6 +10,7 @@ runs at wall speed times ``speedup`` and tests can push it with :meth:`SimClock.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 import time
@@ -20,12 +21,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
-from ..magnet import info_hash_of, is_magnet
+from ..magnet import build_magnet, info_hash_of, is_magnet
+from ..torrent import TorrentError, parse_torrent
 from .faults import ERROR_PRESETS, Fault, FaultSet
 from .files import FileSpec
 from .scenario import AccountSpec, JobSpec, LinkSpec, Scenario, SiteSpec, TorrentSpec
 
 __all__ = [
+    "CdnLink",
     "Device",
     "InstantRequest",
     "Job",
@@ -41,6 +44,20 @@ __all__ = [
 UNKNOWN_TORRENT_SIZE = 1 << 20
 #: Simulated seconds a retried preset job takes.
 RETRY_DURATION = 2.0
+#: Trackers the live profile adds to a magnet's ``originalLink`` (Offcloud's canonical form, L5).
+LIVE_TRACKERS = (
+    "udp://tracker.opentrackr.org:1337/announce",
+    "udp://open.demonii.com:1337/announce",
+)
+#: What the live add answers (HTTP 500, a bare JSON string) for a dead link (L6).
+DEAD_LINK_TEXT = "Error parsing url - HTTP code: 404 "
+#: The message of a job Offcloud has not started (L7: a garbage magnet keeps it for ever).
+LOADING_MESSAGE = "Loading..."
+#: CDN nodes and stores of the live profile's file links (L11: both vary between links).
+CDN_NODES = ("1-cdn2-ovh-fra", "1-cdn2-ovh-bea")
+CDN_STORES = ("littlemouse", "frostyicebreath")
+#: The CDN domain of the live profile's file links (L11).
+CDN_DOMAIN = "energycdn.com"
 
 
 class SimClock:
@@ -74,11 +91,13 @@ class SimClock:
 class Refusal:
     """Offcloud said no; ``payload`` is its answer (an ``error`` or ``not_available`` object).
 
-    ``not_found`` marks an unknown request id (HTTP 404 on the 2026 API).
+    ``not_found`` marks an unknown request id (HTTP 404 on the 2026 API); ``offline`` a link
+    that is dead upstream (the live add answers it as HTTP 500 with a bare string, L6).
     """
 
     payload: dict[str, Any]
     not_found: bool = False
+    offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,8 @@ class Job:
     removed: bool = False
     meta_data: Optional[str] = None
     remote_option_id: Optional[str] = None
+    #: Never starts: ``created`` with "Loading..." for ever (a garbage magnet on live, L7).
+    stuck: bool = False
 
     @property
     def size(self) -> int:
@@ -127,6 +148,9 @@ class Job:
 
     def progress_at(self, now: float, speedup: float, injected_error: Optional[str]) -> JobProgress:
         size = self.size
+        if self.stuck:
+            elapsed_ms = int(max(now - self.started_at, 0.0) / speedup * 1000)
+            return JobProgress("created", 0, 0.0, 0, elapsed_ms, LOADING_MESSAGE)
         if self.fixed_status is not None:
             done = self.fixed_status == "downloaded"
             error = (
@@ -211,6 +235,17 @@ class InstantRequest:
     removed: bool = False
 
 
+@dataclass(frozen=True)
+class CdnLink:
+    """A signed CDN file link (live profile): one file of one job, issued by one explore call."""
+
+    token: str
+    node: str
+    store: str
+    request_id: str
+    position: int
+
+
 @dataclass
 class Device:
     """An OAuth device-code grant in progress."""
@@ -256,6 +291,7 @@ class SimState:
         self.jobs: dict[str, Job] = {}
         self.instants: dict[str, InstantRequest] = {}
         self.tokens: dict[str, FileSpec] = {}
+        self.cdn_links: dict[str, CdnLink] = {}
         self.sessions: dict[str, str] = {}
         self.devices: dict[str, Device] = {}
         self.access_tokens: dict[str, str] = {}
@@ -275,6 +311,7 @@ class SimState:
             self.jobs = {}
             self.instants = {}
             self.tokens = {}
+            self.cdn_links = {}
             self.sessions = {}
             self.devices = {}
             self.access_tokens = {}
@@ -436,12 +473,15 @@ class SimState:
         host_label = self._site_label(url)
         message = self._link_fault(url, route)
         if message is not None:
-            return Refusal({"error": message.replace("{host}", host_label)})
+            return Refusal(
+                {"error": message.replace("{host}", host_label)},
+                offline=message == ERROR_PRESETS["offline"],
+            )
         link = self.link(url)
         site = self.site_for_url(url)
         if link is not None:
             if link.offline:
-                return Refusal({"error": ERROR_PRESETS["offline"]})
+                return Refusal({"error": ERROR_PRESETS["offline"]}, offline=True)
             if link.error is not None and link.error_route in (None, route):
                 return Refusal({"error": link.error.replace("{host}", host_label)})
         if site is None:
@@ -451,7 +491,7 @@ class SimState:
         if site.status == "Awaiting Demand":
             return Refusal({"error": ERROR_PRESETS["no_premium_accounts"]})
         if link is None:
-            return Refusal({"error": ERROR_PRESETS["offline"]})
+            return Refusal({"error": ERROR_PRESETS["offline"]}, offline=True)
         return link, site
 
     @staticmethod
@@ -473,8 +513,15 @@ class SimState:
         kind: str = "cloud",
         remote_option_id: Optional[str] = None,
     ) -> Union[Job, Refusal]:
-        """Add a cloud (or remote) request, or return the existing one for the same link."""
+        """Add a cloud (or remote) request, or return the existing one for the same link.
+
+        On the live profile (L5-L7) only magnets (and .torrent links) find their live job again,
+        a magnet whose info-hash is garbage is accepted and never starts, a ``.torrent`` link is
+        read from the scenario's ``direct_files``, and ``originalLink`` is Offcloud's canonical
+        form.
+        """
         url = url.strip()
+        live = self.scenario.api.live
         with self.lock:
             refusal = self.refuse_account(account)
             if refusal is not None:
@@ -485,13 +532,32 @@ class SimState:
                 r.remote_option_id == remote_option_id for r in self.scenario.remote_accounts
             ):
                 return Refusal({"error": "Remote account not found."})
+            torrent_file: Optional[TorrentSpec] = None
+            if live and not is_magnet(url):
+                found = self._torrent_at(url)
+                if isinstance(found, Refusal):
+                    return found
+                torrent_file = found
             key = normalize_link(url)
-            if self.scenario.api.dedupe:
+            if torrent_file is not None:
+                key = f"btih:{torrent_file.info_hash}"
+            elif live and not is_magnet(url) and key.startswith("btih:"):
+                key = url  # a bare hash is no link on the live API
+            if self.scenario.api.dedupe and (not live or is_magnet(url) or torrent_file):
                 existing = self._existing_job(account, key, kind)
                 if existing is not None:
                     return existing
             if key.startswith("btih:"):
                 job = self._torrent_job(account, url, key[len("btih:") :], kind)
+                if live:
+                    torrent = self._torrents[key[len("btih:") :]]
+                    job.original_link = (
+                        f"{torrent.info_hash}.torrent"
+                        if torrent_file is not None
+                        else build_magnet(torrent.info_hash, torrent.name, LIVE_TRACKERS)
+                    )
+            elif is_magnet(url) and live:
+                job = self._stuck_job(account, url, kind)
             elif is_magnet(url):
                 return Refusal({"error": ERROR_PRESETS["incorrect_url"]})
             else:
@@ -512,9 +578,67 @@ class SimState:
                     fail_at=link.fail_at,
                     retry_succeeds=link.retry_succeeds,
                 )
+            job.dedupe_key = key
             job.remote_option_id = remote_option_id
             self.jobs[job.request_id] = job
             return job
+
+    def _torrent_at(self, url: str) -> Union[TorrentSpec, Refusal, None]:
+        """The torrent a ``.torrent`` link of ``direct_files`` holds (live profile).
+
+        None when ``url`` is no .torrent link; a dead-link refusal when it names a ``.torrent``
+        that is not there or not a torrent.
+        """
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        host = (parts.hostname or "").lower()
+        entry = next(
+            (e for e in self.scenario.direct_files if e.host == host and e.path == parts.path),
+            None,
+        )
+        data = entry.data if entry is not None else None
+        info = None
+        if data is not None:
+            try:
+                info = parse_torrent(data)
+            except TorrentError:
+                info = None
+        if info is None:
+            if parts.path.lower().endswith(".torrent"):
+                return Refusal({"error": ERROR_PRESETS["offline"]}, offline=True)
+            return None
+        known = self._torrents.get(info.info_hash)
+        if known is not None:
+            return known
+        seed = f"{self.scenario.seed}:{info.info_hash}"
+        made = TorrentSpec(
+            info_hash=info.info_hash,
+            name=info.name,
+            files=tuple(FileSpec(f.path, f.size, f"{seed}:{f.path}") for f in info.files),
+        )
+        self._torrents[info.info_hash] = made
+        return made
+
+    def _stuck_job(self, account: AccountSpec, url: str, kind: str) -> Job:
+        """A magnet without a valid info-hash: accepted, ``created`` for ever (L7)."""
+        name = _display_name(url) or url
+        job = self._new_job(
+            account,
+            url,
+            kind,
+            name=name,
+            files=(FileSpec(name, 0, f"{self.scenario.seed}:stuck:{url}"),),
+            is_directory=False,
+            duration=0.0,
+            queued=0.0,
+            fail=None,
+            fail_at=0.5,
+            retry_succeeds=False,
+        )
+        job.stuck = True
+        return job
 
     def _existing_job(self, account: AccountSpec, key: str, kind: str) -> Optional[Job]:
         for job in reversed(list(self.jobs.values())):
@@ -740,6 +864,40 @@ class SimState:
         with self.lock:
             return self.tokens.get(token)
 
+    def issue_cdn_link(self, job: Job, position: int) -> CdnLink:
+        """A fresh signed CDN link for file ``position`` of ``job`` (live profile, L11).
+
+        Every call signs anew, as every explore call does; the token is random-looking
+        base64url and carries no request id (a client cannot read the job out of the URL).
+        """
+        with self.lock:
+            self._counter += 1
+            digest = hashlib.sha256(
+                f"{self.scenario.seed}:cdn:{job.request_id}:{position}:{self._counter}".encode()
+            ).digest()
+            token = base64.urlsafe_b64encode(digest[:30]).decode("ascii")
+            link = CdnLink(
+                token=token,
+                node=CDN_NODES[self._counter % len(CDN_NODES)],
+                store=CDN_STORES[(self._counter // len(CDN_NODES)) % len(CDN_STORES)],
+                request_id=job.request_id,
+                position=position,
+            )
+            self.cdn_links[token] = link
+            return link
+
+    def cdn_file(self, store: str, token: str, name: str) -> Optional[tuple[Job, FileSpec]]:
+        """The file a CDN link names, while its job is downloaded and not removed."""
+        with self.lock:
+            link = self.cdn_links.get(token)
+            if link is None or link.store != store:
+                return None
+            job = self.jobs.get(link.request_id)
+            if job is None or job.removed or self.progress(job).status != "downloaded":
+                return None
+            spec = job.files[link.position]
+            return (job, spec) if spec.name == name else None
+
     # ----------------------------------------------------------------------------------------
     # legacy login and OAuth
 
@@ -823,6 +981,7 @@ class SimState:
                 )
             return {
                 "scenario": self.scenario.name,
+                "profile": self.scenario.api.profile,
                 "clock": {"now": self.clock.now(), "speedup": self.clock.speedup},
                 "accounts": [
                     {

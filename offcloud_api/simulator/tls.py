@@ -2,9 +2,10 @@
 
 pyLoad reaches the simulator as its HTTP proxy and keeps using ``https://offcloud.com/...``
 (docs/pyload-ng.md §4.3), so the simulator must speak TLS for those names. It makes a CA and a
-leaf certificate for ``offcloud.com``, ``*.offcloud.com``, ``localhost``, ``127.0.0.1`` and the
-scenario's hoster hosts, once per process and set of names, in a temporary folder removed at
-exit. Clients that want to verify trust ``ca.pem``; pyLoad runs with ``ssl_verify`` off.
+leaf certificate for ``offcloud.com``, ``*.offcloud.com``, ``*.energycdn.com`` (the live
+profile's file CDN), ``localhost``, ``127.0.0.1`` and the scenario's hoster hosts, once per
+process and set of names, in a temporary folder removed at exit. Clients that want to verify
+trust ``ca.pem``; pyLoad runs with ``ssl_verify`` off.
 
 It uses the ``cryptography`` package if installed, else the ``openssl`` command.
 """
@@ -29,7 +30,7 @@ __all__ = ["BASE_NAMES", "CertificateError", "CertificateFiles", "certificate_fo
 log = logging.getLogger(__name__)
 
 #: Names every simulator certificate covers.
-BASE_NAMES = ("offcloud.com", "*.offcloud.com", "localhost")
+BASE_NAMES = ("offcloud.com", "*.offcloud.com", "*.energycdn.com", "localhost")
 CA_NAME = "Offcloud Simulator Test CA"
 
 
