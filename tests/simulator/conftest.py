@@ -17,8 +17,15 @@ from .helpers import fast_retry, make_scenario
 
 @pytest.fixture
 def simulator() -> Iterator[Simulator]:
-    """The demo scenario on the 2026 API, fast clock."""
+    """The demo scenario as packaged (profile ``live``: the 2026 API as probed), fast clock."""
     with Simulator(make_scenario()) as sim:
+        yield sim
+
+
+@pytest.fixture
+def rich_simulator() -> Iterator[Simulator]:
+    """The demo scenario on the ``rich`` profile (every documented 2026 route and field)."""
+    with Simulator(make_scenario(profile="rich")) as sim:
         yield sim
 
 
@@ -31,15 +38,22 @@ def legacy_simulator() -> Iterator[Simulator]:
 
 @pytest.fixture
 def frozen_simulator() -> Iterator[Simulator]:
-    """The clock barely moves: tests drive it with ``advance``."""
+    """The ``rich`` profile; the clock barely moves: tests drive it with ``advance``."""
+    with Simulator(make_scenario({"clock": {"speedup": 1e-6}}, profile="rich")) as sim:
+        yield sim
+
+
+@pytest.fixture
+def frozen_live_simulator() -> Iterator[Simulator]:
+    """The ``live`` profile; the clock barely moves: tests drive it with ``advance``."""
     with Simulator(make_scenario({"clock": {"speedup": 1e-6}})) as sim:
         yield sim
 
 
-@pytest.fixture(params=["modern", "legacy"])
+@pytest.fixture(params=["live", "rich", "legacy"])
 def any_simulator(request: pytest.FixtureRequest) -> Iterator[Simulator]:
-    """Each test runs against both API generations."""
-    with Simulator(make_scenario(legacy=request.param == "legacy")) as sim:
+    """Each test runs against every profile: live, rich and legacy-only."""
+    with Simulator(make_scenario(profile=request.param)) as sim:
         yield sim
 
 

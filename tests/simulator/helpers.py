@@ -9,13 +9,23 @@ from offcloud_api.simulator import DEMO_API_KEY, Scenario, load_scenario
 
 #: Simulated seconds per wall second: the demo's 3-6 s jobs finish in 10-30 ms.
 FAST = 200.0
-MODERN = {"extends": "default", "clock": {"speedup": FAST}}
+#: The packaged scenario as it is: profile ``live`` (docs/offcloud-api.md §00, L1-L18).
+LIVE = {"extends": "default", "clock": {"speedup": FAST}}
+#: The older, kinder 2026 simulation: every documented 2026 field and route (instant, OAuth...).
+RICH = {
+    "extends": "default",
+    "name": "rich",
+    "api": {"profile": "rich"},
+    "clock": {"speedup": FAST},
+}
+#: A legacy-only server (2026 routes answer 404 like Express).
 LEGACY = {
     "extends": "default",
     "name": "legacy-only",
-    "api": {"modern": False, "legacy": True, "instant": True},
+    "api": {"profile": "legacy"},
     "clock": {"speedup": FAST},
 }
+PROFILES = {"live": LIVE, "rich": RICH, "legacy": LEGACY}
 DEMO_LINK = "https://rapidgator.net/file/abc123/demo.bin"
 CLOUD_ONLY_LINK = "https://nitroflare.com/view/CLOUD1/cloud-only.bin"
 OFFLINE_LINK = "https://rapidgator.net/file/gone404/gone.bin"
@@ -34,8 +44,14 @@ def fast_retry() -> RetryPolicy:
     return RetryPolicy(sleep=lambda _seconds: None)
 
 
-def make_scenario(extra: dict[str, Any] | None = None, *, legacy: bool = False) -> Scenario:
-    base: dict[str, Any] = dict(LEGACY if legacy else MODERN)
+def make_scenario(
+    extra: dict[str, Any] | None = None, *, legacy: bool = False, profile: str = "live"
+) -> Scenario:
+    """The packaged scenario on ``profile`` (``legacy=True`` is ``profile="legacy"``), fast clock.
+
+    ``extra`` is merged one level deep (``{"api": {"oauth": True}}`` keeps the profile).
+    """
+    base: dict[str, Any] = dict(PROFILES["legacy" if legacy else profile])
     for name, value in (extra or {}).items():
         old = base.get(name)
         base[name] = (

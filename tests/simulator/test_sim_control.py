@@ -74,29 +74,29 @@ def test_delay(simulator, http):
     assert time.monotonic() - started >= 0.3
 
 
-def test_link_faults(simulator, client_for):
-    client = client_for(simulator)
-    simulator.inject("link_offline", link=PLAIN_LINK)
+def test_link_faults(rich_simulator, client_for):
+    client = client_for(rich_simulator)
+    rich_simulator.inject("link_offline", link=PLAIN_LINK)
     with pytest.raises(FileOfflineError):
         client.cloud(PLAIN_LINK)
-    quota = simulator.inject("link_error", link=DEMO_LINK, message="quota", route="instant")
+    quota = rich_simulator.inject("link_error", link=DEMO_LINK, message="quota", route="instant")
     with pytest.raises(HostUnavailableError, match=r"quota for rapidgator\.net"):
         client.instant(DEMO_LINK)
     assert client.cloud(DEMO_LINK).request_id  # only instant is affected
-    simulator.remove_fault(quota)
+    rich_simulator.remove_fault(quota)
     assert client.instant(DEMO_LINK).url
 
 
-def test_link_faults_also_hit_the_link_a_hoster_plugin_shortened(simulator, client_for):
+def test_link_faults_also_hit_the_link_a_hoster_plugin_shortened(rich_simulator, client_for):
     # pyLoad's RapidgatorNet sends .../file/abc123 for .../file/abc123/demo.bin; Offcloud knows
     # the file either way, and so does a fault on it.
-    client = client_for(simulator)
+    client = client_for(rich_simulator)
     short = DEMO_LINK.rpartition("/")[0]
-    offline = simulator.inject("link_offline", link=DEMO_LINK)
+    offline = rich_simulator.inject("link_offline", link=DEMO_LINK)
     with pytest.raises(FileOfflineError):
         client.instant(short)
-    simulator.remove_fault(offline)
-    simulator.inject("job_error", link=DEMO_LINK, message="Error during downloading demo.bin")
+    rich_simulator.remove_fault(offline)
+    rich_simulator.inject("job_error", link=DEMO_LINK, message="Error during downloading demo.bin")
     job = client.cloud(short)
     with pytest.raises(CloudJobError, match="Error during downloading"):
         client.wait_for_download(job.request_id, **WAIT)
@@ -104,9 +104,11 @@ def test_link_faults_also_hit_the_link_a_hoster_plugin_shortened(simulator, clie
     assert client.cloud(PLAIN_LINK).request_id
 
 
-def test_job_error_then_retry(simulator, client_for):
-    client = client_for(simulator)
-    simulator.inject("job_error", link=PLAIN_LINK, message="Error during downloading plain.bin")
+def test_job_error_then_retry(rich_simulator, client_for):
+    client = client_for(rich_simulator)
+    rich_simulator.inject(
+        "job_error", link=PLAIN_LINK, message="Error during downloading plain.bin"
+    )
     job = client.cloud(PLAIN_LINK)
     with pytest.raises(CloudJobError, match="Error during downloading"):
         client.wait_for_download(job.request_id, **WAIT)
@@ -134,12 +136,12 @@ def test_call_log_masks_keys_and_records_where_they_were(simulator, http):
     assert DEMO_API_KEY not in repr(simulator.calls)
 
 
-def test_duplicate_submissions_are_visible(simulator, client_for):
-    client = client_for(simulator)
+def test_duplicate_submissions_are_visible(rich_simulator, client_for):
+    client = client_for(rich_simulator)
     client.cloud(DEMO_LINK)
     client.cloud(DEMO_LINK)
     submissions = [
-        c for c in simulator.api_calls() if c.method == "POST" and c.path == "/api/cloud"
+        c for c in rich_simulator.api_calls() if c.method == "POST" and c.path == "/api/cloud"
     ]
     assert len(submissions) == 2
     assert submissions[0].request_id == submissions[1].request_id  # deduped by Offcloud

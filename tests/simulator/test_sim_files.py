@@ -1,4 +1,8 @@
-"""Downloads: deterministic content, Range requests, error modes (§8 "File serving")."""
+"""Downloads: deterministic content, Range requests, error modes (§8 "File serving").
+
+These run on the ``rich`` profile (instant and ``*.offcloud.com`` links); the live profile's CDN
+links are pinned in test_sim_live.py (L11).
+"""
 
 from __future__ import annotations
 
@@ -52,12 +56,12 @@ def test_expected_sha256_needs_a_size_for_a_seed():
 
 
 @pytest.fixture
-def demo_file(simulator, client_for):
-    job = client_for(simulator).instant(DEMO_LINK)
-    return job.url, simulator.scenario.link(DEMO_LINK).files[0]
+def demo_file(rich_simulator, client_for):
+    job = client_for(rich_simulator).instant(DEMO_LINK)
+    return job.url, rich_simulator.scenario.link(DEMO_LINK).files[0]
 
 
-def test_full_download(simulator, http, demo_file):
+def test_full_download(rich_simulator, http, demo_file):
     url, spec = demo_file
     answer = http.get(url, timeout=10)
     assert answer.status_code == 200
@@ -65,7 +69,7 @@ def test_full_download(simulator, http, demo_file):
     assert answer.headers["Content-Length"] == str(spec.size)
     assert answer.headers["Accept-Ranges"] == "bytes"
     assert 'filename="demo.bin"' in answer.headers["Content-Disposition"]
-    (call,) = [c for c in simulator.calls if c.kind == "file"]
+    (call,) = [c for c in rich_simulator.calls if c.kind == "file"]
     assert (call.method, call.status, call.key_location) == ("GET", 200, None)
 
 
@@ -79,14 +83,14 @@ def test_full_download(simulator, http, demo_file):
         ("bytes=4194300-99999999", 4194300, 4 << 20),
     ],
 )
-def test_range_gives_206_and_the_right_slice(simulator, http, demo_file, header, start, end):
+def test_range_gives_206_and_the_right_slice(rich_simulator, http, demo_file, header, start, end):
     url, spec = demo_file
     answer = http.get(url, headers={"Range": header}, timeout=10)
     assert answer.status_code == 206
     assert answer.headers["Content-Range"] == f"bytes {start}-{end - 1}/{spec.size}"
     assert answer.headers["Content-Length"] == str(end - start)
     assert answer.content == content_bytes(spec.seed, spec.size, start, end)
-    assert simulator.calls[-1].range == header
+    assert rich_simulator.calls[-1].range == header
 
 
 def test_unsatisfiable_range_gives_416(http, demo_file):
@@ -111,21 +115,21 @@ def test_head(http, demo_file):
     assert answer.content == b""
 
 
-def test_folder_job_files_by_1_based_index(simulator, http):
-    job = simulator.scenario.job(CLOUD_FOLDER_JOB)
-    base = f"{simulator.url}/cloud/download/{CLOUD_FOLDER_JOB}"
+def test_folder_job_files_by_1_based_index(rich_simulator, http):
+    job = rich_simulator.scenario.job(CLOUD_FOLDER_JOB)
+    base = f"{rich_simulator.url}/cloud/download/{CLOUD_FOLDER_JOB}"
     answer = http.get(f"{base}/2/part2.bin", timeout=10)
     assert hashlib.sha256(answer.content).hexdigest() == expected_sha256(job.files[1])
     assert http.get(f"{base}/4/nothing.bin", timeout=10).status_code == 404
     assert http.get(f"{base}/0/part1.bin", timeout=10).status_code == 404
-    missing = http.get(f"{simulator.url}/cloud/download/{'0' * 24}/x.bin", timeout=10)
+    missing = http.get(f"{rich_simulator.url}/cloud/download/{'0' * 24}/x.bin", timeout=10)
     assert missing.status_code == 404
     assert "The requested URL was not found on the server" in missing.text
 
 
-def test_request_folder_url_of_a_single_file_has_a_bad_name(simulator, http):
+def test_request_folder_url_of_a_single_file_has_a_bad_name(rich_simulator, http):
     """§7.3: without the name in the URL the server sends a useless file name."""
-    answer = http.get(f"{simulator.url}/cloud/download/{SINGLE_FILE_JOB}", timeout=10)
+    answer = http.get(f"{rich_simulator.url}/cloud/download/{SINGLE_FILE_JOB}", timeout=10)
     assert answer.status_code == 200
     assert 'filename="download"' in answer.headers["Content-Disposition"]
 
@@ -148,48 +152,48 @@ def test_files_of_unfinished_or_removed_jobs_are_gone(frozen_simulator, http):
     assert http.get(url, timeout=10).status_code == 404
 
 
-def test_range_error_faults(simulator, http, demo_file):
+def test_range_error_faults(rich_simulator, http, demo_file):
     url, _spec = demo_file
-    simulator.inject("range_error", count=1)
+    rich_simulator.inject("range_error", count=1)
     assert http.get(url, headers={"Range": "bytes=0-9"}, timeout=10).status_code == 416
-    simulator.inject("range_error", count=1, status=503)
+    rich_simulator.inject("range_error", count=1, status=503)
     unavailable = http.get(url, headers={"Range": "bytes=0-9"}, timeout=10)
     assert (unavailable.status_code, unavailable.json()) == (503, {"error": "Temporary error"})
-    simulator.inject("range_error", count=1)
+    rich_simulator.inject("range_error", count=1)
     assert http.get(url, timeout=10).status_code == 200  # no Range: not affected
     assert http.get(url, headers={"Range": "bytes=0-9"}, timeout=10).status_code == 416
 
 
-def test_ip_changed_fault(simulator, http, demo_file):
+def test_ip_changed_fault(rich_simulator, http, demo_file):
     url, _spec = demo_file
-    simulator.inject("ip_changed")
+    rich_simulator.inject("ip_changed")
     answer = http.get(url, timeout=10)
     assert (answer.status_code, answer.json()) == (
         403,
         {"error": "You are not authorized to download this file."},
     )
-    simulator.clear_faults()
+    rich_simulator.clear_faults()
     assert http.head(url, timeout=10).status_code == 200
 
 
-def test_reset_mid_download(simulator, http, demo_file):
+def test_reset_mid_download(rich_simulator, http, demo_file):
     url, _spec = demo_file
-    simulator.inject("reset", count=1, path="/dl/")
+    rich_simulator.inject("reset", count=1, path="/dl/")
     broken = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
     with pytest.raises(broken):
         http.get(url, timeout=10)
-    assert simulator.calls[-1].fault == "reset"
+    assert rich_simulator.calls[-1].fault == "reset"
     assert http.head(url, timeout=10).status_code == 200
 
 
-def test_serving_is_fast(simulator, http):
+def test_serving_is_fast(rich_simulator, http):
     """Generated content must not be the bottleneck of a download benchmark."""
     size = 64 << 20
     spec = FileSpec("fast.bin", size, "throughput")
-    token = simulator.state.issue_token(spec)
+    token = rich_simulator.state.issue_token(spec)
     digest = hashlib.sha256()
     started = time.perf_counter()
-    with http.get(f"{simulator.url}/dl/{token}/fast.bin", stream=True, timeout=10) as answer:
+    with http.get(f"{rich_simulator.url}/dl/{token}/fast.bin", stream=True, timeout=10) as answer:
         for chunk in answer.iter_content(1 << 20):
             digest.update(chunk)
     elapsed = time.perf_counter() - started

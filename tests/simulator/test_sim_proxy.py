@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 
@@ -17,13 +18,26 @@ from offcloud_api.simulator import DEMO_API_KEY, Simulator, expected_sha256
 from .helpers import CLOUD_FOLDER_JOB, DEMO_LINK, bearer, fast_retry, make_scenario
 
 
+def through(sim: Simulator) -> requests.Session:
+    """A session that reaches everything through ``sim``, verifying its CA."""
+    session = requests.Session()
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides session.verify
+    session.proxies = {"https": sim.proxy_url, "http": sim.proxy_url}
+    session.verify = sim.ca_cert_path
+    return session
+
+
 @pytest.fixture
 def proxied(simulator):
-    """A session that reaches everything through the simulator, verifying its CA."""
-    with requests.Session() as session:
-        session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides session.verify
-        session.proxies = {"https": simulator.proxy_url, "http": simulator.proxy_url}
-        session.verify = simulator.ca_cert_path
+    """Through the default (``live``) simulator."""
+    with through(simulator) as session:
+        yield session
+
+
+@pytest.fixture
+def rich_proxied(rich_simulator):
+    """Through a ``rich`` simulator (``*.offcloud.com`` file links, instant)."""
+    with through(rich_simulator) as session:
         yield session
 
 
@@ -45,27 +59,29 @@ def test_connect_tunnel_to_the_api(simulator, proxied):
     )
 
 
-def test_client_through_the_proxy_gets_offcloud_urls_and_downloads_them(simulator, proxied):
-    client = OffcloudAPI(DEMO_API_KEY, session=proxied, retry=fast_retry())
+def test_client_through_the_proxy_gets_offcloud_urls_and_downloads_them(
+    rich_simulator, rich_proxied
+):
+    client = OffcloudAPI(DEMO_API_KEY, session=rich_proxied, retry=fast_retry())
     files = client.explore_cloud(CLOUD_FOLDER_JOB)
     assert files[0].url.startswith(
         f"https://de-3.offcloud.com/cloud/download/{CLOUD_FOLDER_JOB}/1/"
     )
-    answer = proxied.get(files[0].url, timeout=10)
-    spec = simulator.scenario.job(CLOUD_FOLDER_JOB).files[0]
+    answer = rich_proxied.get(files[0].url, timeout=10)
+    spec = rich_simulator.scenario.job(CLOUD_FOLDER_JOB).files[0]
     assert hashlib.sha256(answer.content).hexdigest() == expected_sha256(spec)
-    downloads = [c for c in simulator.calls if c.kind == "file"]
+    downloads = [c for c in rich_simulator.calls if c.kind == "file"]
     assert [(c.host, c.via) for c in downloads] == [("de-3.offcloud.com", "tunnel")]
 
 
-def test_instant_link_through_the_proxy(simulator, proxied):
-    made = proxied.post(
+def test_instant_link_through_the_proxy(rich_simulator, rich_proxied):
+    made = rich_proxied.post(
         "https://offcloud.com/api/instant", json={"url": DEMO_LINK}, headers=bearer(), timeout=10
     )
     url = made.json()["url"]
     assert url.startswith("https://")
     assert ".offcloud.com/dl/" in url
-    ranged = proxied.get(url, headers={"Range": "bytes=10-19"}, timeout=10)
+    ranged = rich_proxied.get(url, headers={"Range": "bytes=10-19"}, timeout=10)
     assert ranged.status_code == 206
     assert len(ranged.content) == 10
 
@@ -115,27 +131,29 @@ def test_without_verification_too(simulator):
 
 
 @pytest.mark.parametrize(
-    ("style", "expected"),
-    [("direct", "http://127.0.0.1:"), ("offcloud", "https://de-3.offcloud.com/")],
+    ("profile", "style", "expected"),
+    [
+        ("rich", "direct", r"http://127\.0\.0\.1:\d+/cloud/download/"),
+        ("rich", "offcloud", r"https://de-3\.offcloud\.com/cloud/download/"),
+        ("live", "direct", r"http://127\.0\.0\.1:\d+/cdn3sto/"),
+        ("live", "offcloud", r"https://1-cdn2-ovh-[a-z]+\.energycdn\.com/cdn3sto/"),
+    ],
 )
-def test_file_url_style_can_be_forced(http, style, expected):
-    with Simulator(make_scenario({"file_url_style": style})) as sim:
+def test_file_url_style_can_be_forced(http, profile, style, expected):
+    with Simulator(make_scenario({"file_url_style": style}, profile=profile)) as sim:
         urls = http.get(
             f"{sim.api_url}/cloud/explore/{CLOUD_FOLDER_JOB}", headers=bearer(), timeout=10
         ).json()
-        assert urls[0].startswith(expected)
-        with requests.Session() as session:
-            session.trust_env = False
-            session.proxies = {"https": sim.proxy_url}
-            session.verify = sim.ca_cert_path
+        assert re.match(expected, urls[0]), urls[0]
+        with through(sim) as session:
             proxied = session.get(
                 f"https://offcloud.com/api/cloud/explore/{CLOUD_FOLDER_JOB}",
                 headers=bearer(),
                 timeout=10,
             )
-        assert proxied.json()[0].startswith(
-            expected if style == "offcloud" else "https://offcloud.com/"
-        )
+            first = proxied.json()[0]
+            assert re.match(expected if style == "offcloud" else "https://offcloud.com/", first)
+            assert session.head(first, timeout=10).status_code == 200
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")

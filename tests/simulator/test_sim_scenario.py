@@ -55,9 +55,12 @@ def test_default_scenario_has_what_the_demo_needs():
         False,
     }
     assert scenario.direct_files
+    assert scenario.api.profile == "live"  # the 2026 API as live probes measured it
     assert scenario.api.modern
     assert not scenario.api.legacy
-    assert scenario.api.instant
+    assert not scenario.api.instant  # L4
+    assert not scenario.api.oauth
+    assert "rapidgator" in {site.name for site in scenario.sites}  # a bare name (L17)
 
 
 def test_default_scenario_file_is_the_packaged_one():

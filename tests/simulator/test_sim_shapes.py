@@ -1,4 +1,4 @@
-"""Shape tests: the simulator's answers pinned to docs/offcloud-api.md, section by section."""
+"""Shape tests: the rich_simulator's answers pinned to docs/offcloud-api.md, section by section."""
 
 from __future__ import annotations
 
@@ -51,19 +51,19 @@ def get(http: requests.Session, sim: Simulator, path: str, **kwargs: Any) -> req
         ({"headers": {}, "json": {"key": DEMO_API_KEY, "url": PLAIN_LINK}}, "json"),
     ],
 )
-def test_section_1_2_every_key_location_works_and_is_logged(simulator, http, how, location):
+def test_section_1_2_every_key_location_works_and_is_logged(rich_simulator, http, how, location):
     body = {} if "data" in how or "json" in how else {"json": {"url": PLAIN_LINK}}
-    answer = post(http, simulator, "/cloud", **how, **body)
+    answer = post(http, rich_simulator, "/cloud", **how, **body)
     assert answer.status_code == 200
     assert HEX24.match(answer.json()["requestId"])
-    (call,) = simulator.api_calls()
+    (call,) = rich_simulator.api_calls()
     assert call.key_location == location
     assert call.path == "/api/cloud"  # never the query string
     assert DEMO_API_KEY not in repr(call)
 
 
 def test_section_4_1_noauth_is_401_on_2026_routes_and_200_on_legacy_ones(http):
-    with Simulator(make_scenario({"api": {"modern": True, "legacy": True}})) as sim:
+    with Simulator(make_scenario({"api": {"modern": True, "legacy": True}}, profile="rich")) as sim:
         wrong = bearer("WrongKey000000000000000000000000")
         modern = get(http, sim, "/account/info", headers=wrong)
         assert (modern.status_code, modern.json()) == (401, {"error": "NOAUTH"})
@@ -78,10 +78,10 @@ def test_section_4_1_noauth_on_a_legacy_only_server_is_200(legacy_simulator, htt
     assert (answer.status_code, answer.json()) == (200, {"error": "NOAUTH"})
 
 
-def test_section_2_2_removed_and_disabled_routes_answer_404_like_express(simulator, http):
+def test_section_2_2_removed_and_disabled_routes_answer_404_like_express(rich_simulator, http):
     for path in ("/login", "/key", "/account/stats", "/cache", "/proxy"):
         method = "GET" if path == "/account/stats" else "POST"
-        answer = http.request(method, simulator.api_url + path, headers=bearer(), timeout=10)
+        answer = http.request(method, rich_simulator.api_url + path, headers=bearer(), timeout=10)
         assert answer.status_code == 404
         assert f"Cannot {method} /api{path}" in answer.text
 
@@ -92,10 +92,12 @@ def test_section_2_2_legacy_only_server_has_no_2026_routes(legacy_simulator, htt
     assert post(http, legacy_simulator, "/cloud/remove", json={"requests": []}).status_code == 404
 
 
-def test_section_7_6_form_bodies_work_like_json(simulator, http):
-    answer = post(http, simulator, "/cloud", data={"url": PLAIN_LINK})
+def test_section_7_6_form_bodies_work_like_json(rich_simulator, http):
+    answer = post(http, rich_simulator, "/cloud", data={"url": PLAIN_LINK})
     assert answer.json()["originalLink"] == PLAIN_LINK
-    status = post(http, simulator, "/cloud/status", data={"requestId": answer.json()["requestId"]})
+    status = post(
+        http, rich_simulator, "/cloud/status", data={"requestId": answer.json()["requestId"]}
+    )
     assert "status" in status.json()
 
 
@@ -103,8 +105,8 @@ def test_section_7_6_form_bodies_work_like_json(simulator, http):
 # §3.1 add, §3.2 status, §3.3 values
 
 
-def test_section_3_1_cloud_add_answer(simulator, http):
-    answer = post(http, simulator, "/cloud", json={"url": CLOUD_ONLY_LINK}).json()
+def test_section_3_1_cloud_add_answer(rich_simulator, http):
+    answer = post(http, rich_simulator, "/cloud", json={"url": CLOUD_ONLY_LINK}).json()
     assert set(answer) == {
         "requestId",
         "fileName",
@@ -119,25 +121,25 @@ def test_section_3_1_cloud_add_answer(simulator, http):
     assert answer["fileName"] == "cloud-only.bin"
     assert answer["site"] == "nitroflare.com"
     assert ISO_MS.match(answer["createdOn"])
-    assert answer["url"] == f"{simulator.url}/cloud/download/{answer['requestId']}"
+    assert answer["url"] == f"{rich_simulator.url}/cloud/download/{answer['requestId']}"
 
 
-def test_section_3_1_torrent_site_is_bittorrent_and_cached_is_downloaded(simulator, http):
-    release = simulator.scenario.torrent("Demo.Release")
-    answer = post(http, simulator, "/cloud", json={"url": release.magnet}).json()
+def test_section_3_1_torrent_site_is_bittorrent_and_cached_is_downloaded(rich_simulator, http):
+    release = rich_simulator.scenario.torrent("Demo.Release")
+    answer = post(http, rich_simulator, "/cloud", json={"url": release.magnet}).json()
     assert (answer["site"], answer["status"]) == ("BitTorrent", "downloaded")
 
 
-def test_section_3_1_instant_answer(simulator, http):
-    answer = post(http, simulator, "/instant", json={"url": DEMO_LINK, "proxyId": ""}).json()
+def test_section_3_1_instant_answer(rich_simulator, http):
+    answer = post(http, rich_simulator, "/instant", json={"url": DEMO_LINK, "proxyId": ""}).json()
     assert answer["status"] == "created"
     assert answer["fileName"] == "demo.bin"
     assert answer["originalLink"] == DEMO_LINK
-    assert re.match(rf"^{simulator.url}/dl/[0-9a-f]+/demo\.bin$", answer["url"])
+    assert re.match(rf"^{rich_simulator.url}/dl/[0-9a-f]+/demo\.bin$", answer["url"])
 
 
 def test_section_3_1_instant_switched_off_answers_404(http):
-    with Simulator(make_scenario({"api": {"instant": False}})) as sim:
+    with Simulator(make_scenario({"api": {"instant": False}}, profile="rich")) as sim:
         assert post(http, sim, "/instant", json={"url": DEMO_LINK}).status_code == 404
 
 
@@ -172,9 +174,12 @@ def test_section_3_2_status_envelope_through_a_jobs_life(frozen_simulator, http)
     assert {"requestId", "fileName", "originalLink", "createdOn"} <= set(done)
 
 
-def test_section_3_2_bulk_status(simulator, http):
+def test_section_3_2_bulk_status(rich_simulator, http):
     answer = post(
-        http, simulator, "/cloud/status", json={"requestIds": [CLOUD_FOLDER_JOB, SINGLE_FILE_JOB]}
+        http,
+        rich_simulator,
+        "/cloud/status",
+        json={"requestIds": [CLOUD_FOLDER_JOB, SINGLE_FILE_JOB]},
     )
     assert [item["requestId"] for item in answer.json()["requests"]] == [
         CLOUD_FOLDER_JOB,
@@ -183,9 +188,9 @@ def test_section_3_2_bulk_status(simulator, http):
 
 
 def test_section_3_2_unknown_request_is_404_on_2026_and_200_on_legacy(
-    simulator, legacy_simulator, http
+    rich_simulator, legacy_simulator, http
 ):
-    for sim, code in ((simulator, 404), (legacy_simulator, 200)):
+    for sim, code in ((rich_simulator, 404), (legacy_simulator, 200)):
         answer = post(http, sim, "/cloud/status", json={"requestId": "0" * 24})
         assert (answer.status_code, answer.json()) == (code, {"error": "Transfer not found"})
 
@@ -202,11 +207,11 @@ def test_section_3_3_failed_job_reports_error(frozen_simulator, http):
 
 
 def test_section_7_15_duplicate_add_returns_the_existing_job_unless_dedupe_is_off(http):
-    with Simulator(make_scenario()) as sim:
+    with Simulator(make_scenario(profile="rich")) as sim:
         first = post(http, sim, "/cloud", json={"url": PLAIN_LINK}).json()
         second = post(http, sim, "/cloud", json={"url": PLAIN_LINK.replace("https", "http")}).json()
         assert first["requestId"] == second["requestId"]
-    with Simulator(make_scenario({"api": {"dedupe": False}})) as sim:
+    with Simulator(make_scenario({"api": {"dedupe": False}}, profile="rich")) as sim:
         first = post(http, sim, "/cloud", json={"url": PLAIN_LINK}).json()
         second = post(http, sim, "/cloud", json={"url": PLAIN_LINK}).json()
         assert first["requestId"] != second["requestId"]
@@ -216,19 +221,19 @@ def test_section_7_15_duplicate_add_returns_the_existing_job_unless_dedupe_is_of
 # §3.4 cache
 
 
-def test_section_3_4_cache_info_is_positional(simulator, http):
-    release = simulator.scenario.torrent("Demo.Release")
-    uncached = simulator.scenario.torrent("Demo.Uncached")
+def test_section_3_4_cache_info_is_positional(rich_simulator, http):
+    release = rich_simulator.scenario.torrent("Demo.Release")
+    uncached = rich_simulator.scenario.torrent("Demo.Uncached")
     answer = post(
-        http, simulator, "/cache/info", json={"urls": [uncached.magnet, release.magnet]}
+        http, rich_simulator, "/cache/info", json={"urls": [uncached.magnet, release.magnet]}
     ).json()
     assert answer == [{"cached": False}, {"cached": True}]
 
 
-def test_section_3_4_cache_info_files_have_folder_and_filename(simulator, http):
-    release = simulator.scenario.torrent("Demo.Release")
+def test_section_3_4_cache_info_files_have_folder_and_filename(rich_simulator, http):
+    release = rich_simulator.scenario.torrent("Demo.Release")
     answer = post(
-        http, simulator, "/cache/info", json={"urls": [release.magnet], "includeFiles": True}
+        http, rich_simulator, "/cache/info", json={"urls": [release.magnet], "includeFiles": True}
     ).json()
     assert answer[0]["files"] == [
         {"folder": ["Demo.Release", "Sub"], "filename": "ep1.mkv"},
@@ -247,9 +252,9 @@ def test_section_3_4_legacy_cache_lists_only_cached_hashes(legacy_simulator, htt
     assert by_form == {"cachedItems": [release.info_hash]}
 
 
-def test_section_3_4_cache_download_lists_ready_files(simulator, http):
-    release = simulator.scenario.torrent("Demo.Release")
-    answer = post(http, simulator, "/cache/download", json={"url": release.magnet}).json()
+def test_section_3_4_cache_download_lists_ready_files(rich_simulator, http):
+    release = rich_simulator.scenario.torrent("Demo.Release")
+    answer = post(http, rich_simulator, "/cache/download", json={"url": release.magnet}).json()
     assert [set(item) for item in answer] == [{"filename", "size", "url"}] * 3
     assert [item["size"] for item in answer] == [3 << 20, 2 << 20, 1024]
 
@@ -258,18 +263,18 @@ def test_section_3_4_cache_download_lists_ready_files(simulator, http):
 # §3.5 explore and list
 
 
-def test_section_3_5_explore_folder_is_a_url_array(simulator, http):
-    answer = get(http, simulator, f"/cloud/explore/{CLOUD_FOLDER_JOB}").json()
+def test_section_3_5_explore_folder_is_a_url_array(rich_simulator, http):
+    answer = get(http, rich_simulator, f"/cloud/explore/{CLOUD_FOLDER_JOB}").json()
     assert answer == [
-        f"{simulator.url}/cloud/download/{CLOUD_FOLDER_JOB}/1/part1.bin",
-        f"{simulator.url}/cloud/download/{CLOUD_FOLDER_JOB}/2/part2.bin",
-        f"{simulator.url}/cloud/download/{CLOUD_FOLDER_JOB}/3/readme.txt",
+        f"{rich_simulator.url}/cloud/download/{CLOUD_FOLDER_JOB}/1/part1.bin",
+        f"{rich_simulator.url}/cloud/download/{CLOUD_FOLDER_JOB}/2/part2.bin",
+        f"{rich_simulator.url}/cloud/download/{CLOUD_FOLDER_JOB}/3/readme.txt",
     ]
 
 
-def test_section_3_5_explore_detailed(simulator, http):
+def test_section_3_5_explore_detailed(rich_simulator, http):
     answer = get(
-        http, simulator, f"/cloud/explore/{CLOUD_FOLDER_JOB}", params={"format": "detailed"}
+        http, rich_simulator, f"/cloud/explore/{CLOUD_FOLDER_JOB}", params={"format": "detailed"}
     ).json()
     files = answer["files"]
     assert [set(f) for f in files] == [{"id", "name", "size", "path", "url"}] * 3
@@ -282,16 +287,16 @@ def test_section_3_5_explore_detailed(simulator, http):
     assert files[1]["size"] == 512 << 10
 
 
-def test_section_3_5_single_file_explore_is_bad_archive(simulator, http):
-    assert get(http, simulator, f"/cloud/explore/{SINGLE_FILE_JOB}").json() == {
+def test_section_3_5_single_file_explore_is_bad_archive(rich_simulator, http):
+    assert get(http, rich_simulator, f"/cloud/explore/{SINGLE_FILE_JOB}").json() == {
         "error": "Bad archive"
     }
     detailed = get(
-        http, simulator, f"/cloud/explore/{SINGLE_FILE_JOB}", params={"format": "detailed"}
+        http, rich_simulator, f"/cloud/explore/{SINGLE_FILE_JOB}", params={"format": "detailed"}
     )
     (entry,) = detailed.json()["files"]
     assert entry["name"] == entry["path"] == "old-single.bin"
-    assert entry["url"] == f"{simulator.url}/cloud/download/{SINGLE_FILE_JOB}/old-single.bin"
+    assert entry["url"] == f"{rich_simulator.url}/cloud/download/{SINGLE_FILE_JOB}/old-single.bin"
 
 
 def test_section_3_5_legacy_explore_ignores_format_and_has_a_text_list(legacy_simulator, http):
@@ -309,8 +314,8 @@ def test_section_3_5_legacy_explore_ignores_format_and_has_a_text_list(legacy_si
 # §3.6 history, §3.7 account, §3.8 extras, §5 sites, §6.5 remove
 
 
-def test_section_3_6_history_items(simulator, http):
-    history = get(http, simulator, "/cloud/history").json()
+def test_section_3_6_history_items(rich_simulator, http):
+    history = get(http, rich_simulator, "/cloud/history").json()
     assert isinstance(history, list)
     item = next(i for i in history if i["requestId"] == CLOUD_FOLDER_JOB)
     assert {
@@ -327,8 +332,8 @@ def test_section_3_6_history_items(simulator, http):
     assert (hidden["metaData"], hidden["status"]) == ("hide", "error")
 
 
-def test_section_3_7_account_info(simulator, http):
-    answer = get(http, simulator, "/account/info").json()
+def test_section_3_7_account_info(rich_simulator, http):
+    answer = get(http, rich_simulator, "/account/info").json()
     assert set(answer) == {"user_id", "email", "is_premium", "expiration_date", "can_download"}
     assert re.match(r"^\d{4}-\d\d-\d\d$", answer["expiration_date"])
 
@@ -349,9 +354,9 @@ def test_section_3_8_envelopes_of_proxies_and_remote_accounts(legacy_simulator, 
     assert remotes["data"][0]["remoteOptionId"] == "6b1c2d3e4f5061728394a5b6"
 
 
-def test_section_5_sites_carry_both_generations_fields(simulator, http):
-    sites = {s["name"]: s for s in get(http, simulator, "/sites").json()}
-    rapidgator = sites["rapidgator.net"]
+def test_section_5_sites_carry_both_generations_fields(rich_simulator, http):
+    sites = {s["name"]: s for s in get(http, rich_simulator, "/sites").json()}
+    rapidgator = sites["rapidgator"]  # a bare name (L17); its hosts still say which links
     assert rapidgator["hosts"] == ["rapidgator.net", "rg.to"]
     assert (rapidgator["isActive"], rapidgator["status"]) == ("Healthy", "up")
     assert (sites["uploaded.net"]["isActive"], sites["uploaded.net"]["status"]) == ("Dead", "down")
@@ -360,24 +365,24 @@ def test_section_5_sites_carry_both_generations_fields(simulator, http):
     assert sites["1fichier.com"]["maxChunksGlobal"] == "unlimited"
 
 
-def test_section_6_5_remove_both_ways(simulator, http):
-    first = post(http, simulator, "/cloud", json={"url": PLAIN_LINK}).json()["requestId"]
-    second = post(http, simulator, "/cloud", json={"url": FOLDER_LINK}).json()["requestId"]
-    assert post(http, simulator, "/cloud/remove", json={"requests": [first]}).json() == {
+def test_section_6_5_remove_both_ways(rich_simulator, http):
+    first = post(http, rich_simulator, "/cloud", json={"url": PLAIN_LINK}).json()["requestId"]
+    second = post(http, rich_simulator, "/cloud", json={"url": FOLDER_LINK}).json()["requestId"]
+    assert post(http, rich_simulator, "/cloud/remove", json={"requests": [first]}).json() == {
         "success": True
     }
-    site_root = simulator.url + f"/cloud/remove/{second}"
+    site_root = rich_simulator.url + f"/cloud/remove/{second}"
     assert http.get(site_root, headers=bearer(), timeout=10).json() == {"success": True}
-    ids = [i["requestId"] for i in get(http, simulator, "/cloud/history").json()]
+    ids = [i["requestId"] for i in get(http, rich_simulator, "/cloud/history").json()]
     assert first not in ids
     assert second not in ids
 
 
-def test_section_2_2_retry_answer(simulator, http):
-    answer = get(http, simulator, "/cloud/retry/138bb025f5c103fe415d247a").json()
+def test_section_2_2_retry_answer(rich_simulator, http):
+    answer = get(http, rich_simulator, "/cloud/retry/138bb025f5c103fe415d247a").json()
     assert answer["success"] is True
     assert answer["requestId"] == "138bb025f5c103fe415d247a"
-    not_failed = get(http, simulator, f"/cloud/retry/{SINGLE_FILE_JOB}").json()
+    not_failed = get(http, rich_simulator, f"/cloud/retry/{SINGLE_FILE_JOB}").json()
     assert "error" in not_failed
 
 
