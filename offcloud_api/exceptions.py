@@ -6,19 +6,24 @@
     ├── AuthError                     bad, missing or expired key (HTTP 401/403, ``NOAUTH``)
     ├── IPNotRegisteredError          Offcloud wants this IP confirmed by e-mail first
     ├── FeatureNotAvailableError      the plan lacks an add-on (``not_available``); ``.feature``
-    ├── NotFoundError                 unknown request id or route (HTTP 404)
-    │   └── EndpointRemovedError      the route is gone from today's API (``.feature``)
+    ├── NotFoundError                 unknown request id (a JSON 404)
+    │   └── RouteNotFoundError        this server has no such route (HTML 404/405, any 405, ...)
+    │       └── EndpointRemovedError  the route is gone from today's API (``.feature``)
     ├── FileOfflineError              the link is dead or invalid
+    │   └── InvalidLinkError          refused by the client before anything was sent
     ├── CloudOnlyError                the host works only through cloud downloading
     ├── BadArchiveError               explore on a single-file item (Offcloud's ``Bad archive``)
     ├── CloudJobError                 a cloud job ended in ``error`` or ``canceled``; ``.job``
+    │   └── JobStuckError             a job stayed ``created`` far longer than a valid one does
     ├── WaitTimeoutError              a wait passed its deadline; ``.job`` is the last status
     ├── WaitAbortedError              the caller's abort hook asked to stop a wait
     ├── HTTPError                     any other error answer
+    │   └── RefusedError              Offcloud's own refusal text (HTTP 500 + a bare JSON string)
     └── TemporaryError                try again later; the request did not do what was asked
         ├── RateLimitError            HTTP 429; ``.retry_after`` in seconds, if Offcloud said
         ├── ServerError               HTTP 5xx, including HTML error pages
-        ├── InvalidResponseError      an answer that is not the JSON it should be (HTML, truncated)
+        ├── InvalidResponseError      an answer that is not the JSON it should be (truncated)
+        │   └── ResponseTooLargeError an answer larger than the call's byte cap
         ├── OffcloudConnectionError   no answer at all: DNS, refused, reset, timeout
         └── HostUnavailableError      the host is disabled or its quota is used up today
 
@@ -29,6 +34,16 @@ built from the route and Offcloud's own error text, which is redacted before it 
 
 :func:`error_from_response` is the single place that decides the class from an answer. Legacy
 Offcloud reports errors with HTTP 200, so the payload is read whatever the status.
+:func:`route_missing` decides, before any parsing, whether an answer means "no such route here"
+(docs/offcloud-api.md §00 L3): an HTML page with status 404, 405 or 2xx, any 405, or a 404 whose
+body is not JSON. An HTML 5xx stays a :class:`ServerError` (an outage page) and an HTML 429 a
+:class:`RateLimitError`; a JSON 404 (``{"error": "Transfer not found"}``) is a plain
+:class:`NotFoundError`, an unknown id.
+
+The 2026 add endpoint refuses with HTTP 500 and a bare JSON string such as
+``"Error parsing url - HTTP code: 404 "`` (L6): that is Offcloud's answer, not an outage. It becomes
+:class:`FileOfflineError` when the upstream status is 404 or 410, else :class:`RefusedError`
+(or a narrower class when its text is one Offcloud's known messages).
 """
 
 from __future__ import annotations
@@ -50,16 +65,24 @@ __all__ = [
     "HTTPError",
     "HostUnavailableError",
     "IPNotRegisteredError",
+    "InvalidLinkError",
     "InvalidResponseError",
+    "JobStuckError",
     "NotFoundError",
     "OffcloudConnectionError",
     "OffcloudError",
     "RateLimitError",
+    "RefusedError",
+    "ResponseTooLargeError",
+    "RouteNotFoundError",
     "ServerError",
     "TemporaryError",
     "WaitAbortedError",
     "WaitTimeoutError",
     "error_from_response",
+    "is_html",
+    "route_missing",
+    "upstream_status_of",
 ]
 
 
@@ -121,10 +144,18 @@ class FeatureNotAvailableError(OffcloudError):
 
 
 class NotFoundError(OffcloudError):
-    """HTTP 404: an unknown request id, or a route this server does not have."""
+    """HTTP 404: an unknown request id (or, as :class:`RouteNotFoundError`, an unknown route)."""
 
 
-class EndpointRemovedError(NotFoundError):
+class RouteNotFoundError(NotFoundError):
+    """This server has no such route: Offcloud's HTML 404 or 405 page, or a 404 that is not JSON.
+
+    Fallbacks to another route trigger on this class only, never on a plain
+    :class:`NotFoundError` (an unknown request id answered in JSON).
+    """
+
+
+class EndpointRemovedError(RouteNotFoundError):
     """A legacy route that today's API no longer serves; ``feature`` says which capability."""
 
     def __init__(self, message: str, *, feature: str, **kwargs: Any) -> None:
@@ -134,6 +165,13 @@ class EndpointRemovedError(NotFoundError):
 
 class FileOfflineError(OffcloudError):
     """The link is dead, removed or not a valid link of its host."""
+
+
+class InvalidLinkError(FileOfflineError):
+    """The client refused a link before sending it, e.g. a magnet without a valid info-hash.
+
+    Offcloud would accept such a magnet and leave its job ``created`` for ever (§00 L7).
+    """
 
 
 class CloudOnlyError(OffcloudError):
@@ -152,6 +190,14 @@ class CloudJobError(OffcloudError):
         self.job = job
 
 
+class JobStuckError(CloudJobError):
+    """A job stayed ``created`` without progress far longer than Offcloud takes to start one.
+
+    A garbage magnet is accepted and stays ``created``/"Loading..." for ever (§00 L7). The job
+    still exists at Offcloud; ``job`` is its last status.
+    """
+
+
 class WaitTimeoutError(OffcloudError):
     """A wait passed its deadline. The job goes on at Offcloud; ``job`` is its last status."""
 
@@ -166,6 +212,21 @@ class WaitAbortedError(OffcloudError):
 
 class HTTPError(OffcloudError):
     """An error answer that fits no more specific class."""
+
+
+class RefusedError(HTTPError):
+    """Offcloud answered and refused, with a text of its own that fits no narrower class.
+
+    On the 2026 API this is the bare JSON string body of a failed add (HTTP 500, e.g.
+    ``"Error parsing url - HTTP code: 503 "``, §00 L6). Nothing was made: it is not a lost answer.
+    ``code`` is Offcloud's text; ``upstream_status`` the number after "HTTP code:", if any.
+    """
+
+    def __init__(
+        self, message: str, *, upstream_status: Optional[int] = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.upstream_status = upstream_status
 
 
 class TemporaryError(OffcloudError):
@@ -185,7 +246,11 @@ class ServerError(TemporaryError):
 
 
 class InvalidResponseError(TemporaryError):
-    """The answer is not the JSON it should be: an HTML page, a truncated body, a wrong shape."""
+    """The answer is not the JSON it should be: a truncated body, a wrong shape."""
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """The answer was larger than the call's byte cap (``Request.max_bytes``); it was not read."""
 
 
 class OffcloudConnectionError(TemporaryError):
@@ -271,6 +336,38 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_UPSTREAM_STATUS = re.compile(r"(?i)HTTP code:\s*(\d{3})")
+#: Upstream statuses that mean the link itself is dead (``Error parsing url - HTTP code: 404``).
+_UPSTREAM_OFFLINE = (404, 410)
+
+
+def upstream_status_of(text: str) -> Optional[int]:
+    """The hoster's status in Offcloud's ``Error parsing url - HTTP code: 503`` texts, if any."""
+    match = _UPSTREAM_STATUS.search(text)
+    return int(match.group(1)) if match else None
+
+
+def is_html(content_type: Optional[str], body: bytes) -> bool:
+    """An HTML page: the content type says so, or the body starts with ``<``."""
+    if content_type is not None and "text/html" in content_type.lower():
+        return True
+    return body.lstrip()[:1] == b"<"
+
+
+def route_missing(*, status: int, html: bool, json_body: bool) -> bool:
+    """Whether an answer means "this server has no such route" (docs/offcloud-api.md §00 L3).
+
+    Decided from status and content before any parsing: an HTML page with status 404, 405 or 2xx
+    (HTML where JSON was expected), any 405, or a 404 whose body is not JSON. An HTML 5xx is an
+    outage page and an HTML 429 a rate limit, not a missing route; a JSON 404 is an unknown id.
+    """
+    if status == 405:
+        return True
+    if html and (status == 404 or 200 <= status < 300):
+        return True
+    return status == 404 and not json_body
+
+
 def error_from_response(
     *,
     status: int,
@@ -283,13 +380,19 @@ def error_from_response(
     """Return the error an answer stands for, or ``None`` if it is a success.
 
     ``payload`` is the decoded JSON (already redacted by the caller), or ``None`` when the body was
-    not JSON; ``html`` says the body was an HTML page. Offcloud's own text decides the class
+    not JSON; ``html`` says the body was an HTML page. A bare JSON string with an error status is
+    Offcloud's refusal text (§00 L6). Whether the route exists at all is :func:`route_missing`'s
+    question, asked before this one. Offcloud's own text decides the class
     where it is specific (an IP or offline message inside a 403, say); the HTTP status decides
     otherwise.
     """
     text: Optional[str] = None
     feature: Optional[str] = None
-    if isinstance(payload, dict):
+    bare = False
+    if isinstance(payload, str) and status >= 400 and payload.strip():
+        # The 2026 add endpoint's refusal: HTTP 500 and a bare JSON string (§00 L6).
+        text, bare = payload.strip(), True
+    elif isinstance(payload, dict):
         if payload.get("not_available"):
             feature = str(payload["not_available"])
             text = f"not available: {feature}"
@@ -304,10 +407,15 @@ def error_from_response(
         return None
 
     cls: Optional[type[OffcloudError]] = None
+    upstream = upstream_status_of(text) if text is not None else None
     if feature is not None:
         cls = FeatureNotAvailableError
     elif text is not None:
         cls = _class_for_message(text)
+        if cls is None and upstream in _UPSTREAM_OFFLINE:
+            cls = FileOfflineError
+        elif cls is None and bare:
+            cls = _STATUS_CLASSES[status] if status in (401, 403, 429) else RefusedError
     if cls is None or (cls is TemporaryError and status >= 500):
         cls = _class_for_status(status) or HTTPError
 
@@ -323,6 +431,8 @@ def error_from_response(
     common: dict[str, Any] = {"status": status, "code": code, "method": method, "path": path}
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=retry_after, **common)
+    if cls is RefusedError:
+        return RefusedError(message, upstream_status=upstream, **common)
     if cls is FeatureNotAvailableError:
         if feature is None and text is not None:
             lowered = text.lower()

@@ -6,15 +6,23 @@ from typing import Optional
 
 import requests
 
-from .exceptions import OffcloudConnectionError
+from .exceptions import OffcloudConnectionError, ResponseTooLargeError
 from .redact import strip_query
 from .transport import Request, Response
 
-__all__ = ["RequestsTransport"]
+__all__ = ["READ_CHUNK", "RequestsTransport"]
+
+#: Bytes read at a time from a streamed answer.
+READ_CHUNK = 64 * 1024
 
 
 class RequestsTransport:
-    """Sends requests through a ``requests.Session``; owns and closes it only if it made it."""
+    """Sends requests through a ``requests.Session``; owns and closes it only if it made it.
+
+    Bodies are read streamed, in chunks, and reading stops with ``ResponseTooLargeError`` as soon
+    as more than ``request.max_bytes`` arrived (or ``Content-Length`` announces more): a huge
+    answer is never buffered whole. The cap counts decoded bytes, so a compressed bomb stops too.
+    """
 
     def __init__(self, session: Optional[requests.Session] = None) -> None:
         self._owns_session = session is None
@@ -31,8 +39,10 @@ class RequestsTransport:
                 headers=dict(request.headers),
                 timeout=request.timeout,
                 allow_redirects=True,
+                stream=True,
             )
-            content = answer.content
+            with answer:
+                content = _read_capped(answer, request.max_bytes, where)
         except requests.exceptions.ConnectTimeout as exc:
             raise OffcloudConnectionError(
                 f"timed out connecting for {where}", request_sent=False, method=request.method
@@ -57,6 +67,32 @@ class RequestsTransport:
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
+
+
+def _read_capped(answer: requests.Response, limit: int, where: str) -> bytes:
+    """The body of ``answer``, or ``ResponseTooLargeError`` once it passes ``limit`` bytes."""
+    method, _, _ = where.partition(" ")
+    path = where.partition(" ")[2]
+
+    def too_large(what: str) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"the answer to {where} is larger than {limit} bytes ({what}); not read",
+            status=answer.status_code,
+            method=method,
+            path=path,
+        )
+
+    announced = answer.headers.get("Content-Length", "").strip()
+    if announced.isdigit() and int(announced) > limit:
+        raise too_large(f"Content-Length {announced}")
+    chunks: list[bytes] = []
+    received = 0
+    for chunk in answer.iter_content(READ_CHUNK):
+        received += len(chunk)
+        if received > limit:
+            raise too_large(f"more than {received} bytes arrived")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:

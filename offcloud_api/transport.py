@@ -2,7 +2,9 @@
 
 A transport sends a :class:`Request` and returns a :class:`Response`, whatever the status code.
 It raises :class:`~offcloud_api.exceptions.OffcloudConnectionError` when no answer arrived, and
-nothing else. Standalone the client uses
+:class:`~offcloud_api.exceptions.ResponseTooLargeError` when the body passes the request's
+``max_bytes`` (it stops reading there rather than buffering it all first), and nothing else.
+Standalone the client uses
 :class:`~offcloud_api.requests_transport.RequestsTransport`; inside pyLoad the plugins hand it a
 transport built on pyLoad's own request object, so API calls take the same proxy, interface and
 SSL settings as the downloads (Offcloud binds links to the IP that asked for them).
@@ -16,15 +18,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol, Union, runtime_checkable
 
-__all__ = ["Request", "Response", "Timeout", "Transport"]
+__all__ = ["DEFAULT_MAX_BYTES", "Request", "Response", "Timeout", "Transport"]
 
 #: (connect, read) seconds, or one number for both.
 Timeout = Union[float, tuple[float, float]]
 
+#: The largest answer read by default: Offcloud's answers are a few kilobytes, except the history.
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request. ``url`` never carries the API key; ``headers`` may (``Authorization``)."""
+    """One HTTP request. ``url`` never carries the API key; ``headers`` may (``Authorization``).
+
+    ``max_bytes`` is the largest body the transport may read: past it, it raises
+    ``ResponseTooLargeError``.
+    """
 
     method: str
     url: str
@@ -32,6 +41,7 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     def __repr__(self) -> str:
         # Headers hold the key: a repr must never show them.
