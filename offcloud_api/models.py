@@ -270,6 +270,9 @@ class AccountInfo:
     email: Optional[str] = None
     expiration: Optional[date] = None
     limits: Mapping[str, Optional[int]] = field(default_factory=dict)
+    #: ``"2026"`` when ``account/info`` answered, ``"legacy"`` when ``account/stats`` did; set by
+    #: :meth:`OffcloudAPI.get_account_stats`, ``None`` from the parser alone.
+    api_generation: Optional[str] = None
 
     @property
     def is_expired(self) -> bool:
@@ -336,8 +339,11 @@ class Site:
 
     @classmethod
     def from_api(cls, payload: Any) -> Site:
-        if isinstance(payload, str):
-            return cls(name=payload, status=SiteStatus.UNKNOWN, hosts=(payload,))
+        if isinstance(payload, str):  # a bare name (§00 L17)
+            bare = payload.strip()
+            if not bare:
+                raise InvalidResponseError("a site without a name")
+            return cls(name=bare, status=SiteStatus.UNKNOWN, hosts=(bare,))
         data = _require_mapping(payload, "a site")
         name = _text(_pick(data, "name", "host", "displayName", "display_name"))
         if name is None:
@@ -382,6 +388,9 @@ class Job:
 
     Add, status and history answers all describe the same thing, so they share this type. ``url``
     is the download URL when Offcloud gave one; :attr:`file_url` also builds it for single files.
+    Both are legacy only: the 2026 API's add, status and history answers carry no ``url``,
+    ``server``, ``isDirectory`` or size (docs/offcloud-api.md §00 L5, L8, L12), so they are
+    ``None`` there. A job's file links come from ``OffcloudAPI.explore_cloud``.
     """
 
     request_id: str
@@ -569,16 +578,26 @@ class CacheResult:
                     name = _text(_pick(entry, "filename", "fileName", "name"))
                     if name is None:
                         continue
-                    folder = entry.get("folder")
-                    parts = (
-                        [str(p) for p in folder if isinstance(p, (str, int))]
-                        if isinstance(folder, list)
-                        else []
-                    )
-                    files.append(CacheFile(path="/".join([*parts, name])))
+                    parts = _folder_parts(entry.get("folder"))
+                    files.append(CacheFile(path="/".join([*parts, name.strip("/")])))
                 elif isinstance(entry, str) and entry:
                     files.append(CacheFile(path=entry.strip("/")))
         return cls(query=query, info_hash=info_hash, cached=bool(cached), files=tuple(files))
+
+
+def _folder_parts(folder: Any) -> list[str]:
+    """A ``cache/info`` folder: a string (``"Show/Season 1"``) or a list of segments (§00 L14)."""
+    if isinstance(folder, str):
+        segments: list[Any] = folder.replace("\\", "/").split("/")
+    elif isinstance(folder, list):
+        segments = folder
+    else:
+        return []
+    return [
+        str(part).strip("/")
+        for part in segments
+        if isinstance(part, (str, int)) and not isinstance(part, bool) and str(part).strip("/ ")
+    ]
 
 
 @dataclass(frozen=True)

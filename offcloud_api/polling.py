@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from .exceptions import CloudJobError, WaitAbortedError, WaitTimeoutError
-from .models import Job
+from .exceptions import CloudJobError, JobStuckError, WaitAbortedError, WaitTimeoutError
+from .models import Job, JobStatus
 
 __all__ = ["PollSchedule", "wait_for_job"]
 
@@ -67,15 +67,20 @@ def wait_for_job(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     first: Optional[Job] = None,
+    stuck_after: Optional[float] = None,
 ) -> Job:
     """Poll ``fetch`` until the job is downloaded and return its last status.
 
     ``first`` is a status already in hand (from the add call, say), used instead of a first poll.
     Raises :class:`CloudJobError` if the job fails, :class:`WaitTimeoutError` once ``timeout``
     seconds have passed (``None`` waits for ever) and :class:`WaitAbortedError` as soon as
-    ``should_abort`` returns true; it is asked every 0.2 s while sleeping.
+    ``should_abort`` returns true; it is asked every 0.2 s while sleeping. With ``stuck_after``,
+    a job still ``created`` without progress that many seconds after the wait began raises
+    :class:`JobStuckError`: Offcloud accepts a garbage magnet and never starts it (§00 L7).
     """
-    deadline = None if timeout is None else clock() + timeout
+    started = clock()
+    deadline = None if timeout is None else started + timeout
+    stuck_at = None if stuck_after is None else started + stuck_after
     intervals = schedule.intervals()
     job = first
     while True:
@@ -90,6 +95,17 @@ def wait_for_job(
         if job.status.is_final:
             return job
         pause = intervals.next(job)
+        if stuck_at is not None and _not_started(job):
+            left = stuck_at - clock()
+            if left <= 0:
+                what = f" ({job.message})" if job.message else ""
+                raise JobStuckError(
+                    f"Offcloud job {job.request_id} is still created{what} "
+                    f"{stuck_after:.0f} s after the wait began: Offcloud never started it "
+                    "(an invalid or unavailable link?)",
+                    job=job,
+                )
+            pause = min(pause, left)
         if deadline is not None:
             left = deadline - clock()
             if left <= 0:
@@ -101,6 +117,11 @@ def wait_for_job(
         log.debug("job %s is %s; next poll in %.1f s", job.request_id, job.status.value, pause)
         _sleep_unless_aborted(pause, should_abort, sleep, clock)
         job = None
+
+
+def _not_started(job: Job) -> bool:
+    """Still ``created`` with no progress: what a job Offcloud never starts looks like."""
+    return job.status is JobStatus.CREATED and not job.progress and not job.amount
 
 
 def _check_abort(should_abort: Optional[Callable[[], bool]]) -> None:
