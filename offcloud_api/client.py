@@ -1,9 +1,11 @@
 """``OffcloudAPI``: the Offcloud API client.
 
-It speaks the 2026 API first (``Authorization: Bearer``, JSON bodies) and falls back to a legacy
-route where today's API has no equivalent or answers 404 (docs/offcloud-api.md §0, §2). Every call
-goes through :meth:`OffcloudAPI._request`, which owns the base URL, the key, timeouts, decoding,
-error mapping, retries and logging.
+It speaks the 2026 API first (``Authorization: Bearer``, JSON bodies), as live probes measured it
+(docs/offcloud-api.md §00, rows L1-L18), and falls back to a legacy route where this server has
+no such route. "No such route" (:class:`RouteNotFoundError`) is decided from status and content
+type before parsing (L3); every fallback triggers on it only, and is remembered per client. Every
+call goes through :meth:`OffcloudAPI._request`, which owns the base URL, the key, timeouts, the
+byte cap, decoding, error mapping, retries and logging.
 """
 
 from __future__ import annotations
@@ -17,18 +19,24 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
+from urllib.parse import quote
 
 from . import __version__
 from .exceptions import (
     AuthError,
     BadArchiveError,
     EndpointRemovedError,
+    InvalidLinkError,
     InvalidResponseError,
     NotFoundError,
     OffcloudConnectionError,
     RateLimitError,
+    ResponseTooLargeError,
+    RouteNotFoundError,
     ServerError,
     error_from_response,
+    is_html,
+    route_missing,
 )
 from .magnet import build_magnet, info_hash_of, is_magnet
 from .models import (
@@ -47,12 +55,21 @@ from .models import (
 from .polling import PollSchedule, wait_for_job
 from .redact import redact, redact_mapping, strip_query
 from .retry import RetryPolicy, parse_retry_after
-from .transport import Request, Response, Timeout, Transport
+from .transport import DEFAULT_MAX_BYTES, Request, Response, Timeout, Transport
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "OffcloudAPI"]
+__all__ = [
+    "CACHE_BATCH",
+    "CACHE_HASH_BATCH",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "GENERATION_2026",
+    "GENERATION_LEGACY",
+    "HISTORY_MAX_BYTES",
+    "OffcloudAPI",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +79,17 @@ DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
 #: Deeper JSON is not an answer of Offcloud's; it is treated as a broken body.
 MAX_JSON_DEPTH = 64
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-#: Offcloud's batch sizes: cache checks per call (§3.4) and removals per call (§6.5).
+#: Offcloud's batch sizes: ``cache/info`` magnets per call (§3.4), bare hashes per ``/cache``
+#: call (§00 L13) and ids per legacy removal call (§6.5).
 CACHE_BATCH = 100
+CACHE_HASH_BATCH = 1000
 REMOVE_BATCH = 200
+#: The history has no paging and lists every job of the account (§00 L12): tens of thousands.
+HISTORY_MAX_BYTES = 64 * 1024 * 1024
+#: The API generations :attr:`OffcloudAPI.api_generation` may name.
+GENERATION_2026 = "2026"
+GENERATION_LEGACY = "legacy"
+_GENERATIONS = (GENERATION_2026, GENERATION_LEGACY)
 
 _LOGIN_REMOVED = (
     "Offcloud no longer accepts e-mail and password: since its 2026 API only API keys work. "
@@ -80,7 +105,9 @@ class OffcloudAPI:
 
     ``base_url`` comes from the argument, else ``OFFCLOUD_API_URL``, else ``https://offcloud.com/api``.
     HTTP goes through ``transport``; without one, a :class:`RequestsTransport` on ``session`` (or
-    a session of its own, closed by :meth:`close`).
+    a session of its own, closed by :meth:`close`). ``api_generation`` (``"2026"`` or
+    ``"legacy"``) says which API the account's server speaks when the caller knows it already
+    (from an earlier :meth:`get_account_stats`); otherwise that call finds out.
     """
 
     def __init__(
@@ -93,7 +120,10 @@ class OffcloudAPI:
         transport: Optional[Transport] = None,
         retry: Optional[RetryPolicy] = None,
         user_agent: Optional[str] = None,
+        api_generation: Optional[str] = None,
     ) -> None:
+        if api_generation not in (None, *_GENERATIONS):
+            raise ValueError(f"api_generation is '2026', 'legacy' or None, not {api_generation!r}")
         self.api_key = api_key
         self.base_url = (base_url or os.environ.get("OFFCLOUD_API_URL") or DEFAULT_BASE_URL).rstrip(
             "/"
@@ -108,8 +138,9 @@ class OffcloudAPI:
         elif session is not None:
             raise ValueError("pass either session or transport, not both")
         self.transport: Transport = transport
-        # Capabilities whose 2026 route answered 404, so later calls go straight to the fallback.
+        # Routes found absent here (RouteNotFoundError), so later calls go straight to the fallback.
         self._legacy: set[str] = set()
+        self._generation: Optional[str] = api_generation
 
     def __repr__(self) -> str:
         return f"OffcloudAPI(base_url={self.base_url!r})"
@@ -132,6 +163,23 @@ class OffcloudAPI:
         return getattr(self.transport, "session", None)
 
     @property
+    def api_generation(self) -> Optional[str]:
+        """``"2026"`` or ``"legacy"`` once known (from :meth:`get_account_stats`), else ``None``."""
+        return self._generation
+
+    def instant_available(self) -> Optional[bool]:
+        """Whether :meth:`instant` can work here, without asking Offcloud.
+
+        False on the 2026 API (it has no instant route, §00 L4) or once instant was found absent;
+        True on the legacy API; None while the generation is unknown.
+        """
+        if "instant" in self._legacy or self._generation == GENERATION_2026:
+            return False
+        if self._generation == GENERATION_LEGACY:
+            return True
+        return None
+
+    @property
     def site_url(self) -> str:
         """The website root, for the legacy routes outside ``/api``."""
         return self.base_url[: -len("/api")] if self.base_url.endswith("/api") else self.base_url
@@ -150,12 +198,14 @@ class OffcloudAPI:
         auth: bool = True,
         raw: bool = False,
         on_site: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> Any:
         """Send one API call and return its decoded JSON (or text with ``raw``).
 
         ``idempotent`` says whether the call may be repeated after it possibly reached Offcloud:
         then connection failures, 5xx and broken answers are retried. Any call is retried when it
-        certainly did not arrive (connection refused) or was refused with 429.
+        certainly did not arrive (connection refused) or was refused with 429. An answer larger
+        than ``max_bytes`` raises ``ResponseTooLargeError`` and is not retried.
         """
         if auth and not self.api_key:
             raise AuthError("no API key given", method=method, path=path)
@@ -170,6 +220,7 @@ class OffcloudAPI:
             headers=headers,
             params=params or {},
             json=json,
+            max_bytes=max_bytes,
         )
         log_path = strip_query(url)
         policy = self.retry_policy
@@ -179,6 +230,10 @@ class OffcloudAPI:
             started = time.monotonic()
             try:
                 response = self.transport.send(request)
+            except ResponseTooLargeError as exc:
+                exc.method, exc.path = method, path
+                log.debug("%s %s: %s", method, log_path, exc.message)
+                raise
             except OffcloudConnectionError as exc:
                 exc.method, exc.path = method, path
                 log.debug("%s %s failed: %s", method, log_path, exc.message)
@@ -189,7 +244,11 @@ class OffcloudAPI:
             elapsed_ms = (time.monotonic() - started) * 1000
             log.debug("%s %s -> %d in %.0f ms", method, log_path, response.status, elapsed_ms)
             try:
-                return self._decode(response, method=method, path=path, raw=raw)
+                return self._decode(
+                    response, method=method, path=path, raw=raw, max_bytes=max_bytes
+                )
+            except ResponseTooLargeError:
+                raise
             except RateLimitError as exc:
                 wait = exc.retry_after if exc.retry_after is not None else policy.backoff(attempt)
                 if attempt < policy.attempts and wait <= policy.max_retry_after:
@@ -203,11 +262,26 @@ class OffcloudAPI:
                     continue
                 raise
 
-    def _decode(self, response: Response, *, method: str, path: str, raw: bool) -> Any:
+    def _decode(
+        self,
+        response: Response,
+        *,
+        method: str,
+        path: str,
+        raw: bool,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> Any:
         body = response.content
+        if len(body) > max_bytes:  # a transport that does not enforce the cap itself
+            raise ResponseTooLargeError(
+                f"the answer to {method} {path} is larger than {max_bytes} bytes",
+                status=response.status,
+                method=method,
+                path=path,
+            )
+        html = is_html(response.header("content-type"), body)
         text = body.decode("utf-8", errors="replace")
         stripped = text.lstrip()
-        html = stripped.startswith("<")
         payload: Any = None
         parsed = False
         if stripped and not html:
@@ -216,6 +290,15 @@ class OffcloudAPI:
                 parsed = True
             except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
                 payload = None
+        # Offcloud's answer for a route it does not have (§00 L3), decided before the payload.
+        if route_missing(status=response.status, html=html, json_body=parsed):
+            page = "an HTML page" if html else "no JSON"
+            raise RouteNotFoundError(
+                f"no route {method} {path} here (HTTP {response.status} with {page})",
+                status=response.status,
+                method=method,
+                path=path,
+            )
         if parsed:
             payload = _redact_payload_errors(payload, self.api_key)
         error = error_from_response(
@@ -259,13 +342,17 @@ class OffcloudAPI:
         modern: Callable[[], T],
         legacy: Callable[[], T],
     ) -> T:
-        """Call the 2026 route, and the legacy one if the former is not there (404)."""
+        """Call the 2026 route, and the legacy one if the former is not a route here.
+
+        Only :class:`RouteNotFoundError` triggers the fallback (a JSON 404 is an unknown id, not a
+        missing route); it is remembered, so later calls go straight to the legacy route.
+        """
         if capability not in self._legacy:
             try:
                 return modern()
             except EndpointRemovedError:
                 raise
-            except NotFoundError:
+            except RouteNotFoundError:
                 log.debug("no 2026 route for %s; using the legacy one", capability)
                 self._legacy.add(capability)
         return legacy()
@@ -274,22 +361,45 @@ class OffcloudAPI:
     # account and sites
 
     def get_account_stats(self) -> AccountInfo:
-        """Premium, expiry, ``can_download`` and limits of the account behind the key."""
+        """Premium, expiry, ``can_download`` and limits of the account behind the key.
+
+        Also finds out the API generation (:attr:`api_generation`): ``"2026"`` when
+        ``account/info`` answered, ``"legacy"`` when it is not a route and ``account/stats`` did.
+        """
         payload = self._with_fallback(
             "account",
             lambda: self._request("GET", "/account/info", idempotent=True),
             lambda: self._request("GET", "/account/stats", idempotent=True),
         )
-        return _parse(AccountInfo.from_api, payload, "GET /account/info")
+        generation = GENERATION_LEGACY if "account" in self._legacy else GENERATION_2026
+        where = "GET /account/stats" if generation == GENERATION_LEGACY else "GET /account/info"
+        info = _parse(AccountInfo.from_api, payload, where)
+        self._generation = generation
+        return replace(info, api_generation=generation)
 
     def get_supported_sites(self) -> list[Site]:
-        """Every host Offcloud lists, with its status and limits."""
+        """Every host Offcloud lists, with its status and limits, read tolerantly (§00 L17).
+
+        A bare list or one in a known envelope; items may be objects (``name``, ``status``
+        ``"up"``/``"down"`` or the legacy ``isActive`` words, ``hosts`` or ``domains``) or bare
+        strings, and a name may be a bare word (``rapidgator``), not a domain. Items that cannot
+        be read are skipped and counted in the debug log; only an answer that is no list at all
+        raises ``InvalidResponseError``.
+        """
         payload = self._request("GET", "/sites", idempotent=True)
-        return _parse(
-            lambda p: parse_list(p, "sites", Site.from_api, "data", "sites", "fs", "list"),
+        items = _parse(
+            lambda p: parse_list(p, "sites", lambda item: item, "data", "sites", "fs", "list"),
             payload,
             "GET /sites",
         )
+        sites = [site for site in map(_site_or_none, items) if site is not None]
+        if len(sites) < len(items):
+            log.debug(
+                "skipped %d unreadable of %d items in GET /sites",
+                len(items) - len(sites),
+                len(items),
+            )
+        return sites
 
     def get_chunk_limits(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
         """Host → (chunks per download, downloads at once), from legacy ``sites/chunks``."""
@@ -307,58 +417,79 @@ class OffcloudAPI:
     def cache_info(self, items: Iterable[str], *, include_files: bool = False) -> list[CacheResult]:
         """Whether Offcloud holds each torrent (magnet link or info-hash), in the order given.
 
-        One call per 100 items: 2026 ``cache/info``, or legacy ``cache`` by hashes.
+        Without files: ``POST /cache`` with bare hashes, up to 1,000 a call, answered with the
+        hits only (§00 L13); where that is not a route, ``cache/info``. With files:
+        ``POST /cache/info`` with full magnets (a bare hash there silently answers "not cached",
+        L14), 100 a call, answered by position. Items without a valid info-hash are answered
+        ``cached=False`` without being sent.
         """
         queries = [item.strip() for item in items if item and item.strip()]
-        results: list[CacheResult] = []
-        for start in range(0, len(queries), CACHE_BATCH):
-            batch = queries[start : start + CACHE_BATCH]
-            results.extend(
-                self._with_fallback(
-                    "cache",
-                    partial(self._cache_info_2026, batch, include_files),
-                    partial(self._cache_info_legacy, batch),
+        hashes = [info_hash_of(query) for query in queries]
+        wanted = [(query, h) for query, h in zip(queries, hashes) if h is not None]
+        found: dict[str, CacheResult] = {}
+        if wanted:
+            if include_files:
+                found = self._with_fallback(
+                    "cache-info",
+                    partial(self._cache_by_magnets, wanted, True),
+                    partial(self._cache_by_hashes, wanted),
                 )
-            )
+            else:
+                found = self._with_fallback(
+                    "cache",
+                    partial(self._cache_by_hashes, wanted),
+                    partial(self._cache_by_magnets, wanted, False),
+                )
+        results: list[CacheResult] = []
+        for query, h in zip(queries, hashes):
+            answer = found.get(query) if h is not None else None
+            results.append(answer or CacheResult(query=query, info_hash=h, cached=False))
         return results
 
-    def _cache_info_2026(self, queries: list[str], include_files: bool) -> list[CacheResult]:
-        hashes = [info_hash_of(query) for query in queries]
-        magnets = [
-            query if is_magnet(query) else build_magnet(info_hash or query)
-            for query, info_hash in zip(queries, hashes)
-        ]
-        body = {"urls": magnets, "includeFiles": include_files}
-        payload = self._request("POST", "/cache/info", json=body, idempotent=True)
+    def _cache_by_hashes(self, wanted: list[tuple[str, str]]) -> dict[str, CacheResult]:
+        """``POST /cache {"hashes": [...]}``: the answer lists the hits only (§00 L13)."""
+        unique = list(dict.fromkeys(h for _, h in wanted))
+        hits: set[str] = set()
+        for start in range(0, len(unique), CACHE_HASH_BATCH):
+            batch = unique[start : start + CACHE_HASH_BATCH]
+            payload = self._request("POST", "/cache", json={"hashes": batch}, idempotent=True)
 
-        def parse(data: Any) -> list[CacheResult]:
-            answers = parse_list(data, "cache info", lambda item: item, "data", "results")
-            if len(answers) != len(queries):
-                raise InvalidResponseError(
-                    f"cache/info answered {len(answers)} results for {len(queries)} links"
-                )
-            return [
-                CacheResult.from_api(answer, query=query, info_hash=info_hash)
-                for answer, query, info_hash in zip(answers, queries, hashes)
-            ]
+            def parse(data: Any) -> set[str]:
+                if not isinstance(data, dict):
+                    raise InvalidResponseError("expected {cachedItems: [...]} from cache")
+                return {item.strip().lower() for item in sequence_of_str(data.get("cachedItems"))}
 
-        return _parse(parse, payload, "POST /cache/info")
+            hits |= _parse(parse, payload, "POST /cache")
+        return {
+            query: CacheResult(query=query, info_hash=h, cached=h in hits) for query, h in wanted
+        }
 
-    def _cache_info_legacy(self, queries: list[str]) -> list[CacheResult]:
-        hashes = [info_hash_of(query) for query in queries]
-        body = {"hashes": [h for h in hashes if h]}
-        payload = self._request("POST", "/cache", json=body, idempotent=True)
+    def _cache_by_magnets(
+        self, wanted: list[tuple[str, str]], include_files: bool
+    ) -> dict[str, CacheResult]:
+        """``POST /cache/info`` with full magnets, answered by position (§00 L14)."""
+        results: dict[str, CacheResult] = {}
+        unique = list(dict.fromkeys(wanted))
+        for start in range(0, len(unique), CACHE_BATCH):
+            batch = unique[start : start + CACHE_BATCH]
+            magnets = [query if is_magnet(query) else build_magnet(h) for query, h in batch]
+            body = {"urls": magnets, "includeFiles": include_files}
+            payload = self._request("POST", "/cache/info", json=body, idempotent=True)
 
-        def parse(data: Any) -> list[CacheResult]:
-            if not isinstance(data, dict):
-                raise InvalidResponseError("expected {cachedItems: [...]} from cache")
-            cached = {item.lower() for item in sequence_of_str(data.get("cachedItems"))}
-            return [
-                CacheResult(query=query, info_hash=h, cached=bool(h) and h in cached)
-                for query, h in zip(queries, hashes)
-            ]
+            def parse(data: Any, batch: list[tuple[str, str]] = batch) -> list[CacheResult]:
+                answers = parse_list(data, "cache info", lambda item: item, "data", "results")
+                if len(answers) != len(batch):
+                    raise InvalidResponseError(
+                        f"cache/info answered {len(answers)} results for {len(batch)} links"
+                    )
+                return [
+                    CacheResult.from_api(answer, query=query, info_hash=h)
+                    for answer, (query, h) in zip(answers, batch)
+                ]
 
-        return _parse(parse, payload, "POST /cache")
+            for result in _parse(parse, payload, "POST /cache/info"):
+                results[result.query] = result
+        return results
 
     def cache_download(self, magnet: str) -> list[CachedDownload]:
         """Ready file links of a cached torrent, without making a cloud job (2026)."""
@@ -375,28 +506,52 @@ class OffcloudAPI:
     # adding jobs
 
     def instant(self, url: str, proxy_id: Optional[str] = None) -> Job:
-        """Unrestrict ``url`` at once (legacy API). Raises ``EndpointRemovedError`` where gone."""
+        """Unrestrict ``url`` at once (legacy API). Raises ``EndpointRemovedError`` where gone.
+
+        Where :meth:`instant_available` is False (the 2026 API has no instant route, §00 L4) it
+        raises at once, without a call; a route found absent is remembered.
+        """
+        if self.instant_available() is False:
+            raise _instant_removed(None)
         body: dict[str, Any] = {"url": url}
         if proxy_id:
             body["proxyId"] = proxy_id
-        for path in ("/instant", "/instant/download"):
+        paths = ["/instant", "/instant/download"]
+        if "instant-name" in self._legacy:
+            paths.pop(0)
+        last_status: Optional[int] = None
+        for path in paths:
             try:
                 payload = self._request("POST", path, json=body, idempotent=False)
             except EndpointRemovedError:
                 raise
-            except NotFoundError:
+            except RouteNotFoundError as exc:
+                log.debug("no route POST %s here (HTTP %s)", path, exc.status)
+                if path == "/instant":
+                    self._legacy.add("instant-name")
+                last_status = exc.status
                 continue
             return _parse(self._job_from_api, payload, f"POST {path}")
-        raise EndpointRemovedError(
-            "Offcloud's API has no instant downloads here; use cloud()",
-            feature="instant",
-            status=404,
-            method="POST",
-            path="/instant",
-        )
+        self._legacy.add("instant")
+        raise _instant_removed(last_status)
 
     def cloud(self, url: str) -> Job:
-        """Add ``url`` (a hoster link, magnet or URL) as a cloud job."""
+        """Add ``url`` (a hoster link, magnet or ``.torrent`` URL) as a cloud job.
+
+        ``POST /cloud {"url": ...}``. A magnet whose info-hash is not 40 hex or 32 base32
+        characters raises ``InvalidLinkError`` before anything is sent: Offcloud would accept it
+        and leave the job ``created`` for ever (§00 L7). The answer may already say
+        ``downloaded`` (a cached magnet, L5): then there is nothing to wait for. It carries no
+        file link, server or size: the files come from :meth:`explore_cloud`. A dead link raises
+        ``FileOfflineError`` and another refusal ``RefusedError`` with Offcloud's text (L6).
+        """
+        if is_magnet(url) and info_hash_of(url) is None:
+            raise InvalidLinkError(
+                "not a valid magnet link: its info-hash (xt=urn:btih:...) must be 40 hex or "
+                "32 base32 characters",
+                method="POST",
+                path="/cloud",
+            )
         payload = self._request("POST", "/cloud", json={"url": url}, idempotent=False)
         return _parse(self._job_from_api, payload, "POST /cloud")
 
@@ -436,12 +591,15 @@ class OffcloudAPI:
         on_progress: Optional[Callable[[Job], None]] = None,
         should_abort: Optional[Callable[[], bool]] = None,
         first: Optional[Job] = None,
+        stuck_after: Optional[float] = 600.0,
     ) -> Job:
         """Poll a cloud or remote job until it is downloaded; return its final status.
 
         Polls start ``poll_interval`` apart and grow by half each time up to ``max_interval``.
-        Raises ``CloudJobError``, ``WaitTimeoutError`` after ``timeout`` seconds, or
-        ``WaitAbortedError`` within 0.2 s of ``should_abort()`` turning true.
+        Raises ``CloudJobError``, ``JobStuckError`` when the job is still ``created`` with no
+        progress ``stuck_after`` seconds after the wait began (``None``: never; §00 L7),
+        ``WaitTimeoutError`` after ``timeout`` seconds, or ``WaitAbortedError`` within 0.2 s of
+        ``should_abort()`` turning true.
         """
         fetch = {"cloud": self.cloud_status, "remote": self.remote_status}.get(download_type)
         if fetch is None:
@@ -454,6 +612,7 @@ class OffcloudAPI:
             should_abort=should_abort,
             sleep=self.retry_policy.sleep,
             first=first,
+            stuck_after=stuck_after,
         )
 
     def download_and_wait(
@@ -485,13 +644,26 @@ class OffcloudAPI:
     def explore_cloud(self, request_id: str, *, job: Optional[Job] = None) -> list[CloudFile]:
         """The files of a finished cloud job, with names, sizes, paths and URLs where known.
 
-        Uses the 2026 detailed form; a legacy URL list is accepted too. A single-file job
-        (``Bad archive``) yields its one file, built from the job's server and name; ``job`` saves
-        the status call that needs.
+        The only source of a job's file links (never the add or status answer, §00 L10):
+        ``GET /cloud/explore/{id}?format=detailed`` answers ``{"files": [{id, name, size, path,
+        url}]}``; a bare array of URLs is read too (name from the URL's last segment, no size).
+        Where the detailed form is not a route, the bare form is asked for. One file gives a list
+        of one. A legacy single-file job (``Bad archive``) yields its one file, built from the
+        job's server and name; ``job`` saves the status call that needs.
         """
         path = f"/cloud/explore/{request_id}"
         try:
-            payload = self._request("GET", path, params={"format": "detailed"}, idempotent=True)
+            if "explore-detailed" in self._legacy:
+                payload = self._request("GET", path, idempotent=True)
+            else:
+                try:
+                    payload = self._request(
+                        "GET", path, params={"format": "detailed"}, idempotent=True
+                    )
+                except RouteNotFoundError:
+                    log.debug("no detailed explore here; asking for the URL list")
+                    self._legacy.add("explore-detailed")
+                    payload = self._request("GET", path, idempotent=True)
         except BadArchiveError:
             job = (
                 job
@@ -517,7 +689,10 @@ class OffcloudAPI:
         )
 
     def list_cloud(self, request_id: str) -> list[str]:
-        """The file URLs of a finished cloud job, one per file (legacy text route, then explore)."""
+        """The file URLs of a finished cloud job, one per file (legacy text route, then explore).
+
+        On the 2026 API (or once the text route was found absent) explore is asked directly.
+        """
 
         def legacy() -> list[str]:
             text = self._request("GET", f"/cloud/list/{request_id}", idempotent=True, raw=True)
@@ -526,10 +701,13 @@ class OffcloudAPI:
         def modern() -> list[str]:
             return [f.url for f in self.explore_cloud(request_id)]
 
+        if "list" in self._legacy or self._generation == GENERATION_2026:
+            return modern()
         # The text route is the seed's; explore is what today's API certainly has.
         try:
             return legacy()
-        except NotFoundError:
+        except RouteNotFoundError:
+            self._legacy.add("list")
             return modern()
 
     # ----------------------------------------------------------------------------------------
@@ -538,9 +716,14 @@ class OffcloudAPI:
     def get_history(self) -> list[Job]:
         """Cloud jobs of the account, newest first as Offcloud sends them.
 
-        Items Offcloud marks as internal (``metaData: hide``) and items without an id are left out.
+        The 2026 items have requestId, fileName, status, originalLink and createdOn only: no
+        sizes, no links (§00 L12). There is no paging, so the answer may hold tens of thousands
+        of jobs: up to 64 MiB is read, more raises ``ResponseTooLargeError``. Items Offcloud marks
+        as internal (``metaData: hide``) and items without an id are left out.
         """
-        payload = self._request("GET", "/cloud/history", idempotent=True)
+        payload = self._request(
+            "GET", "/cloud/history", idempotent=True, max_bytes=HISTORY_MAX_BYTES
+        )
         items = _parse(
             lambda p: parse_list(p, "history", lambda item: item, "history", "data"),
             payload,
@@ -557,25 +740,47 @@ class OffcloudAPI:
         return jobs
 
     def remove(self, request_ids: Union[str, Iterable[str]]) -> None:
-        """Remove cloud jobs (one id or many) and their files from the Offcloud cloud."""
+        """Remove cloud jobs (one id or many) and their files from the Offcloud cloud.
+
+        ``GET /api/cloud/remove/{id}`` per id (§00 L15); where that is not a route, the website's
+        ``GET /cloud/remove/{id}``, then the legacy ``POST /api/cloud/remove {"requests": [...]}``
+        in batches. Each route found absent is remembered. An id Offcloud does not know (a JSON
+        404) counts as removed already.
+        """
         ids = [request_ids] if isinstance(request_ids, str) else list(request_ids)
-        for start in range(0, len(ids), REMOVE_BATCH):
-            batch = ids[start : start + REMOVE_BATCH]
-            self._with_fallback(
-                "remove",
-                partial(self._remove_batch, batch),
-                partial(self._remove_legacy, batch),
-            )
+        pending = list(ids)
+        # The same path on the API and on the website root.
+        for capability, on_site in (("remove-api", False), ("remove-site", True)):
+            if capability in self._legacy:
+                continue
+            try:
+                while pending:
+                    self._remove_one(pending[0], on_site=on_site)
+                    pending.pop(0)
+            except RouteNotFoundError:
+                log.debug("no removal route for %s here; trying the next", capability)
+                self._legacy.add(capability)
+            else:
+                return
+        for start in range(0, len(pending), REMOVE_BATCH):
+            batch = pending[start : start + REMOVE_BATCH]
+            self._request("POST", "/cloud/remove", json={"requests": batch}, idempotent=True)
 
-    def _remove_batch(self, batch: list[str]) -> None:
-        self._request("POST", "/cloud/remove", json={"requests": batch}, idempotent=True)
-
-    def _remove_legacy(self, batch: list[str]) -> None:
-        for request_id in batch:
-            self._request("GET", f"/cloud/remove/{request_id}", idempotent=True, on_site=True)
+    def _remove_one(self, request_id: str, *, on_site: bool) -> None:
+        path = f"/cloud/remove/{quote(request_id, safe='')}"
+        try:
+            self._request("GET", path, idempotent=True, on_site=on_site)
+        except RouteNotFoundError:
+            raise
+        except NotFoundError:
+            log.debug("removal: Offcloud does not know that id; removed already")
 
     def retry(self, request_id: str, download_type: DownloadType = "cloud") -> Optional[Job]:
-        """Ask Offcloud to try a failed job again; the job's new status if the answer has one."""
+        """Ask Offcloud to try a failed job again; the job's new status if the answer has one.
+
+        No live probe saw a retry route on the 2026 API (§00): there this may raise
+        ``RouteNotFoundError``, and the caller adds the link again instead.
+        """
         if download_type not in ("cloud", "remote"):
             raise ValueError(f"only cloud and remote jobs can be retried, not {download_type!r}")
         path = f"/{download_type}/retry/{request_id}"
@@ -624,7 +829,7 @@ class OffcloudAPI:
                 idempotent=False,
                 auth=False,
             )
-        except NotFoundError as exc:
+        except RouteNotFoundError as exc:
             raise EndpointRemovedError(
                 _LOGIN_REMOVED, feature="login", status=exc.status, method="POST", path="/login"
             ) from None
@@ -638,7 +843,7 @@ class OffcloudAPI:
         """Legacy: the key of the logged-in session. Today's API answers 404: a clear error."""
         try:
             payload = self._request("POST", "/key", idempotent=True, auth=False)
-        except NotFoundError as exc:
+        except RouteNotFoundError as exc:
             raise EndpointRemovedError(
                 _LOGIN_REMOVED, feature="login", status=exc.status, method="POST", path="/key"
             ) from None
@@ -646,6 +851,23 @@ class OffcloudAPI:
         if not isinstance(key, str) or not key:
             raise InvalidResponseError("no apiKey in the answer", method="POST", path="/key")
         return key
+
+
+def _site_or_none(item: Any) -> Optional[Site]:
+    try:
+        return Site.from_api(item)
+    except InvalidResponseError:
+        return None
+
+
+def _instant_removed(status: Optional[int]) -> EndpointRemovedError:
+    return EndpointRemovedError(
+        "Offcloud's API has no instant downloads here; use cloud()",
+        feature="instant",
+        status=status,
+        method="POST",
+        path="/instant",
+    )
 
 
 def _parse(parser: Callable[[Any], T], payload: Any, where: str) -> T:
@@ -682,11 +904,14 @@ def _well_formed(value: Any, depth: int = 0) -> Any:
 
 
 def _redact_payload_errors(payload: Any, api_key: Optional[str]) -> Any:
-    """Mask the key in an error payload's texts before they can reach a message.
+    """Mask the key in an error payload's texts (an error object or a bare string) before they
+    can reach a message.
 
     Recursive: an ``error`` that is an object or a list is turned into text whole, so the key
     must not survive at any depth.
     """
     if isinstance(payload, dict) and ("error" in payload or "not_available" in payload):
         return redact_mapping(payload, (api_key,))
+    if isinstance(payload, str):  # the 2026 refusal text, a bare JSON string (§00 L6)
+        return redact(payload, (api_key,))
     return payload

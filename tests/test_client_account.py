@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 import requests
 from responses import matchers
 
 from offcloud_api import DEFAULT_BASE_URL, OffcloudAPI, RetryPolicy, SiteStatus, __version__
-from offcloud_api.exceptions import AuthError, EndpointRemovedError, InvalidResponseError
+from offcloud_api.exceptions import (
+    AuthError,
+    EndpointRemovedError,
+    InvalidResponseError,
+    NotFoundError,
+    RateLimitError,
+    RouteNotFoundError,
+    ServerError,
+)
 
 BASE = "https://offcloud.com/api"
 KEY = "SECRET-KEY-123"
+FIXTURES = Path(__file__).parent / "fixtures"
+HTML_404 = (FIXTURES / "html_404_L3.html").read_text(encoding="utf-8")
+HTML_405 = (FIXTURES / "html_405_L3.html").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,11 +157,94 @@ def test_account_info_2026(mocked, api, strict, payload):
     assert info.email == "test@test.com"
     assert info.expiration == date(2026, 12, 31)
     assert info.limits == {}
+    assert info.api_generation == "2026"
+    assert api.api_generation == "2026"
+
+
+def test_account_info_live_l16(mocked, api, strict, payload):
+    # §00 L16: the 2026 account answer; is_premium is the only plan signal.
+    mocked.get(f"{BASE}/account/info", json=payload("account_info_live_L16"), match=strict())
+    assert api.api_generation is None
+    assert api.instant_available() is None
+    info = api.get_account_stats()
+    assert (info.is_premium, info.can_download, info.expiration) == (
+        True,
+        True,
+        date(2026, 12, 31),
+    )
+    assert (info.user_id, info.email, info.api_generation) == (
+        "5f0c1d2e3a4b5c6d7e8f9012",
+        "user@example.com",
+        "2026",
+    )
+    assert api.instant_available() is False  # L4: no instant on the 2026 API
+
+
+def test_bad_key_l2(mocked, api, payload):
+    mocked.get(f"{BASE}/account/info", status=401, json=payload("error_noauth_L2"))
+    with pytest.raises(AuthError) as caught:
+        api.get_account_stats()
+    assert (caught.value.status, caught.value.code) == (401, "NOAUTH")
+    assert api.api_generation is None
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (404, HTML_404, "text/html; charset=UTF-8"),  # §00 L3: unknown path, HTML page
+        (405, HTML_405, "text/html; charset=UTF-8"),  # §00 L3: wrong verb, Symfony's page
+        (404, HTML_404, "application/octet-stream"),  # HTML whatever the content type says
+        (200, HTML_404, "text/html"),  # HTML where JSON was expected
+        (405, "", "text/plain"),  # any 405
+        (404, "Not Found", "text/plain"),  # a 404 that is not JSON
+        (404, "", None),
+    ],
+    ids=["html-404-L3", "html-405-L3", "html-body-404", "html-200", "405", "text-404", "empty-404"],
+)
+def test_missing_route_falls_back_to_legacy_l3(mocked, api, payload, status, body, content_type):
+    modern = mocked.get(f"{BASE}/account/info", status=status, body=body, content_type=content_type)
+    legacy = mocked.get(f"{BASE}/account/stats", json=payload("account_stats_legacy"))
+    info = api.get_account_stats()
+    assert info.api_generation == "legacy"
+    assert api.api_generation == "legacy"
+    assert api.instant_available() is True
+    api.get_account_stats()
+    assert (modern.call_count, legacy.call_count) == (1, 2)  # remembered
+
+
+def test_html_500_is_a_server_error_not_a_missing_route(mocked, api, sleeps):
+    # An outage page is not "no such route": retried, and never a fallback.
+    mocked.get(f"{BASE}/account/info", status=500, body=HTML_404, content_type="text/html")
+    with pytest.raises(ServerError, match="HTML error page"):
+        api.get_account_stats()
+    assert len(mocked.calls) == 3
+    assert api.api_generation is None
+
+
+def test_json_404_is_an_unknown_id_not_a_missing_route(mocked, api):
+    mocked.get(f"{BASE}/account/info", status=404, json={"error": "Transfer not found"})
+    with pytest.raises(NotFoundError) as caught:
+        api.get_account_stats()
+    assert type(caught.value) is NotFoundError
+    assert len(mocked.calls) == 1
+
+
+def test_html_429_stays_a_rate_limit(mocked, api, sleeps):
+    mocked.get(f"{BASE}/account/info", status=429, body=HTML_404, content_type="text/html")
+    with pytest.raises(RateLimitError):
+        api.get_account_stats()
+
+
+def test_api_generation_given_and_checked():
+    assert OffcloudAPI(KEY, api_generation="2026").instant_available() is False
+    assert OffcloudAPI(KEY, api_generation="legacy").api_generation == "legacy"
+    with pytest.raises(ValueError, match="api_generation"):
+        OffcloudAPI(KEY, api_generation="2025")
 
 
 def test_account_falls_back_to_legacy_stats_and_remembers(mocked, api, strict, payload):
     modern = mocked.get(
-        f"{BASE}/account/info", status=404, json={"error": "Not Found"}, match=strict()
+        f"{BASE}/account/info", status=404, body=HTML_404, content_type="text/html", match=strict()
     )
     legacy = mocked.get(
         f"{BASE}/account/stats", json=payload("account_stats_legacy"), match=strict()
@@ -265,15 +360,60 @@ def test_sites_website_envelope(mocked, api):
     assert site.max_amount_per_user == 1000
 
 
-def test_sites_html_body_is_invalid_response_after_retries(mocked, api, sleeps):
-    # Gaia: "Sometimes error HTML page is returned" for /api/sites (doc §4.1).
+def test_sites_html_body_is_a_missing_route(mocked, api, sleeps):
+    # §00 L3: HTML where JSON was expected means "no such route here" (Gaia saw HTML for
+    # /api/sites, doc §4.1): not retried, and the page is not in the message.
     mocked.get(f"{BASE}/sites", body="<!DOCTYPE html><html><body>Login</body></html>")
-    with pytest.raises(InvalidResponseError, match="got an HTML page") as caught:
+    with pytest.raises(RouteNotFoundError, match="HTML page") as caught:
         api.get_supported_sites()
     assert "<html" not in str(caught.value)
     assert caught.value.status == 200
-    assert len(mocked.calls) == 3  # idempotent: retried
-    assert sleeps.calls == [0.5, 1.0]
+    assert len(mocked.calls) == 1
+    assert sleeps.calls == []
+
+
+def test_sites_bare_names_l17(mocked, api, strict, payload):
+    mocked.get(f"{BASE}/sites", json=payload("sites_bare_names_L17"), match=strict())
+    sites = api.get_supported_sites()
+    assert [(s.name, s.status, s.status.is_usable) for s in sites] == [
+        ("rapidgator", SiteStatus.HEALTHY, True),
+        ("nitroflare.com", SiteStatus.HEALTHY, True),
+        ("1fichier", SiteStatus.DEAD, False),
+    ]
+    assert sites[0].domains == ("rapidgator",)
+
+
+def test_sites_bare_strings_and_empty_list(mocked, api):
+    mocked.get(f"{BASE}/sites", json=["rapidgator", "nitroflare.com"])
+    mocked.get(f"{BASE}/sites", json=[])
+    sites = api.get_supported_sites()
+    assert [(s.name, s.status) for s in sites] == [
+        ("rapidgator", SiteStatus.UNKNOWN),
+        ("nitroflare.com", SiteStatus.UNKNOWN),
+    ]
+    assert all(s.status.is_usable for s in sites)
+    assert api.get_supported_sites() == []
+
+
+def test_sites_junk_items_are_skipped_and_counted(mocked, api, caplog):
+    caplog.set_level("DEBUG", logger="offcloud_api")
+    mocked.get(
+        f"{BASE}/sites",
+        json=[
+            {"name": "rapidgator", "status": "up"},
+            {"status": "up"},  # no name
+            None,
+            42,
+            ["nested"],
+            {"name": {"not": "text"}},
+            "",
+            {"host": "k2s.cc", "isActive": "Healthy", "domains": ["k2s.cc", "keep2share.cc"]},
+        ],
+    )
+    sites = api.get_supported_sites()
+    assert [s.name for s in sites] == ["rapidgator", "k2s.cc"]
+    assert sites[1].domains == ("k2s.cc", "keep2share.cc")
+    assert "skipped 6 unreadable of 8 items in GET /sites" in caplog.text
 
 
 def test_sites_not_a_list(mocked, api):
@@ -291,7 +431,8 @@ def test_chunk_limits(mocked, api, strict, payload):
 
 
 def test_removed_endpoint_is_not_a_missing_2026_route(monkeypatch, api):
-    # EndpointRemovedError is a NotFoundError, but it means "gone", not "try the legacy route".
+    # EndpointRemovedError is a RouteNotFoundError, but it means "gone", not "try the legacy
+    # route".
     paths: list[str] = []
 
     def removed(method, path, **kwargs):

@@ -1,20 +1,27 @@
 """Adding and following jobs: instant, cloud, remote, status, waiting, retry.
 
-Shapes: doc §2.2, §3.1-3.3.
+Shapes: doc §00 L4-L9 (the live probes), §2.2, §3.1-3.3.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
-from offcloud_api import JobStatus
+from offcloud_api import JobStatus, OffcloudAPI
 from offcloud_api.exceptions import (
     CloudJobError,
     CloudOnlyError,
     EndpointRemovedError,
     FeatureNotAvailableError,
+    FileOfflineError,
+    HTTPError,
+    InvalidLinkError,
+    JobStuckError,
+    RefusedError,
+    RouteNotFoundError,
     ServerError,
     WaitAbortedError,
     WaitTimeoutError,
@@ -350,3 +357,170 @@ def test_retry_is_not_repeated_on_server_error(mocked, api):
 def test_retry_refuses_instant(api):
     with pytest.raises(ValueError, match="only cloud and remote"):
         api.retry(RID, "instant")
+
+
+# ---------------------------------------------------------------------------------------------
+# the 2026 API as live probes measured it (doc §00)
+
+LIVE_RID = "6a1b2c3d4e5f60718293a4b5"
+HTML_404 = (Path(__file__).parent / "fixtures" / "html_404_L3.html").read_text(encoding="utf-8")
+
+
+def test_cloud_add_live_has_no_link_l5(mocked, api, strict, payload):
+    mocked.post(
+        f"{BASE}/cloud", json=payload("cloud_add_live_L5"), match=strict(json={"url": LINK})
+    )
+    job = api.cloud(LINK)
+    assert (job.request_id, job.status, job.file_name) == (
+        LIVE_RID,
+        JobStatus.CREATED,
+        "archive.part1.rar",
+    )
+    # No url, server, isDirectory or size: the file links come from explore only.
+    assert (job.url, job.server, job.is_directory, job.file_size, job.file_url) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_cloud_add_cached_magnet_downloaded_at_once_l5(mocked, api, strict, payload):
+    mocked.post(
+        f"{BASE}/cloud",
+        json=payload("cloud_add_cached_magnet_L5"),
+        match=strict(json={"url": MAGNET}),
+    )
+    job = api.download_and_wait(MAGNET)
+    assert job.status is JobStatus.DOWNLOADED
+    assert job.original_link != MAGNET  # canonical: trackers added; never compared
+    assert job.file_url is None
+    assert len(mocked.calls) == 1  # no poll
+
+
+@pytest.mark.parametrize(
+    ("fixture", "error", "upstream"),
+    [
+        ("add_error_bare_string_L6", FileOfflineError, 404),
+        ("add_error_bare_string_503_L6", RefusedError, 503),
+    ],
+)
+def test_cloud_add_bare_string_500_l6(mocked, api, sleeps, payload, fixture, error, upstream):
+    text = payload(fixture)
+    mocked.post(f"{BASE}/cloud", status=500, json=text)
+    with pytest.raises(error) as caught:
+        api.cloud(LINK)
+    assert type(caught.value) is error
+    assert not isinstance(caught.value, ServerError)  # answered, not lost
+    assert (caught.value.status, caught.value.code) == (500, text.strip())
+    assert text.strip() in caught.value.message
+    if error is RefusedError:
+        assert caught.value.upstream_status == upstream
+    assert len(mocked.calls) == 1
+    assert sleeps.calls == []
+
+
+def test_cloud_add_not_available_l6(mocked, api, payload):
+    mocked.post(f"{BASE}/cloud", json=payload("add_not_available_L6"))
+    with pytest.raises(FeatureNotAvailableError) as caught:
+        api.cloud(LINK)
+    assert caught.value.feature == "cloud"
+
+
+@pytest.mark.parametrize(
+    "magnet",
+    [
+        "magnet:?xt=urn:btih:zzzz",  # §00 L7's garbage magnet
+        "magnet:?xt=urn:btih:" + "g" * 40,
+        "magnet:?xt=urn:btih:" + "a" * 39,
+        "magnet:?xt=urn:btih:" + "A" * 31,
+        "magnet:?dn=no-hash",
+        "magnet:?xt=urn:btmh:1220" + "a" * 64,
+    ],
+)
+def test_cloud_refuses_an_invalid_info_hash_before_any_request_l7(mocked, api, magnet):
+    with pytest.raises(InvalidLinkError, match="40 hex or 32 base32") as caught:
+        api.cloud(magnet)
+    assert isinstance(caught.value, FileOfflineError)
+    assert (caught.value.method, caught.value.path) == ("POST", "/cloud")
+    assert len(mocked.calls) == 0
+
+
+def test_cloud_accepts_hex_and_base32_magnets(mocked, api, payload):
+    base32 = "magnet:?xt=urn:btih:" + "A" * 32
+    mocked.post(f"{BASE}/cloud", json=payload("cloud_add_live_L5"))
+    api.cloud(base32)
+    api.cloud(MAGNET.upper().replace("MAGNET:?XT=URN:BTIH:", "magnet:?xt=urn:btih:"))
+    assert len(mocked.calls) == 2
+
+
+def test_wait_stuck_in_created_raises_job_stuck_l7(mocked, api, payload):
+    mocked.post(f"{BASE}/cloud/status", json=payload("cloud_status_loading_L7"))
+    with pytest.raises(JobStuckError, match=r"still created \(Loading\.\.\.\)") as caught:
+        api.wait_for_download("6a1b2c3d4e5f60718293a4b6", stuck_after=0)
+    assert isinstance(caught.value, CloudJobError)
+    assert caught.value.job.message == "Loading..."
+
+
+def test_wait_status_live_l8(ordered, api, sleeps, strict, payload):
+    for fixture in ("cloud_status_running_L8", "cloud_status_finished_L8"):
+        ordered.post(
+            f"{BASE}/cloud/status",
+            json=payload(fixture),
+            match=strict(json={"requestId": LIVE_RID}),  # one id per call
+        )
+    seen: list[object] = []
+    job = api.wait_for_download(LIVE_RID, on_progress=lambda j: seen.append(j.progress))
+    assert seen == [pytest.approx(0.42), None]
+    assert (job.status, job.message, job.file_url) == (JobStatus.DOWNLOADED, None, None)
+
+
+def test_status_plural_is_a_400_l8(mocked, api, payload):
+    mocked.post(f"{BASE}/cloud/status", status=400, json=payload("status_plural_400_L8"))
+    with pytest.raises(HTTPError, match="Missing required parameter: requestId"):
+        api.cloud_status(LIVE_RID)
+
+
+def test_instant_is_never_called_on_2026_l4(mocked, api, payload):
+    mocked.get(f"{BASE}/account/info", json=payload("account_info_live_L16"))
+    api.get_account_stats()
+    assert api.instant_available() is False
+    with pytest.raises(EndpointRemovedError) as caught:
+        api.instant(LINK)
+    assert caught.value.feature == "instant"
+    assert [call.request.url for call in mocked.calls] == [f"{BASE}/account/info"]
+
+
+def test_instant_found_absent_is_remembered_l3(mocked, api):
+    for path in ("/instant", "/instant/download"):
+        mocked.post(f"{BASE}{path}", status=404, body=HTML_404, content_type="text/html")
+    assert api.instant_available() is None
+    with pytest.raises(EndpointRemovedError):
+        api.instant(LINK)
+    assert api.instant_available() is False
+    with pytest.raises(EndpointRemovedError):
+        api.instant(LINK)
+    assert len(mocked.calls) == 2  # the second call sent nothing
+
+
+def test_instant_old_name_is_remembered(mocked, api, payload):
+    old = mocked.post(f"{BASE}/instant", status=405, body=HTML_404, content_type="text/html")
+    new = mocked.post(f"{BASE}/instant/download", json=payload("instant_legacy"))
+    api.instant(LINK)
+    api.instant(LINK)
+    assert (old.call_count, new.call_count) == (1, 2)
+    assert api.instant_available() is None
+
+
+def test_instant_on_legacy_is_available(mocked, payload):
+    api = OffcloudAPI("SECRET-KEY-123", base_url=BASE, api_generation="legacy")
+    assert api.instant_available() is True
+    mocked.post(f"{BASE}/instant", json=payload("instant_legacy"))
+    assert api.instant(LINK).url is not None
+
+
+def test_retry_route_absent_on_the_live_api(mocked, api):
+    mocked.get(f"{BASE}/cloud/retry/{RID}", status=404, body=HTML_404, content_type="text/html")
+    with pytest.raises(RouteNotFoundError):
+        api.retry(RID)

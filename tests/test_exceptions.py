@@ -12,20 +12,29 @@ from offcloud_api import OffcloudAPI, RetryPolicy
 from offcloud_api.exceptions import (
     AuthError,
     BadArchiveError,
+    CloudJobError,
     CloudOnlyError,
     EndpointRemovedError,
     FeatureNotAvailableError,
     FileOfflineError,
     HostUnavailableError,
     HTTPError,
+    InvalidLinkError,
     InvalidResponseError,
     IPNotRegisteredError,
+    JobStuckError,
     NotFoundError,
     OffcloudError,
     RateLimitError,
+    RefusedError,
+    ResponseTooLargeError,
+    RouteNotFoundError,
     ServerError,
     TemporaryError,
     error_from_response,
+    is_html,
+    route_missing,
+    upstream_status_of,
 )
 
 BASE = "https://offcloud.com/api"
@@ -49,7 +58,39 @@ TABLE: list[tuple[str, int, dict[str, Any], type[OffcloudError], str | None]] = 
     ("401-no-body", 401, {}, AuthError, None),
     ("402", 402, {}, FeatureNotAvailableError, None),
     ("403", 403, error_text("Forbidden"), AuthError, "Forbidden"),
-    ("404", 404, {}, NotFoundError, None),
+    ("404-empty", 404, {}, RouteNotFoundError, None),  # §00 L3: a 404 that is not JSON
+    ("404-json", 404, error_text("Transfer not found"), NotFoundError, "Transfer not found"),
+    ("404-html", 404, {"body": HTML, "content_type": "text/html"}, RouteNotFoundError, None),
+    ("405-html", 405, {"body": HTML, "content_type": "text/html"}, RouteNotFoundError, None),
+    ("405-json", 405, error_text("Method Not Allowed"), RouteNotFoundError, None),
+    ("429-html", 429, {"body": HTML, "content_type": "text/html"}, RateLimitError, None),
+    # §00 L6: a bare JSON string with an error status is Offcloud's own refusal text.
+    (
+        "500-bare-string-404",
+        500,
+        {"json": "Error parsing url - HTTP code: 404 "},
+        FileOfflineError,
+        "Error parsing url - HTTP code: 404",
+    ),
+    (
+        "500-bare-string-410",
+        500,
+        {"json": "Error parsing url - HTTP code: 410"},
+        FileOfflineError,
+        None,
+    ),
+    (
+        "500-bare-string-503",
+        500,
+        {"json": "Error parsing url - HTTP code: 503 "},
+        RefusedError,
+        "Error parsing url - HTTP code: 503",
+    ),
+    ("500-bare-string-plain", 500, {"json": "Something failed"}, RefusedError, "Something failed"),
+    ("400-bare-string", 400, {"json": "Missing required parameter"}, RefusedError, None),
+    ("401-bare-string", 401, {"json": "nope"}, AuthError, "nope"),
+    ("429-bare-string", 429, {"json": "slow down"}, RateLimitError, "slow down"),
+    ("500-bare-string-known", 500, {"json": "Incorrect url"}, FileOfflineError, "Incorrect url"),
     ("418", 418, {"body": "I'm a teapot"}, HTTPError, None),
     ("500-html", 500, {"body": HTML}, ServerError, None),
     ("502-html", 502, {"body": HTML}, ServerError, None),
@@ -149,7 +190,7 @@ TABLE: list[tuple[str, int, dict[str, Any], type[OffcloudError], str | None]] = 
         FeatureNotAvailableError,
         "premium",
     ),
-    ("200-html", 200, {"body": HTML}, InvalidResponseError, None),
+    ("200-html", 200, {"body": HTML}, RouteNotFoundError, None),  # §00 L3: HTML, not JSON
     ("200-truncated", 200, {"body": '{"user_id": "53f8", "is_prem'}, InvalidResponseError, None),
     ("200-empty", 200, {"body": ""}, InvalidResponseError, None),
 ]
@@ -161,7 +202,7 @@ TABLE: list[tuple[str, int, dict[str, Any], type[OffcloudError], str | None]] = 
     ids=[case[0] for case in TABLE],
 )
 def test_answer_maps_to_exception(mocked, once, status, body, cls, code):
-    # /sites has no legacy fallback, so a 404 stays a 404.
+    # /sites has no legacy fallback, so a missing route is raised as it is.
     mocked.get(f"{BASE}/sites", status=status, **body)
     with pytest.raises(OffcloudError) as caught:
         once.get_supported_sites()
@@ -274,3 +315,79 @@ def test_tree_lets_callers_catch_by_family():
     assert issubclass(InvalidResponseError, TemporaryError)
     assert issubclass(HostUnavailableError, TemporaryError)
     assert not issubclass(AuthError, TemporaryError)
+    assert issubclass(EndpointRemovedError, RouteNotFoundError)
+    assert issubclass(RouteNotFoundError, NotFoundError)
+    assert issubclass(RefusedError, HTTPError)
+    assert not issubclass(RefusedError, TemporaryError)  # answered: not a lost answer
+    assert issubclass(InvalidLinkError, FileOfflineError)
+    assert issubclass(JobStuckError, CloudJobError)
+    assert issubclass(ResponseTooLargeError, InvalidResponseError)
+
+
+def test_refused_error_carries_the_upstream_status():
+    error = error_from_response(
+        status=500, payload="Error parsing url - HTTP code: 503 ", method="POST", path="/cloud"
+    )
+    assert isinstance(error, RefusedError)
+    assert error.upstream_status == 503
+    assert error.code == "Error parsing url - HTTP code: 503"
+    assert str(error) == "Error parsing url - HTTP code: 503 (POST /cloud, HTTP 500)"
+    plain = error_from_response(status=500, payload="no number", method="POST", path="/cloud")
+    assert isinstance(plain, RefusedError)
+    assert plain.upstream_status is None
+
+
+def test_a_bare_string_is_no_error_on_success_or_when_blank():
+    assert error_from_response(status=200, payload="text", method="GET", path="/x") is None
+    blank = error_from_response(status=500, payload="  ", method="GET", path="/x")
+    assert type(blank) is ServerError
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Error parsing url - HTTP code: 404 ", 404),
+        ("error parsing url - http code:503", 503),
+        ("HTTP code: none", None),
+        ("", None),
+    ],
+)
+def test_upstream_status_of(text, status):
+    assert upstream_status_of(text) == status
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "html"),
+    [
+        ("text/html; charset=UTF-8", b"{}", True),
+        ("TEXT/HTML", b"", True),
+        (None, b"  \n<!DOCTYPE html>", True),
+        ("application/json", b"<html>", True),
+        ("application/json", b'{"a": 1}', False),
+        (None, b"", False),
+    ],
+)
+def test_is_html(content_type, body, html):
+    assert is_html(content_type, body) is html
+
+
+@pytest.mark.parametrize(
+    ("status", "html", "json_body", "missing"),
+    [
+        (404, True, False, True),
+        (405, True, False, True),
+        (405, False, True, True),  # any 405
+        (200, True, False, True),  # HTML where JSON was expected
+        (204, True, False, True),
+        (404, False, False, True),  # a 404 that is not JSON
+        (404, False, True, False),  # a JSON 404: an unknown id
+        (500, True, False, False),  # an outage page
+        (502, True, False, False),
+        (429, True, False, False),  # a rate limit
+        (403, True, False, False),
+        (200, False, True, False),
+        (200, False, False, False),  # broken JSON: an invalid answer, not a missing route
+    ],
+)
+def test_route_missing_l3(status, html, json_body, missing):
+    assert route_missing(status=status, html=html, json_body=json_body) is missing

@@ -218,9 +218,15 @@ ERROR = st.fixed_dictionaries(
 ) | st.fixed_dictionaries({"not_available": TEXT | JSON_LIKE})
 ITEM = JOB | CLOUD_FILE | CACHE_ANSWER | ACCOUNT | SITE | EXTRAS
 ENVELOPES = st.sampled_from(["data", "history", "files", "results", "list", "sites", "status"])
+#: The 2026 add endpoint's refusal: a bare JSON string (§00 L6).
+BARE_STRINGS = st.sampled_from(
+    ["Error parsing url - HTTP code: 404 ", "Error parsing url - HTTP code: 503 ",
+     "Error parsing url - HTTP code: 410", "Transfer not found", f"key {API_KEY}"]
+) | TEXT  # fmt: skip
 PLAUSIBLE = (
     ITEM
     | ERROR
+    | BARE_STRINGS
     | LEGACY_CACHE
     | st.lists(ITEM, max_size=3)
     | st.dictionaries(ENVELOPES, ITEM | st.lists(ITEM, max_size=3), min_size=1, max_size=2)
@@ -248,6 +254,8 @@ DEEP_BODIES = st.builds(
 )  # fmt: skip
 RAW_BODIES = st.sampled_from(
     [
+        (FIXTURES / "html_404_L3.html").read_bytes(),
+        (FIXTURES / "html_405_L3.html").read_bytes(),
         b"",
         b"  \r\n",
         b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>",
@@ -349,8 +357,21 @@ CALLS: dict[str, tuple[Callable[[OffcloudAPI], Any], Callable[[Any], bool]]] = {
         lambda value: listing(CacheResult)(value) and len(value) == 1,
     ),
     "cache_download": (lambda api: api.cache_download(INFO_HASH), listing(CachedDownload)),
+    "cache_info[many]": (  # two /cache batches, or a fallback to eleven /cache/info ones
+        lambda api: api.cache_info([f"{i:040x}" for i in range(1001)]),
+        lambda value: listing(CacheResult)(value) and len(value) == 1001,
+    ),
     "instant": (lambda api: api.instant(LINK, proxy_id="p1"), instance(Job)),
+    "instant[after-account]": (  # the generation decides whether instant is called at all
+        lambda api: (api.get_account_stats(), api.instant(LINK))[1],
+        instance(Job),
+    ),
+    "instant_available": (
+        lambda api: (api.get_account_stats(), api.instant_available())[1],
+        lambda value: value in (True, False),
+    ),
     "cloud": (lambda api: api.cloud(MAGNET), instance(Job)),
+    "cloud[link]": (lambda api: api.cloud(LINK), instance(Job)),
     "remote": (lambda api: api.remote(LINK, "opt1", folder_id="folder1"), instance(Job)),
     "cloud_status": (lambda api: api.cloud_status(REQUEST_ID), instance(Job)),
     "remote_status": (lambda api: api.remote_status(REQUEST_ID), instance(Job)),
@@ -364,6 +385,10 @@ CALLS: dict[str, tuple[Callable[[OffcloudAPI], Any], Callable[[Any], bool]]] = {
     ),
     "wait_for_download[timeout]": (  # a zero deadline: one poll, then WaitTimeoutError
         lambda api: api.wait_for_download(REQUEST_ID, timeout=0.0),
+        instance(Job),
+    ),
+    "wait_for_download[stuck]": (  # no patience: a created job is JobStuckError at once
+        lambda api: api.wait_for_download(REQUEST_ID, stuck_after=0.0, **polling()),
         instance(Job),
     ),
     "download_and_wait[instant]": (
@@ -456,6 +481,8 @@ def test_the_fake_is_a_transport():
     answers=[answer({"requestId": "r1", "status": "error", "errorMessage": f"key {API_KEY}"})],
     attempts=1,
 )
+# the 2026 refusal (HTTP 500 + a bare JSON string) reached the message with the key unredacted.
+@example(answers=[answer(f"Error parsing url {API_KEY} - HTTP code: 503 ", status=500)], attempts=1)
 def test_every_call_returns_or_raises_offcloud_error(call_id, answers, attempts):
     call, returns_right_type = CALLS[call_id]
     transport = ScriptedTransport(answers)

@@ -19,9 +19,11 @@ from offcloud_api import JobStatus
 from offcloud_api.exceptions import (
     AuthError,
     FeatureNotAvailableError,
+    FileOfflineError,
     HTTPError,
     OffcloudConnectionError,
     OffcloudError,
+    RefusedError,
     ServerError,
 )
 
@@ -54,7 +56,7 @@ def test_key_never_leaks(ordered, api, payload, caplog):
     ordered.get(f"{BASE}/account/info", json=payload("account_info_2026"))
     ordered.get(f"{BASE}/sites", status=503, body=HTML)
     ordered.get(f"{BASE}/sites", json=payload("sites_legacy"))
-    ordered.post(f"{BASE}/cache/info", json=[{"cached": True}])
+    ordered.post(f"{BASE}/cache", json={"cachedItems": [MAGNET.rpartition(":")[2]]})
     ordered.post(f"{BASE}/cloud", status=429, headers={"Retry-After": "1"})
     ordered.post(f"{BASE}/cloud", json=payload("cloud_add_legacy"))
     ordered.post(f"{BASE}/cloud/status", json=payload("cloud_status_downloading"))
@@ -67,7 +69,8 @@ def test_key_never_leaks(ordered, api, payload, caplog):
         json={"files": [{"name": "a.mkv", "path": "R/a.mkv", "url": f"https://f/a.mkv?key={KEY}"}]},
     )
     ordered.get(f"{BASE}/cloud/history", json=payload("history_legacy"))
-    ordered.post(f"{BASE}/cloud/remove", json={"success": True})
+    # §00 L15: removal is a GET; its URL carries the id, never the key.
+    ordered.get(f"{BASE}/cloud/remove/{RID}", json=payload("remove_L15"))
 
     assert api.get_account_stats().is_premium
     assert len(api.get_supported_sites()) == 7
@@ -91,6 +94,9 @@ def test_key_never_leaks(ordered, api, payload, caplog):
         json={"error": "invalid_request", "error_description": f"key {KEY} unknown"},
     )
     ordered.post(f"{BASE}/cloud", json={"not_available": f"premium for {KEY}"})
+    # §00 L6: a bare JSON string refusal that echoes the key, and one for a dead link.
+    ordered.post(f"{BASE}/cloud", status=500, json=f"Error parsing url {KEY} - HTTP code: 503 ")
+    ordered.post(f"{BASE}/cloud", status=500, json=f"Error parsing url {KEY} - HTTP code: 404 ")
     for _ in range(3):
         ordered.get(
             f"{BASE}/sites",
@@ -109,6 +115,8 @@ def test_key_never_leaks(ordered, api, payload, caplog):
         (lambda: api.cloud(MAGNET), HTTPError),
         (lambda: api.cloud(MAGNET), HTTPError),
         (lambda: api.cloud(MAGNET), FeatureNotAvailableError),
+        (lambda: api.cloud(MAGNET), RefusedError),
+        (lambda: api.cloud(MAGNET), FileOfflineError),
         (api.get_supported_sites, OffcloudConnectionError),
     ):
         with pytest.raises(OffcloudError) as caught:
@@ -134,7 +142,7 @@ def test_key_never_leaks(ordered, api, payload, caplog):
         assert KEY not in str(sent.request.body or "")
 
     # --- and where it must be -------------------------------------------------------------------
-    assert len(ordered.calls) == 22
+    assert len(ordered.calls) == 24
     assert all(sent.request.headers["Authorization"] == f"Bearer {KEY}" for sent in ordered.calls)
     # ... and every one of those calls, whatever the endpoint, carried the default timeout.
     assert {sent.request.req_kwargs["timeout"] for sent in ordered.calls} == {(10.0, 30.0)}

@@ -405,7 +405,7 @@ def test_cache_result_shapes():
             "isCached": "yes",
             "files": [
                 {"folder": ["A", 2, None], "fileName": "x.mkv"},
-                {"folder": "not-a-list", "name": "y.mkv"},
+                {"folder": 3.5, "name": "y.mkv"},
                 {"folder": ["A"]},
                 "/B/z.mkv/",
                 "",
@@ -420,6 +420,28 @@ def test_cache_result_shapes():
     assert CacheResult.from_api({}, query="q", info_hash=None).cached is False
     with pytest.raises(InvalidResponseError):
         CacheResult.from_api("cached", query="q", info_hash=None)
+
+
+@pytest.mark.parametrize(
+    ("folder", "path"),
+    [
+        ("Some.Release", "Some.Release/a.mkv"),  # §00 L14: a string in DMM's fixture
+        ("Show/Season 1/", "Show/Season 1/a.mkv"),
+        ("Show\\Season 1", "Show/Season 1/a.mkv"),
+        ("", "a.mkv"),
+        (["Show", "Season 1"], "Show/Season 1/a.mkv"),  # §00 L14: a list of segments in ST
+        ([], "a.mkv"),
+        ([True, "/Show/", " "], "Show/a.mkv"),
+        (None, "a.mkv"),
+    ],
+)
+def test_cache_result_folder_string_or_list_l14(folder, path):
+    result = CacheResult.from_api(
+        {"cached": True, "files": [{"folder": folder, "filename": "a.mkv", "size": 5}]},
+        query="q",
+        info_hash="h",
+    )
+    assert [f.path for f in result.files] == [path]
 
 
 def test_cached_download():

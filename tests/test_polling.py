@@ -7,7 +7,12 @@ from collections.abc import Iterator
 import pytest
 
 from offcloud_api import Job, JobStatus, PollSchedule
-from offcloud_api.exceptions import CloudJobError, WaitAbortedError, WaitTimeoutError
+from offcloud_api.exceptions import (
+    CloudJobError,
+    JobStuckError,
+    WaitAbortedError,
+    WaitTimeoutError,
+)
 from offcloud_api.polling import ABORT_CHECK_SECONDS, wait_for_job
 
 
@@ -176,6 +181,59 @@ def test_should_abort_false_lets_the_wait_finish(clock):
     assert final.status is JobStatus.DOWNLOADED
     assert sum(clock.sleeps) == pytest.approx(2.0)
     assert len(clock.sleeps) == 10
+
+
+def test_stuck_in_created_raises_job_stuck_l7(clock):
+    # §00 L7: a garbage magnet's job stays created/"Loading..." for ever.
+    stuck = job("created", message="Loading...", progress=None)
+    polls = feeder(*([stuck] * 20))
+    stuck_text = r"still created \(Loading\.\.\.\) 10 s after"
+    with pytest.raises(JobStuckError, match=stuck_text) as caught:
+        wait_for_job(
+            lambda: next(polls), timeout=600, stuck_after=10, sleep=clock.sleep, clock=clock
+        )
+    # 2 + 3 + 4.5 = 9.5, then only the 0.5 s up to the limit: the poll at 10 s is the last.
+    assert clock.sleeps == [2.0, 3.0, 4.5, 0.5]
+    assert clock.now == 1010.0
+    assert caught.value.job is stuck
+
+
+def test_first_status_counts_for_stuck(clock):
+    polls = feeder(job("created"))
+    with pytest.raises(JobStuckError):
+        wait_for_job(
+            lambda: next(polls),
+            timeout=None,
+            stuck_after=1,
+            first=job("created"),
+            sleep=clock.sleep,
+            clock=clock,
+        )
+    assert clock.sleeps == [1.0]
+
+
+@pytest.mark.parametrize(
+    "started",
+    [
+        job("downloading"),
+        job("queued"),
+        job("created", progress=0.1),
+        job("created", amount=10),
+    ],
+    ids=["downloading", "queued", "created-progress", "created-amount"],
+)
+def test_a_job_that_moves_is_not_stuck(clock, started):
+    polls = feeder(job("created"), started, *([started] * 5), job("downloaded"))
+    done = wait_for_job(
+        lambda: next(polls), timeout=None, stuck_after=5, sleep=clock.sleep, clock=clock
+    )
+    assert done.status is JobStatus.DOWNLOADED
+
+
+def test_without_stuck_after_created_waits_until_the_deadline(clock):
+    polls = feeder(*([job("created")] * 10))
+    with pytest.raises(WaitTimeoutError):
+        wait_for_job(lambda: next(polls), timeout=10, sleep=clock.sleep, clock=clock)
 
 
 def test_wait_through_the_client_with_a_fake_clock(ordered, api, clock):

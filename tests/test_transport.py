@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import textwrap
 
 import pytest
 import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
 from responses import matchers
 
-from offcloud_api import OffcloudAPI, Request, Response, Transport
-from offcloud_api.exceptions import OffcloudConnectionError
-from offcloud_api.requests_transport import RequestsTransport
+from offcloud_api import OffcloudAPI, Request, Response, RetryPolicy, Transport
+from offcloud_api.client import HISTORY_MAX_BYTES
+from offcloud_api.exceptions import OffcloudConnectionError, ResponseTooLargeError
+from offcloud_api.requests_transport import READ_CHUNK, RequestsTransport
+from offcloud_api.transport import DEFAULT_MAX_BYTES
 
 BASE = "https://offcloud.com/api"
 URL = f"{BASE}/cloud/status"
@@ -105,6 +110,101 @@ def test_requests_errors_are_translated(mocked, failure, sent, text):
     assert error.method == "POST"
     assert "should-not-show" not in error.message
     assert error.__cause__ is failure
+
+
+# ---------------------------------------------------------------------------------------------
+# the byte cap, read streamed
+
+
+class EndlessBody(io.RawIOBase):
+    """A body that never ends (``[`` then spaces), counting what was read of it."""
+
+    def __init__(self) -> None:
+        self.read_bytes = 0
+        self.closed_by_reader = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        size = len(buffer)
+        buffer[:size] = (b"[" if self.read_bytes == 0 else b" ") + b" " * (size - 1)
+        self.read_bytes += size
+        return size
+
+    def close(self) -> None:
+        self.closed_by_reader = True
+        super().close()
+
+
+class EndlessAdapter(BaseAdapter):
+    """Answers every request with an endless 200 JSON body and no Content-Length."""
+
+    def __init__(self, headers: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.bodies: list[EndlessBody] = []
+        self.headers = headers or {}
+
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        body = EndlessBody()
+        self.bodies.append(body)
+        answer = requests.Response()
+        answer.status_code = 200
+        answer.headers = CaseInsensitiveDict({"Content-Type": "application/json", **self.headers})
+        answer.raw = body
+        answer.url = request.url
+        answer.request = request
+        return answer
+
+    def close(self) -> None:
+        pass
+
+
+def endless_session(**headers: str) -> tuple[requests.Session, EndlessAdapter]:
+    session = requests.Session()
+    adapter = EndlessAdapter(headers)
+    session.mount("https://", adapter)
+    return session, adapter
+
+
+def test_body_past_the_cap_stops_reading_and_raises():
+    session, adapter = endless_session()
+    with pytest.raises(ResponseTooLargeError, match="larger than 1000000 bytes") as caught:
+        RequestsTransport(session).send(request(method="GET", json=None, max_bytes=1_000_000))
+    (body,) = adapter.bodies
+    # Read in chunks and stopped at the first chunk past the cap: never the whole (endless) body.
+    assert 1_000_000 < body.read_bytes <= 1_000_000 + READ_CHUNK
+    assert caught.value.status == 200
+    assert body.closed_by_reader
+
+
+def test_announced_length_past_the_cap_is_refused_unread():
+    session, adapter = endless_session(**{"Content-Length": str(DEFAULT_MAX_BYTES + 1)})
+    with pytest.raises(ResponseTooLargeError, match="Content-Length"):
+        RequestsTransport(session).send(request(method="GET", json=None))
+    assert adapter.bodies[0].read_bytes == 0
+
+
+def test_body_within_the_cap_is_read_whole(mocked):
+    mocked.get(URL, body=b"x" * 5000)
+    answer = RequestsTransport().send(request(method="GET", json=None, max_bytes=5000))
+    assert answer.content == b"x" * 5000
+    mocked.get(URL, body=b"x" * 5001)
+    with pytest.raises(ResponseTooLargeError):
+        RequestsTransport().send(request(method="GET", json=None, max_bytes=5000))
+
+
+def test_history_over_64_mib_is_too_large_without_buffering_it_all():
+    # §00 L12: no paging, tens of thousands of jobs; still, an endless answer stops at 64 MiB.
+    session, adapter = endless_session()
+    api = OffcloudAPI(
+        "SECRET-KEY-123", base_url=BASE, session=session, retry=RetryPolicy(sleep=lambda s: None)
+    )
+    with pytest.raises(ResponseTooLargeError) as caught:
+        api.get_history()
+    assert (caught.value.method, caught.value.path) == ("GET", "/cloud/history")
+    (body,) = adapter.bodies  # not retried
+    assert HISTORY_MAX_BYTES < body.read_bytes <= HISTORY_MAX_BYTES + READ_CHUNK
 
 
 def test_injected_session_is_not_closed_owned_one_is(monkeypatch):
