@@ -1,7 +1,9 @@
 """Contract tests: the real ``OffcloudAPI`` against the running simulator, over real HTTP.
 
-Every test that takes ``any_simulator`` runs twice: against the 2026 API and against a
-legacy-only server whose 2026 routes answer 404, where the client must fall back. After each
+Every test that takes ``any_simulator`` runs three times: on the ``live`` profile (the 2026 API as
+probed, docs/offcloud-api.md §00), on the ``rich`` one (every documented 2026 route) and on a
+legacy-only server whose 2026 routes answer 404, where the client must fall back. Tests of instant
+take ``instant_simulator`` (rich and legacy: the live API has no instant, L4). After each
 test the call log must show the key only in the ``Authorization`` header, never in a URL.
 """
 
@@ -47,6 +49,7 @@ from .helpers import (
     OFFLINE_LINK,
     PLAIN_LINK,
     SINGLE_FILE_JOB,
+    make_scenario,
 )
 
 WAIT = {"poll_interval": 0.01, "max_interval": 0.05, "timeout": 10}
@@ -54,6 +57,17 @@ WAIT = {"poll_interval": 0.01, "max_interval": 0.05, "timeout": 10}
 
 def is_legacy(sim: Simulator) -> bool:
     return not sim.scenario.api.modern
+
+
+def is_live(sim: Simulator) -> bool:
+    return sim.scenario.api.live
+
+
+@pytest.fixture(params=["rich", "legacy"])
+def instant_simulator(request: pytest.FixtureRequest) -> Iterator[Simulator]:
+    """The profiles that have ``/api/instant``."""
+    with Simulator(make_scenario(profile=request.param)) as sim:
+        yield sim
 
 
 @pytest.fixture(autouse=True)
@@ -124,8 +138,14 @@ def test_account_that_cannot_download(any_simulator, client_for):
 
 def test_supported_sites(any_simulator, client_for):
     sites = {site.name: site for site in client_for(any_simulator).get_supported_sites()}
-    rapidgator = sites["rapidgator.net"]
+    rapidgator = sites["rapidgator"]  # a bare name (L17)
     assert rapidgator.status is SiteStatus.HEALTHY
+    if is_live(any_simulator):  # [{name, status: up|down}] only
+        assert sites["uploaded.net"].status is SiteStatus.DEAD
+        assert sites["mediafire.com"].status is SiteStatus.DEAD
+        assert sites["1fichier.com"].status is SiteStatus.HEALTHY
+        assert sites["example-hoster.test"].status is SiteStatus.HEALTHY
+        return
     assert "rg.to" in rapidgator.domains
     assert (rapidgator.max_chunks, rapidgator.max_chunks_global) == (16, 20)
     assert not rapidgator.cloud_only
@@ -161,18 +181,24 @@ def test_cache_info_cached_and_uncached(any_simulator, client_for):
         assert [f.path for f in first.files] == [f.path for f in release.files]
 
 
-def test_cache_download_gives_ready_links(simulator, client_for):
-    release = simulator.scenario.torrent("Demo.Release")
-    files = client_for(simulator).cache_download(release.magnet)
+def test_cache_download_gives_ready_links(rich_simulator, client_for):
+    release = rich_simulator.scenario.torrent("Demo.Release")
+    files = client_for(rich_simulator).cache_download(release.magnet)
     assert [f.filename for f in files] == [spec.path for spec in release.files]
     assert [f.size for f in files] == [spec.size for spec in release.files]
-    assert sha256(download(simulator, files[0].url)) == expected_sha256(release.files[0])
-    assert not any(j.original_link == release.magnet for j in simulator.state.jobs.values())
+    assert sha256(download(rich_simulator, files[0].url)) == expected_sha256(release.files[0])
+    assert not any(j.original_link == release.magnet for j in rich_simulator.state.jobs.values())
 
 
-def test_cache_download_of_an_uncached_torrent_is_empty(simulator, client_for):
-    uncached = simulator.scenario.torrent("Demo.Uncached")
-    assert client_for(simulator).cache_download(uncached.magnet) == []
+def test_cache_download_of_an_uncached_torrent_is_empty(rich_simulator, client_for):
+    uncached = rich_simulator.scenario.torrent("Demo.Uncached")
+    assert client_for(rich_simulator).cache_download(uncached.magnet) == []
+
+
+def test_cache_download_is_absent_from_the_live_api(simulator, client_for):
+    release = simulator.scenario.torrent("Demo.Release")
+    with pytest.raises(NotFoundError):
+        client_for(simulator).cache_download(release.magnet)
 
 
 def test_cache_download_is_absent_from_the_legacy_api(legacy_simulator, client_for):
@@ -185,13 +211,26 @@ def test_cache_download_is_absent_from_the_legacy_api(legacy_simulator, client_f
 # instant and cloud
 
 
-def test_instant_link_downloads_the_file(any_simulator, client_for):
-    job = client_for(any_simulator).instant(DEMO_LINK)
+def test_instant_link_downloads_the_file(instant_simulator, client_for):
+    job = client_for(instant_simulator).instant(DEMO_LINK)
     assert job.status is JobStatus.CREATED
     assert job.file_name == "demo.bin"
     assert job.url is not None
-    spec = any_simulator.scenario.link(DEMO_LINK).files[0]
-    assert sha256(download(any_simulator, job.url)) == expected_sha256(spec)
+    spec = instant_simulator.scenario.link(DEMO_LINK).files[0]
+    assert sha256(download(instant_simulator, job.url)) == expected_sha256(spec)
+
+
+def test_instant_is_absent_from_the_live_api(simulator, client_for):
+    """L4: no instant route; the client is told so (a route-not-found error), nothing is added."""
+    client = client_for(simulator)
+    with pytest.raises(NotFoundError):
+        client.instant(DEMO_LINK)
+    calls = simulator.api_calls()
+    assert all(c.path.startswith("/api/instant") and c.status == 404 for c in calls)
+    with pytest.raises(NotFoundError):
+        client.instant(DEMO_LINK)
+    assert len(simulator.api_calls()) == len(calls)  # found absent once, then remembered
+    assert simulator.state.jobs.keys() == {j.request_id for j in simulator.scenario.jobs}
 
 
 def test_cloud_single_file_job(any_simulator, client_for):
@@ -200,8 +239,9 @@ def test_cloud_single_file_job(any_simulator, client_for):
     assert job.status is JobStatus.CREATED
     done = client.wait_for_download(job.request_id, **WAIT)
     assert done.status is JobStatus.DOWNLOADED
-    assert done.is_directory is False
-    assert done.file_size == 3 << 20
+    if not is_live(any_simulator):  # the live status has no isDirectory and no size (L8)
+        assert done.is_directory is False
+        assert done.file_size == 3 << 20
     (file,) = client.explore_cloud(job.request_id, job=done)
     assert file.name == "cloud-only.bin"
     spec = any_simulator.scenario.link(CLOUD_ONLY_LINK).files[0]
@@ -213,9 +253,16 @@ def test_explore_of_a_single_file_job_falls_back_on_bad_archive(any_simulator, c
     client = client_for(any_simulator)
     (file,) = client.explore_cloud(SINGLE_FILE_JOB)
     assert file.name == "old-single.bin"
-    assert file.url.endswith(f"/cloud/download/{SINGLE_FILE_JOB}/old-single.bin")
     paths = [call.path for call in any_simulator.api_calls()]
-    if is_legacy(any_simulator):
+    if is_live(any_simulator):  # L10, L11: one CDN link, from the detailed explore
+        assert "/cdn3sto/" in file.url
+        assert file.url.endswith("/old-single.bin")
+        assert paths == [f"/api/cloud/explore/{SINGLE_FILE_JOB}"]
+    else:
+        assert file.url.endswith(f"/cloud/download/{SINGLE_FILE_JOB}/old-single.bin")
+    if is_live(any_simulator):
+        pass
+    elif is_legacy(any_simulator):
         assert paths == [f"/api/cloud/explore/{SINGLE_FILE_JOB}", "/api/cloud/status"]
     else:
         assert paths == [f"/api/cloud/explore/{SINGLE_FILE_JOB}"]  # detailed: one entry
@@ -233,6 +280,10 @@ def test_archive_job_has_several_files(any_simulator, client_for):
     if not is_legacy(any_simulator):
         assert [f.path for f in files] == [spec.path for spec in link.files]
         assert [f.size for f in files] == [spec.size for spec in link.files]
+    if is_live(any_simulator):  # no cloud/list on live; links are CDN links (L11)
+        assert all("/cdn3sto/" in f.url for f in files)
+        assert sha256(download(any_simulator, files[1].url)) == expected_sha256(link.files[1])
+        return
     urls = client.list_cloud(job.request_id)
     assert urls == [f.url for f in files]
     assert [url.split("/")[-2] for url in urls] == ["1", "2", "3"]  # 1-based index
@@ -259,7 +310,8 @@ def test_uncached_magnet_takes_time(any_simulator, client_for):
         job.request_id, on_progress=lambda j: seen.append(j.status), **WAIT
     )
     assert done.status is JobStatus.DOWNLOADED
-    assert done.is_directory is True
+    if not is_live(any_simulator):  # no isDirectory in the live status (L8)
+        assert done.is_directory is True
     assert JobStatus.DOWNLOADED in seen
 
 
@@ -269,10 +321,15 @@ def test_existing_cloud_folder_in_history_can_be_explored(any_simulator, client_
 
 
 def test_readding_a_link_returns_the_same_job(any_simulator, client_for):
-    """§7.15: Offcloud dedupes a link that already has a live job."""
+    """§7.15: Offcloud dedupes a link that already has a live job (on live: magnets only, L5)."""
     client = client_for(any_simulator)
     first = client.cloud(PLAIN_LINK)
     second = client.cloud(PLAIN_LINK)
+    if is_live(any_simulator):
+        assert first.request_id != second.request_id
+        magnet = any_simulator.scenario.torrent("Demo.Uncached").magnet
+        assert client.cloud(magnet).request_id == client.cloud(magnet).request_id
+        return
     assert first.request_id == second.request_id
     submissions = [c for c in any_simulator.api_calls() if c.path == "/api/cloud"]
     assert len(submissions) == 2
@@ -290,7 +347,10 @@ def test_history_is_newest_first_and_hides_internal_items(any_simulator, client_
     ids = [job.request_id for job in history]
     assert ids[0] == added.request_id
     assert CLOUD_FOLDER_JOB in ids
-    assert HIDDEN_JOB not in ids  # metaData "hide" (§7.14)
+    if is_live(any_simulator):
+        assert HIDDEN_JOB in ids  # no metaData in the live history (L12)
+    else:
+        assert HIDDEN_JOB not in ids  # metaData "hide" (§7.14)
     created = [job.created_on for job in history]
     assert created == sorted(created, reverse=True)
 
@@ -303,16 +363,23 @@ def test_remove(any_simulator, client_for):
     with pytest.raises(NotFoundError):
         client.cloud_status(job.request_id)
     paths = [(c.method, c.path, c.status) for c in any_simulator.api_calls()]
+    # L15: GET /api/cloud/remove/{id} first; where it is no route, the site-root GET
+    assert (
+        "GET",
+        f"/api/cloud/remove/{job.request_id}",
+        404 if is_legacy(any_simulator) else 200,
+    ) in paths
     if is_legacy(any_simulator):
-        assert ("POST", "/api/cloud/remove", 404) in paths
         assert ("GET", f"/cloud/remove/{job.request_id}", 200) in paths
-    else:
-        assert ("POST", "/api/cloud/remove", 200) in paths
 
 
 def test_retry_of_an_errored_job(any_simulator, client_for):
     client = client_for(any_simulator)
     assert client.cloud_status(ERRORED_JOB).status is JobStatus.ERROR
+    if is_live(any_simulator):  # no probe saw a retry route: callers add the link again
+        with pytest.raises(NotFoundError):
+            client.retry(ERRORED_JOB)
+        return
     retried = client.retry(ERRORED_JOB)
     assert retried is not None
     assert retried.request_id == ERRORED_JOB
@@ -324,7 +391,10 @@ def test_a_failing_job_raises_and_succeeds_after_retry(any_simulator, client_for
     job = client.cloud(FLAKY_LINK)
     with pytest.raises(CloudJobError) as raised:
         client.wait_for_download(job.request_id, **WAIT)
-    assert "will not be downloaded" in (raised.value.job.error_message or "")
+    job_error = raised.value.job
+    assert "will not be downloaded" in (job_error.error_message or job_error.message or "")
+    if is_live(any_simulator):
+        return  # no retry route on live (see test_retry_of_an_errored_job)
     client.retry(job.request_id)
     assert client.wait_for_download(job.request_id, **WAIT).status is JobStatus.DOWNLOADED
 
@@ -383,21 +453,25 @@ def test_key_revoked_while_a_job_runs(simulator, client_for):
 
 
 def test_offline_link(any_simulator, client_for):
+    """On live the add answers 500 + "Error parsing url - HTTP code: 404 " (L6): offline too."""
     client = client_for(any_simulator)
     with pytest.raises(FileOfflineError):
         client.cloud(OFFLINE_LINK)
+    if is_live(any_simulator):
+        assert [c.path for c in any_simulator.api_calls()] == ["/api/cloud"]  # no look-up, no retry
+        return
     with pytest.raises(FileOfflineError):
         client.instant(OFFLINE_LINK)
 
 
-def test_cloud_only_link_on_instant(any_simulator, client_for):
+def test_cloud_only_link_on_instant(instant_simulator, client_for):
     with pytest.raises(CloudOnlyError):
-        client_for(any_simulator).instant(CLOUD_ONLY_LINK)
+        client_for(instant_simulator).instant(CLOUD_ONLY_LINK)
 
 
-def test_ip_not_registered_link(any_simulator, client_for):
+def test_ip_not_registered_link(instant_simulator, client_for):
     with pytest.raises(IPNotRegisteredError):
-        client_for(any_simulator).instant("https://rapidgator.net/file/newip1/new-ip.bin")
+        client_for(instant_simulator).instant("https://rapidgator.net/file/newip1/new-ip.bin")
 
 
 def test_rate_limit_is_retried(simulator, client_for):
@@ -434,12 +508,24 @@ def test_truncated_json(simulator, client_for):
         client_for(simulator, retry=RetryPolicy.never()).get_account_stats()
 
 
-def test_connection_reset_after_the_job_was_made(simulator, client_for):
-    simulator.inject("reset", count=1, path="/api/cloud")
-    client = client_for(simulator)
+def test_connection_reset_after_the_job_was_made(rich_simulator, client_for):
+    rich_simulator.inject("reset", count=1, path="/api/cloud")
+    client = client_for(rich_simulator)
     with pytest.raises(OffcloudConnectionError):
         client.cloud(PLAIN_LINK)
     # Offcloud did act on it: adding again finds the same job instead of a second one.
     job = client.cloud(PLAIN_LINK)
-    made = [j for j in simulator.state.jobs.values() if j.original_link == PLAIN_LINK]
+    made = [j for j in rich_simulator.state.jobs.values() if j.original_link == PLAIN_LINK]
+    assert [j.request_id for j in made] == [job.request_id]
+
+
+def test_connection_reset_after_a_magnet_job_was_made_on_live(simulator, client_for):
+    """L5: on live only a magnet finds its job again (a hoster link would make a second one)."""
+    magnet = simulator.scenario.torrent("Demo.Uncached").magnet
+    simulator.inject("reset", count=1, path="/api/cloud")
+    client = client_for(simulator)
+    with pytest.raises(OffcloudConnectionError):
+        client.cloud(magnet)
+    job = client.cloud(magnet)
+    made = [j for j in simulator.state.jobs.values() if j.dedupe_key.startswith("btih:")]
     assert [j.request_id for j in made] == [job.request_id]
