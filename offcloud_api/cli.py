@@ -6,10 +6,12 @@ people by default and JSON with ``--json``. Errors are one line on stderr and an
 
 ====  ==========================================================================
 0     success
-1     any other error (a failed job, a wait that timed out, a bad file path)
+1     any other error (a failed or stuck job, a wait that timed out, Offcloud refused the link
+      with a text of its own, a bad file path)
 2     wrong usage
 3     no or wrong API key (``AuthError``, missing configuration)
-4     not found: unknown job, dead link (``NotFoundError``, ``FileOfflineError``)
+4     not found: unknown job or route, dead or invalid link (``NotFoundError``,
+      ``FileOfflineError``)
 5     try again later (``TemporaryError``: rate limits, server and network errors)
 6     the account lacks a feature, or the IP is not confirmed
 130   interrupted (Ctrl-C)
@@ -486,6 +488,7 @@ def _account_fields(account: AccountInfo) -> list[tuple[str, Optional[str]]]:
         ("User id", account.user_id),
         ("E-mail", account.email),
         ("Limits", limits),
+        ("API", account.api_generation),
     ]
 
 
@@ -522,11 +525,13 @@ def add_add_parser(subparsers: Subparsers) -> None:
     mode.add_argument(
         "--instant",
         action="store_true",
-        help="unrestrict at once (legacy; falls back to a cloud job where unavailable)",
+        help="unrestrict at once (legacy API only; falls back to a cloud job where unavailable)",
     )
     mode.add_argument("--cloud", action="store_true", help="make a cloud job (the default)")
     parser.add_argument(
-        "--wait", action="store_true", help="wait until it is downloaded, then print file URLs"
+        "--wait",
+        action="store_true",
+        help="wait until it is downloaded, then print its file URLs (from explore)",
     )
     _add_timeout(parser)
 
@@ -542,14 +547,14 @@ def run_add(ctx: Context) -> int:
             ctx.note("Offcloud no longer offers instant downloads here; adding a cloud job")
         except CloudOnlyError:
             ctx.note("this host works only through cloud downloading; adding a cloud job")
-    if job is not None:  # instant links are final when made
+    if job is not None:  # instant links (legacy API only) are final when made
         if ctx.args.json:
             ctx.print_json(job)
         else:
             ctx.print(f"instant {job.request_id}: {job.file_name or '-'}", job.file_url or "-")
         return EXIT_OK
 
-    job = api.cloud(url)
+    job = api.cloud(url)  # its answer has no file link on the 2026 API: explore has them
     if not ctx.args.wait:
         if ctx.args.json:
             ctx.print_json(job)
@@ -600,6 +605,7 @@ def _job_fields(job: Job) -> list[tuple[str, Optional[str]]]:
         ("Link", job.original_link),
         ("Message", job.message),
         ("Error", job.error_message),
+        # Legacy answers only: the 2026 status has no link; 'offcloud explore ID' lists them.
         ("URL", job.file_url if job.status is JobStatus.DOWNLOADED else None),
     ]
 
@@ -715,16 +721,21 @@ def add_cache_parser(subparsers: Subparsers) -> None:
         subparsers, "cache", "check whether Offcloud holds torrents already", run_cache
     )
     parser.add_argument("items", metavar="MAGNET|HASH", nargs="+", help="magnet links or hashes")
-    parser.add_argument("--files", action="store_true", help="list the files of cached torrents")
+    parser.add_argument(
+        "--files",
+        action="store_true",
+        help="also list the files of cached torrents (one call per 100 instead of per 1,000)",
+    )
 
 
 def run_cache(ctx: Context) -> int:
     items: list[str] = ctx.args.items
     for item in items:
-        if not is_magnet(item) and info_hash_of(item) is None:
-            raise UsageError(f"not a magnet link or info-hash: {item!r}")
-    # Files are asked for always: the line of each item shows how many there are.
-    results = ctx.client.cache_info(items, include_files=True)
+        if info_hash_of(item) is None:
+            what = "a magnet link with a valid info-hash" if is_magnet(item) else "an info-hash"
+            raise UsageError(f"not a magnet link or info-hash: {item!r} is not {what}")
+    # Files only on request: without them, 1,000 hashes are one call (/cache answers hits only).
+    results = ctx.client.cache_info(items, include_files=ctx.args.files)
     if ctx.args.json:
         ctx.print_json(results)
         return EXIT_OK
@@ -736,6 +747,7 @@ def run_cache(ctx: Context) -> int:
 
 
 def _cache_line(result: CacheResult) -> str:
+    """``yes``/``no``, the hash, and the number of files where they were asked for."""
     count = len(result.files)
     files = "-" if not count else f"{count} file{'s' if count != 1 else ''}"
     cached = "yes" if result.cached else "no"
@@ -770,6 +782,7 @@ def run_download(ctx: Context) -> int:
             f"job {request_id} is {job.status.value}, not downloaded yet; "
             f"wait for it with '{PROG} wait {request_id}'"
         )
+    # The links come from explore, signed per call (a CDN on the 2026 API): asked for now.
     files = api.explore_cloud(request_id, job=job)
     # Every path is checked before the first byte is written.
     targets = [(file, destination_for(root, file.path)) for file in files]

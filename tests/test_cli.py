@@ -40,6 +40,8 @@ from offcloud_api.models import Job, JobStatus, Site, SiteStatus
 
 KEY = "SECRET-KEY-123"
 BASE = "https://offcloud.com/api"
+FIXTURES = Path(__file__).parent / "fixtures"
+HTML_404 = (FIXTURES / "html_404_L3.html").read_text(encoding="utf-8")
 AUTH = matchers.header_matcher({"Authorization": f"Bearer {KEY}"})
 HASH_A = "b6ed43c90bb5699c7a2f5e5453d681436847791a"
 HASH_B = "f223ab10189810f6aa5fdecc696bf4621ba945b0"
@@ -94,6 +96,12 @@ def run(capsys):
     return invoke
 
 
+@pytest.fixture
+def fixture():
+    """A recorded shape from tests/fixtures (the README cites the doc row of each)."""
+    return lambda name: json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
 def job_payload(request_id="req1", status="downloaded", **extra):
     return {"requestId": request_id, "fileName": "Release", "status": status, **extra}
 
@@ -125,6 +133,7 @@ def test_account_human(server, run):
         "User id:       u-42",
         "E-mail:        me@example.com",
         "Limits:        cloud 1000, links unlimited",
+        "API:           2026",
     ]
     assert result.err == ""
 
@@ -149,6 +158,7 @@ def test_account_json_before_or_after_the_command(server, run, argv):
         "email": "me@example.com",
         "expiration": "2099-12-31",
         "limits": {"links": None, "cloud": 1000},
+        "api_generation": "2026",
     }
 
 
@@ -403,8 +413,11 @@ def test_add_instant_json(server, run):
 
 
 def test_add_instant_falls_back_to_cloud_when_the_endpoint_is_gone(server, run):
-    server.post(f"{BASE}/instant", status=404, json={"error": "not found"}, match=[AUTH])
-    server.post(f"{BASE}/instant/download", status=404, json={"error": "not found"}, match=[AUTH])
+    # §00 L3/L4: no instant route on the 2026 API; Offcloud's HTML 404 page says so.
+    for path in ("/instant", "/instant/download"):
+        server.post(
+            f"{BASE}{path}", status=404, body=HTML_404, content_type="text/html", match=[AUTH]
+        )
     server.post(
         f"{BASE}/cloud",
         json=job_payload(status="created"),
@@ -454,6 +467,71 @@ def add_wait_responses(server):
         },
         match=[AUTH, matchers.query_param_matcher({"format": "detailed"})],
     )
+
+
+def test_add_wait_of_a_hoster_link_on_the_live_api(server, run, cli_sleeps, fixture):
+    # §00 L5, L8, L10: the add and status answers carry no link; the files come from explore.
+    rid = "6a1b2c3d4e5f60718293a4b5"
+    server.post(
+        f"{BASE}/cloud",
+        json=fixture("cloud_add_live_L5"),
+        match=[AUTH, matchers.json_params_matcher({"url": LINK})],
+    )
+    status_match = [AUTH, matchers.json_params_matcher({"requestId": rid})]
+    server.post(f"{BASE}/cloud/status", json=fixture("cloud_status_running_L8"), match=status_match)
+    server.post(
+        f"{BASE}/cloud/status", json=fixture("cloud_status_finished_L8"), match=status_match
+    )
+    server.get(
+        f"{BASE}/cloud/explore/{rid}",
+        json=fixture("explore_bare_single_L10"),
+        match=[AUTH, matchers.query_param_matcher({"format": "detailed"})],
+    )
+
+    result = run("add", LINK, "--wait")
+
+    assert result.code == 0
+    assert result.out.splitlines() == fixture("explore_bare_single_L10")
+    assert "42.0%" in result.err
+
+
+def test_add_of_a_cached_magnet_on_the_live_api_does_not_poll(server, run, cli_sleeps, fixture):
+    # §00 L5: a cached magnet is downloaded in the add answer itself: add + explore, no status.
+    magnet = f"magnet:?xt=urn:btih:{HASH_A}"
+    rid = "682fec68087e0a20ce1e7f95"
+    server.post(f"{BASE}/cloud", json=fixture("cloud_add_cached_magnet_L5"))
+    server.get(f"{BASE}/cloud/explore/{rid}", json=fixture("explore_detailed_L10"))
+
+    result = run("add", magnet, "--wait", "--json")
+
+    data = json.loads(result.out)
+    assert [file["size"] for file in data["files"]] == [1503238553, 10485760]
+    assert len(server.calls) == 2
+    assert cli_sleeps == []
+
+
+def test_add_of_an_invalid_magnet_sends_nothing(server, run):
+    # §00 L7: Offcloud would accept it and leave it "created" for ever.
+    result = run("add", "magnet:?xt=urn:btih:zzzz")
+
+    assert result.code == 4
+    assert "40 hex or 32 base32" in result.err
+    assert len(server.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("fixture_name", "code"),
+    [("add_error_bare_string_L6", 4), ("add_error_bare_string_503_L6", 1)],
+)
+def test_add_refused_with_a_bare_string_l6(server, run, fixture, fixture_name, code):
+    text = fixture(fixture_name)
+    server.post(f"{BASE}/cloud", status=500, json=text)
+
+    result = run("add", LINK)
+
+    assert result.code == code
+    assert result.err_lines == [f"offcloud: error: {text.strip()} (POST /cloud, HTTP 500)"]
+    assert len(server.calls) == 1  # answered: not retried
 
 
 def test_add_wait_polls_then_prints_the_file_urls(server, run, cli_sleeps):
@@ -662,8 +740,16 @@ def test_explore_json(server, run):
 # cache
 
 
-def cache_responses(server):
+def cache_responses(server, *, files=True):
     magnet_b = f"magnet:?xt=urn:btih:{HASH_B}&dn=Other"
+    if not files:
+        # §00 L13: without files, bare hashes to /cache, answered with the hits only.
+        server.post(
+            f"{BASE}/cache",
+            json={"cachedItems": [HASH_A]},
+            match=[AUTH, matchers.json_params_matcher({"hashes": [HASH_A, HASH_B]})],
+        )
+        return magnet_b
     server.post(
         f"{BASE}/cache/info",
         json=[
@@ -681,12 +767,28 @@ def cache_responses(server):
 
 
 def test_cache_one_line_per_item(server, run):
-    magnet_b = cache_responses(server)
+    magnet_b = cache_responses(server, files=False)
 
     result = run("cache", HASH_A.upper(), magnet_b)
 
     assert result.code == 0
-    assert result.out.splitlines() == [f"yes  {HASH_A}  2 files", f"no   {HASH_B}  -"]
+    assert result.out.splitlines() == [f"yes  {HASH_A}  -", f"no   {HASH_B}  -"]
+
+
+def test_cache_of_many_hashes_is_one_call_per_1000(server, run):
+    hashes = [f"{i:040x}" for i in range(1500)]
+    for batch in (hashes[:1000], hashes[1000:]):
+        server.post(
+            f"{BASE}/cache",
+            json={"cachedItems": batch[:1]},
+            match=[matchers.json_params_matcher({"hashes": batch})],
+        )
+
+    result = run("cache", *hashes)
+
+    assert result.code == 0
+    assert [line[:3] for line in result.out.splitlines()].count("yes") == 2
+    assert len(server.calls) == 2
 
 
 def test_cache_files_are_listed_on_request(server, run):
@@ -705,7 +807,7 @@ def test_cache_files_are_listed_on_request(server, run):
 def test_cache_json(server, run):
     magnet_b = cache_responses(server)
 
-    data = json.loads(run("cache", "--json", HASH_A, magnet_b).out)
+    data = json.loads(run("cache", "--json", "--files", HASH_A, magnet_b).out)
 
     assert data == [
         {
@@ -722,7 +824,17 @@ def test_cache_refuses_what_is_not_a_torrent(server, run):
     result = run("cache", HASH_A, "not-a-hash")
 
     assert result.code == 2
-    assert result.err_lines == ["offcloud: error: not a magnet link or info-hash: 'not-a-hash'"]
+    assert result.err_lines == [
+        "offcloud: error: not a magnet link or info-hash: 'not-a-hash' is not an info-hash"
+    ]
+    assert len(server.calls) == 0
+
+
+def test_cache_refuses_a_magnet_without_a_valid_hash(server, run):
+    result = run("cache", "magnet:?xt=urn:btih:zzzz")
+
+    assert result.code == 2
+    assert "is not a magnet link with a valid info-hash" in result.err
     assert len(server.calls) == 0
 
 
@@ -763,12 +875,10 @@ def test_history_json(server, run):
     assert data[0]["created_on"] == "2026-03-02T08:00:00+00:00"
 
 
-def test_remove_human(server, run):
-    server.post(
-        f"{BASE}/cloud/remove",
-        json={"success": True},
-        match=[AUTH, matchers.json_params_matcher({"requests": ["r1", "r2"]})],
-    )
+def test_remove_human(server, run, fixture):
+    # §00 L15: one GET per id.
+    for rid in ("r1", "r2"):
+        server.get(f"{BASE}/cloud/remove/{rid}", json=fixture("remove_L15"), match=[AUTH])
 
     result = run("remove", "r1", "r2")
 
@@ -776,8 +886,20 @@ def test_remove_human(server, run):
     assert result.out.splitlines() == ["removed r1", "removed r2"]
 
 
+def test_remove_on_a_legacy_server(server, run):
+    server.get(f"{BASE}/cloud/remove/r1", status=404, body=HTML_404, content_type="text/html")
+    server.get("https://offcloud.com/cloud/remove/r1", status=404, body="")
+    server.post(
+        f"{BASE}/cloud/remove",
+        json={"success": True},
+        match=[AUTH, matchers.json_params_matcher({"requests": ["r1", "r2"]})],
+    )
+
+    assert run("remove", "r1", "r2").code == 0
+
+
 def test_remove_json(server, run):
-    server.post(f"{BASE}/cloud/remove", json={"success": True})
+    server.get(f"{BASE}/cloud/remove/r1", json={"success": True})
 
     assert json.loads(run("--json", "remove", "r1").out) == {"removed": ["r1"]}
 
@@ -879,6 +1001,24 @@ def test_download_keeps_paths_and_never_sends_the_key(server, run, tmp_path):
     assert len(file_requests) == 2
     assert all("Authorization" not in request.headers for request in file_requests)
     assert result.err_lines[0].startswith("Release/a.mkv  [####################]  100.0%")
+
+
+def test_download_from_the_live_api_cdn_without_sizes(server, run, tmp_path, fixture):
+    # §00 L8, L10, L11: status without a link, explore's bare URL array (no sizes), CDN links
+    # that carry no key and no request id.
+    rid = "6a1b2c3d4e5f60718293a4b5"
+    server.post(f"{BASE}/cloud/status", json=fixture("cloud_status_finished_L8"))
+    server.get(f"{BASE}/cloud/explore/{rid}", status=404, body=HTML_404, content_type="text/html")
+    server.get(f"{BASE}/cloud/explore/{rid}", json=fixture("explore_bare_single_L10"))
+    (link,) = fixture("explore_bare_single_L10")
+    server.get(link, body=FILE_A)
+
+    result = run("download", rid, "--to", str(tmp_path))
+
+    assert result.code == 0
+    assert (tmp_path / "archive.part1.rar").read_bytes() == FILE_A
+    (file_request,) = [c.request for c in server.calls if "energycdn.com" in c.request.url]
+    assert "Authorization" not in file_request.headers
 
 
 def test_download_resumes_a_part_file(server, run, tmp_path):
