@@ -4,7 +4,8 @@ A file is written to ``<name>.part`` and renamed once complete, so a name withou
 always a whole file. A ``.part`` left by an interrupted run is continued with a ``Range`` request;
 a server that will not resume it gets a fresh download from byte zero.
 
-Download servers never get the API key: the requests carry no ``Authorization`` header.
+Download servers never get the API key: the requests carry no ``Authorization`` header. Logs and
+errors show a link without its query and, for a 2026 CDN link, without its signed part (§00 L11).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .exceptions import (
     TemporaryError,
     error_from_response,
 )
-from .redact import redact_mapping, strip_query
+from .redact import mask_file_links, redact_mapping, strip_query
 from .retry import parse_retry_after
 
 __all__ = [
@@ -123,7 +124,7 @@ def download_file(
         raise IncompleteDownloadError(
             f"{dest.name}: got {size} of {expected_size} bytes; run again to resume",
             method="GET",
-            path=strip_query(url),
+            path=_where(url),
         )
     if expected_size is not None and size > expected_size:
         log.warning("%s has %d bytes, Offcloud listed %d", dest.name, size, expected_size)
@@ -147,7 +148,7 @@ def _fetch(
     headers = {"Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
-    log.debug("GET %s from byte %d", strip_query(url), offset)
+    log.debug("GET %s from byte %d", _where(url), offset)
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
     except requests.RequestException as exc:
@@ -202,10 +203,10 @@ def _error_for(response: requests.Response, url: str) -> OffcloudError:
     error = _error_in(body, response, url)
     if error is None:  # a 3xx that was not followed, or a 1xx: nothing to write
         return HTTPError(
-            f"HTTP {response.status_code} from GET {strip_query(url)}",
+            f"HTTP {response.status_code} from GET {_where(url)}",
             status=response.status_code,
             method="GET",
-            path=strip_query(url),
+            path=_where(url),
         )
     return error
 
@@ -224,17 +225,22 @@ def _error_in(body: bytes, response: requests.Response, url: str) -> Optional[Of
         status=response.status_code,
         payload=payload,
         method="GET",
-        path=strip_query(url),
+        path=_where(url),
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
         html=text.startswith("<"),
     )
 
 
+def _where(url: str) -> str:
+    """``url`` as logs and errors show it: no query, and a CDN link's signed part masked."""
+    return mask_file_links(strip_query(url))
+
+
 def _connection_error(url: str, exc: requests.RequestException) -> OffcloudConnectionError:
     return OffcloudConnectionError(
-        f"download from {strip_query(url)} failed: {type(exc).__name__}",
+        f"download from {_where(url)} failed: {type(exc).__name__}",
         method="GET",
-        path=strip_query(url),
+        path=_where(url),
     )
 
 

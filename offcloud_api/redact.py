@@ -12,7 +12,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["MASK", "SENSITIVE_KEYS", "redact", "redact_mapping", "strip_query"]
+__all__ = [
+    "MASK",
+    "SENSITIVE_KEYS",
+    "mask_file_links",
+    "redact",
+    "redact_mapping",
+    "strip_query",
+]
 
 MASK = "***"
 
@@ -25,6 +32,12 @@ _QUERY_SECRET = re.compile(
     r"(?i)(?P<name>\b(?:key|apikey|api_key|token|access_token|password)=)(?P<value>[^&\s\"'#]+)"
 )
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',]+")
+# A 2026 file link: https://<node>.energycdn.com/cdn3sto/<store>-sto/<signed token>/.../<name>
+# (docs/offcloud-api.md §00 L11). Everything between the host and the name is account-scoped.
+_FILE_LINK = re.compile(
+    r"(?P<head>https?://(?:(?:[\w-]+\.)*energycdn\.com(?::\d+)?/|[^/\s\"'<>]+/(?=cdn3sto/)))"
+    r"(?P<signed>[^\s\"'<>?#]*/)(?P<name>[^/\s\"'<>?#]*)"
+)
 
 
 def redact(text: str, secrets: Iterable[Optional[str]] = ()) -> str:
@@ -34,6 +47,11 @@ def redact(text: str, secrets: Iterable[Optional[str]] = ()) -> str:
             text = text.replace(secret, MASK)
     text = _QUERY_SECRET.sub(lambda m: m.group("name") + MASK, text)
     return _BEARER.sub(lambda m: m.group(1) + MASK, text)
+
+
+def mask_file_links(text: str) -> str:
+    """``text`` with the signed part of every CDN file link masked; host and name stay (L11)."""
+    return _FILE_LINK.sub(lambda m: f"{m.group('head')}{MASK}/{m.group('name')}", text)
 
 
 def redact_mapping(

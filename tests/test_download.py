@@ -28,6 +28,7 @@ from offcloud_api.exceptions import (
     RateLimitError,
     ServerError,
 )
+from offcloud_api.redact import mask_file_links
 
 URL = "https://s1.offcloud.com/cloud/download/req1/movie.mkv"
 CONTENT = bytes(range(256)) * 40  # 10 240 bytes
@@ -363,3 +364,44 @@ def test_unreadable_error_body_still_gives_the_status(rsps, session, dest, monke
 
     with pytest.raises(ServerError, match="HTTP 502"):
         download_file(session, URL, dest)
+
+
+CDN_URL = (
+    "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/littlemouse-sto/SIGNED-TOKEN-9f8e/"
+    "Some.Release/movie%20one.mkv"
+)
+
+
+def test_cdn_links_are_fetched_and_their_signed_part_never_logged_l11(rsps, session, dest, caplog):
+    # §00 L11: the file links live on a CDN; the path carries an account-scoped token.
+    caplog.set_level(logging.DEBUG, logger="offcloud_api")
+    rsps.get(CDN_URL, body=CONTENT)
+    assert download_file(session, CDN_URL, dest).read_bytes() == CONTENT
+    assert "energycdn.com/***/movie%20one.mkv" in caplog.text
+    assert "SIGNED-TOKEN" not in caplog.text
+    assert "littlemouse" not in caplog.text
+
+
+def test_cdn_error_carries_no_signed_part(rsps, session, dest):
+    rsps.get(CDN_URL, status=410, body="gone")
+    with pytest.raises(HTTPError) as caught:
+        download_file(session, CDN_URL, dest)
+    assert caught.value.path == "https://1-cdn2-ovh-fra.energycdn.com/***/movie%20one.mkv"
+    assert "SIGNED-TOKEN" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (CDN_URL, "https://1-cdn2-ovh-fra.energycdn.com/***/movie%20one.mkv"),
+        (
+            "GET https://1-cdn2-ovh-bea.energycdn.com/cdn3sto/frostyicebreath-sto/t/a.rar, next",
+            "GET https://1-cdn2-ovh-bea.energycdn.com/***/a.rar, next",
+        ),
+        ("http://127.0.0.1:8765/cdn3sto/s-sto/tok/a.mkv", "http://127.0.0.1:8765/***/a.mkv"),
+        (URL, URL),  # a legacy file server link has no signed part
+        ("no link here", "no link here"),
+    ],
+)
+def test_mask_file_links(text, masked):
+    assert mask_file_links(text) == masked
