@@ -195,6 +195,8 @@ def test_host_list_leaves_out_dead_and_awaiting_and_keeps_aliases() -> None:
         "cloudonly.example",
         "noinstant.example",
         "fragile.example",
+        # a site known only by a bare word stays one (the account turns it into a label pattern)
+        "tf1",
     )
     assert hosts.cloud_only == {"cloudonly.example", "noinstant.example"}
     assert hosts.chunk_limits == {"rapidgator.net": 16, "rg.to": 16}

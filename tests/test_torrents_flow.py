@@ -1,7 +1,10 @@
 """Finding or adding a torrent's cloud job, and waiting for it, against the simulator over HTTP.
 
 The decisions of :func:`obtain_job` and :mod:`offcloud_api.pyload.jobs` run here with a real
-client on the local Offcloud; the call log says what reached Offcloud.
+client on the local Offcloud; the call log says what reached Offcloud. ``sim`` answers like the
+real API of 2026 (the ``live`` profile, docs/offcloud-api.md §00), with the client knowing it (as
+the pyLoad account tells it); ``rich`` is the older simulation with a retry route and a history
+the client searches, for the legacy generation's paths.
 """
 
 from __future__ import annotations
@@ -37,11 +40,11 @@ FAILED_JOB = "aaaaaaaaaaaaaaaaaaaaaaaa"
 SLOW = "5105105105105105105105105105105105105105"  # uncached, a day long even at 1000x
 
 
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    scenario = load_scenario(
+def _scenario(profile: str) -> Any:
+    return load_scenario(
         {
             "extends": "default",
+            "api": {"profile": profile},
             "clock": {"speedup": 1000},
             "torrents": [
                 {
@@ -67,14 +70,36 @@ def sim() -> Iterator[Simulator]:
             ],
         }
     )
-    with Simulator(scenario) as running:
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    with Simulator(_scenario("live")) as running:
         yield running
 
 
 @pytest.fixture
 def api(sim: Simulator) -> Iterator[OffcloudAPI]:
     client = OffcloudAPI(
-        DEMO_API_KEY, base_url=sim.api_url, retry=RetryPolicy(sleep=lambda _s: None)
+        DEMO_API_KEY,
+        base_url=sim.api_url,
+        retry=RetryPolicy(sleep=lambda _s: None),
+        api_generation="2026",
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def rich() -> Iterator[Simulator]:
+    with Simulator(_scenario("rich")) as running:
+        yield running
+
+
+@pytest.fixture
+def rich_api(rich: Simulator) -> Iterator[OffcloudAPI]:
+    client = OffcloudAPI(
+        DEMO_API_KEY, base_url=rich.api_url, retry=RetryPolicy(sleep=lambda _s: None)
     )
     yield client
     client.close()
@@ -112,21 +137,39 @@ def test_a_cached_torrent_is_added_once_and_remembered(sim: Simulator, api: Offc
     assert again.job is not None
     assert again.job.request_id == first.job.request_id
     assert len(calls(sim, "POST", "/api/cloud")) == 1
-    # The second time the remembered job answered: no history, no cache question.
-    assert len(calls(sim, "GET", "/api/cloud/history")) == 1
-    assert len(calls(sim, "POST", "/api/cache/info")) == 1
+    # One cache question (bare hashes, L13), no history on 2026 (L5 reuses live jobs); the
+    # second time the remembered job answered.
+    assert calls(sim, "GET", "/api/cloud/history") == []
+    assert len(calls(sim, "POST", "/api/cache")) == 1
+    assert calls(sim, "POST", "/api/cache/info") == []
 
 
-def test_a_job_someone_else_added_is_found_in_the_history(sim: Simulator, api: OffcloudAPI) -> None:
+def test_a_job_someone_else_added_is_reused_by_adding_again(
+    sim: Simulator, api: OffcloudAPI
+) -> None:
+    # docs/offcloud-api.md §00 L5: the same magnet added while its job lives gets its requestId.
     existing = api.cloud(build_magnet(UNCACHED))
     store = MemoryStore()
     found = obtain(api, store, torrent(UNCACHED), CachePolicy.ALL)
     assert found.step is Step.FETCH
+    assert found.job is not None
+    assert found.job.request_id == existing.request_id  # Offcloud answered with the live job
+    assert calls(sim, "GET", "/api/cloud/history") == []
+    assert store.values[torrent(UNCACHED).storage_key]["request_id"] == existing.request_id
+
+
+def test_a_job_someone_else_added_is_found_in_the_history(
+    rich: Simulator, rich_api: OffcloudAPI
+) -> None:
+    existing = rich_api.cloud(build_magnet(UNCACHED))
+    store = MemoryStore()
+    found = obtain(rich_api, store, torrent(UNCACHED), CachePolicy.ALL)
+    assert found.step is Step.FETCH
     assert found.reused is True
     assert found.job is not None
     assert found.job.request_id == existing.request_id
-    assert len(calls(sim, "POST", "/api/cloud")) == 1
-    assert calls(sim, "POST", "/api/cache/info") == []
+    assert len(calls(rich, "POST", "/api/cloud")) == 1
+    assert calls(rich, "POST", "/api/cache") == []
     assert store.values[torrent(UNCACHED).storage_key]["request_id"] == existing.request_id
 
 
@@ -141,7 +184,7 @@ def test_only_cached_refuses_an_uncached_torrent_without_adding(
     assert store.values == {}
     # The answer is in the book now: asking again costs no cache call.
     obtain(api, store, torrent(UNCACHED), CachePolicy.ONLY_CACHED, book=book)
-    assert len(calls(sim, "POST", "/api/cache/info")) == 1
+    assert len(calls(sim, "POST", "/api/cache")) == 1
 
 
 def test_only_cached_refuses_a_job_still_running_in_the_cloud(api: OffcloudAPI) -> None:
@@ -172,7 +215,7 @@ def test_policy_all_asks_no_cache_question(sim: Simulator, api: OffcloudAPI) -> 
     found = obtain(api, MemoryStore(), torrent(UNCACHED), CachePolicy.ALL)
     assert found.step is Step.FETCH
     assert found.cached is None
-    assert calls(sim, "POST", "/api/cache/info") == []
+    assert calls(sim, "POST", "/api/cache") == []
 
 
 def test_an_answer_in_the_book_saves_the_cache_call(sim: Simulator, api: OffcloudAPI) -> None:
@@ -181,21 +224,21 @@ def test_an_answer_in_the_book_saves_the_cache_call(sim: Simulator, api: Offclou
     found = obtain(api, MemoryStore(), torrent(CACHED), CachePolicy.ONLY_CACHED, book=book)
     assert found.step is Step.FETCH
     assert found.cached is True
-    assert calls(sim, "POST", "/api/cache/info") == []
+    assert calls(sim, "POST", "/api/cache") == []
 
 
 def test_a_failed_job_in_the_history_is_retried_by_offcloud(
-    sim: Simulator, api: OffcloudAPI
+    rich: Simulator, rich_api: OffcloudAPI
 ) -> None:
     store = MemoryStore()
     ref = torrent(FAILED, "Demo.Failed")
-    found = obtain(api, store, ref, CachePolicy.ALL)
+    found = obtain(rich_api, store, ref, CachePolicy.ALL)
     assert found.job is not None
     assert found.job.request_id == FAILED_JOB
     assert found.job.status is not JobStatus.ERROR
     assert store.values[ref.storage_key] == {"request_id": FAILED_JOB, "retried": True}
-    assert len(calls(sim, "GET", f"/api/cloud/retry/{FAILED_JOB}")) == 1
-    assert calls(sim, "POST", "/api/cloud") == []
+    assert len(calls(rich, "GET", f"/api/cloud/retry/{FAILED_JOB}")) == 1
+    assert calls(rich, "POST", "/api/cloud") == []
 
 
 class _StaleMemo:
@@ -209,14 +252,14 @@ class _StaleMemo:
 
 
 def test_a_failed_job_offcloud_no_longer_has_is_added_again(
-    sim: Simulator, api: OffcloudAPI
+    rich: Simulator, rich_api: OffcloudAPI
 ) -> None:
     gone = Job(request_id="b" * 24, status=JobStatus.ERROR, original_link=build_magnet(CACHED))
     store = MemoryStore()
-    found = obtain(api, store, torrent(CACHED), CachePolicy.ALL, memo=_StaleMemo([gone]))
+    found = obtain(rich_api, store, torrent(CACHED), CachePolicy.ALL, memo=_StaleMemo([gone]))
     assert found.job is not None
     assert found.job.request_id != gone.request_id
-    assert len(calls(sim, "POST", "/api/cloud")) == 1
+    assert len(calls(rich, "POST", "/api/cloud")) == 1
     assert store.values[torrent(CACHED).storage_key]["request_id"] == found.job.request_id
 
 
@@ -229,7 +272,7 @@ def test_a_magnet_and_its_torrent_decided_together_add_one_job(
     refs = [torrent(UNCACHED, "one"), torrent(UNCACHED, "two")] * 3
 
     def run(ref: TorrentRef) -> None:
-        client = OffcloudAPI(DEMO_API_KEY, base_url=sim.api_url)
+        client = OffcloudAPI(DEMO_API_KEY, base_url=sim.api_url, api_generation="2026")
         with client:
             results.append(obtain(client, store, ref, CachePolicy.ALL, memo=memo))
 
@@ -271,7 +314,9 @@ def test_a_failed_job_already_retried_is_forgotten(api: OffcloudAPI) -> None:
     assert failed.status is JobStatus.ERROR
 
 
-def _wait(api: OffcloudAPI, store: MemoryStore, key: str, job: Job, seen: list[Any]) -> Job:
+def _wait(
+    api: OffcloudAPI, store: MemoryStore, key: str, job: Job, seen: list[Any], **kw: Any
+) -> Job:
     return wait_retrying_once(
         api,
         store,
@@ -282,49 +327,72 @@ def _wait(api: OffcloudAPI, store: MemoryStore, key: str, job: Job, seen: list[A
         should_abort=lambda: False,
         on_retry=seen.append,
         poll_interval=0.01,
+        **kw,
     )
 
 
-def test_a_job_that_fails_is_retried_once_then_finishes(sim: Simulator, api: OffcloudAPI) -> None:
+def test_a_job_that_fails_is_retried_once_then_finishes(
+    rich: Simulator, rich_api: OffcloudAPI
+) -> None:
     magnet = build_magnet(UNCACHED)
-    sim.inject("job_error", link=magnet, message="Tracker timeout")
-    job = api.cloud(magnet)
+    rich.inject("job_error", link=magnet, message="Tracker timeout")
+    job = rich_api.cloud(magnet)
     store = MemoryStore()
     remember(store, "job:z", job.request_id)
     seen: list[Any] = []
-    done = _wait(api, store, "job:z", job, seen)
+    done = _wait(rich_api, store, "job:z", job, seen)
     assert done.status is JobStatus.DOWNLOADED
     retries = [item for item in seen if isinstance(item, CloudJobError)]
     assert len(retries) == 1
     assert "Tracker timeout" in retries[0].message
     assert store.values["job:z"] == {"request_id": job.request_id, "retried": True}
-    assert len(calls(sim, "GET", f"/api/cloud/retry/{job.request_id}")) == 1
+    assert len(calls(rich, "GET", f"/api/cloud/retry/{job.request_id}")) == 1
 
 
-def test_a_job_that_fails_after_its_retry_fails_for_good(sim: Simulator, api: OffcloudAPI) -> None:
-    magnet = build_magnet(UNCACHED)
-    sim.inject("job_error", link=magnet, message="Dead torrent", retry_succeeds=False)
-    job = api.cloud(magnet)
-    store = MemoryStore()
-    remember(store, "job:w", job.request_id)
-    with pytest.raises(CloudJobError, match="Dead torrent"):
-        _wait(api, store, "job:w", job, [])
-    assert len(calls(sim, "GET", f"/api/cloud/retry/{job.request_id}")) == 1
-
-
-def test_a_job_retried_before_a_restart_is_not_retried_again(
+def test_without_a_retry_route_a_failed_job_is_added_again_once(
     sim: Simulator, api: OffcloudAPI
 ) -> None:
     magnet = build_magnet(UNCACHED)
-    sim.inject("job_error", link=magnet, message="Dead torrent", retry_succeeds=False)
     job = api.cloud(magnet)
+    sim.inject("job_error", request_id=job.request_id, message="Tracker timeout")
+    store = MemoryStore()
+    remember(store, "job:u", job.request_id)
+    seen: list[Any] = []
+    done = _wait(api, store, "job:u", job, seen, add_again=lambda: api.cloud(magnet))
+    assert done.status is JobStatus.DOWNLOADED
+    assert len([item for item in seen if isinstance(item, CloudJobError)]) == 1
+    # The retry route is not there on 2026 (one HTML 404), so the link went in once more.
+    assert len(calls(sim, "GET", f"/api/cloud/retry/{job.request_id}")) == 1
+    assert len(calls(sim, "POST", "/api/cloud")) == 2
+    assert store.values["job:u"]["retried"] is True
+
+
+def test_a_job_that_fails_after_its_retry_fails_for_good(
+    rich: Simulator, rich_api: OffcloudAPI
+) -> None:
+    magnet = build_magnet(UNCACHED)
+    rich.inject("job_error", link=magnet, message="Dead torrent", retry_succeeds=False)
+    job = rich_api.cloud(magnet)
+    store = MemoryStore()
+    remember(store, "job:w", job.request_id)
+    with pytest.raises(CloudJobError, match="Dead torrent"):
+        _wait(rich_api, store, "job:w", job, [])
+    assert len(calls(rich, "GET", f"/api/cloud/retry/{job.request_id}")) == 1
+
+
+def test_a_job_retried_before_a_restart_is_not_retried_again(
+    rich: Simulator, rich_api: OffcloudAPI
+) -> None:
+    magnet = build_magnet(UNCACHED)
+    rich.inject("job_error", link=magnet, message="Dead torrent", retry_succeeds=False)
+    job = rich_api.cloud(magnet)
     store = MemoryStore()
     remember(store, "job:v", job.request_id, retried=True)
     seen: list[Any] = []
     with pytest.raises(CloudJobError, match="Dead torrent"):
-        _wait(api, store, "job:v", job, seen)
+        _wait(rich_api, store, "job:v", job, seen)
     assert not [item for item in seen if isinstance(item, CloudJobError)]
-    assert calls(sim, "GET", f"/api/cloud/retry/{job.request_id}") == []
+    assert calls(rich, "GET", f"/api/cloud/retry/{job.request_id}") == []
 
 
 def test_an_answer_the_batch_check_is_fetching_is_waited_for_only_when_it_matters(
@@ -341,4 +409,4 @@ def test_an_answer_the_batch_check_is_fetching_is_waited_for_only_when_it_matter
     threading.Timer(0.3, book.remember, args=([answer],)).start()
     found = obtain(api, MemoryStore(), torrent(CACHED), CachePolicy.ONLY_CACHED, book=book)
     assert found.cached is True
-    assert calls(sim, "POST", "/api/cache/info") == []  # the batch answer was used
+    assert calls(sim, "POST", "/api/cache") == []  # the batch answer was used

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
 from ..redact import redact
+from .support import mask_file_links
 
 __all__ = ["ACCOUNT_PLUGIN", "SerialWorker", "account_keys", "has_account", "masked", "select_key"]
 
@@ -76,8 +77,10 @@ def select_key(core: Any) -> Optional[str]:
 
 
 def masked(args: Sequence[Any], secrets: Sequence[str]) -> tuple[Any, ...]:
-    """Log arguments with every secret (and credential-looking value) masked, as text."""
-    return tuple(redact(arg if isinstance(arg, str) else str(arg), secrets) for arg in args)
+    """Log arguments with every secret, credential-looking value and signed file link masked."""
+    return tuple(
+        mask_file_links(redact(arg if isinstance(arg, str) else str(arg), secrets)) for arg in args
+    )
 
 
 class SerialWorker:

@@ -3,11 +3,13 @@
 Two kinds of removal, both opt-in (docs/anchors.md §6):
 
 - **After the download.** A job is removed once every pyLoad link that downloads from it is
-  finished (its file is on disk and pyLoad checked it). pyLoad links name their job in the URL:
-  Offcloud file URLs are ``https://<server>.offcloud.com/cloud/download/<requestId>/...`` (what the
-  decrypters and the folder expansion emit); a hoster link downloaded through a cloud job has such a
-  URL as its download link. A link still queued or running makes the job wait; a failed, offline or
-  aborted link keeps it, unless the user chose otherwise.
+  finished (its file is on disk and pyLoad checked it). Which job a link is of: a legacy file URL
+  names it (``https://<server>.offcloud.com/cloud/download/<requestId>/...``); a 2026 CDN file link
+  does not (docs/offcloud-api.md §00 L11), so the plugins that queue or follow one note its job in
+  the downloader's storage (:class:`~offcloud_api.pyload.support.FileLinkStore`), and the addon
+  passes that look-up in as ``job_of``. A hoster link downloaded through a cloud job has such a
+  file link as its download link. A link still queued or running makes the job wait; a failed,
+  offline or aborted link keeps it, unless the user chose otherwise.
 - **Periodic.** Jobs Offcloud finished (``downloaded``) longer ago than N hours; with an option
   also failed ones. Never a job that is still created, queued, downloading, processing or of an
   unknown status; never one whose files pyLoad still has to download, nor one a pyLoad plugin is
@@ -24,7 +26,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..models import Job, JobStatus
 from .support import job_storage_key, parse_file_url
@@ -63,10 +65,12 @@ class Link:
     url: str
     status: int
     package_id: int = 0
+    #: The job, where the URL does not name it (a CDN link noted in the downloader's storage).
+    job_id: Optional[str] = None
 
     @property
     def request_id(self) -> Optional[str]:
-        return request_id_of(self.url)
+        return self.job_id or request_id_of(self.url)
 
     @property
     def finished(self) -> bool:
@@ -77,16 +81,31 @@ class Link:
         return self.status in FAILED_STATUSES
 
 
-def request_id_of(url: Optional[str]) -> Optional[str]:
-    """The Offcloud request id an Offcloud file URL downloads from, else ``None``."""
+JobLookup = Callable[[str], Optional[str]]
+
+
+def request_id_of(url: Optional[str], job_of: Optional[JobLookup] = None) -> Optional[str]:
+    """The Offcloud request id a file link downloads from, else ``None``.
+
+    Read from a legacy file URL itself, else asked of ``job_of`` (the noted job of a CDN link).
+    """
     if not url:
         return None
     parsed = parse_file_url(url)
-    return parsed.request_id if parsed is not None else None
+    if parsed is None:
+        return None
+    if parsed.request_id is not None:
+        return parsed.request_id
+    return job_of(url) if job_of is not None else None
 
 
-def links_from_pyload(packages: Mapping[Any, Any]) -> list[Link]:
-    """Links from pyLoad's ``FileManager.get_complete_data()`` (``{pid: {"links": {fid: …}}}``)."""
+def links_from_pyload(
+    packages: Mapping[Any, Any], job_of: Optional[JobLookup] = None
+) -> list[Link]:
+    """Links from pyLoad's ``FileManager.get_complete_data()`` (``{pid: {"links": {fid: …}}}``).
+
+    ``job_of`` names the job of a CDN file link (whose URL does not).
+    """
     links: list[Link] = []
     for pid, package in packages.items():
         entries = package.get("links") if isinstance(package, Mapping) else None
@@ -95,13 +114,15 @@ def links_from_pyload(packages: Mapping[Any, Any]) -> list[Link]:
         for fid, entry in entries.items():
             if not isinstance(entry, Mapping):
                 continue
+            url = str(entry.get("url") or "")
             try:
                 links.append(
                     Link(
                         fid=int(entry.get("id", fid)),
-                        url=str(entry.get("url") or ""),
+                        url=url,
                         status=int(entry.get("status", 14)),
                         package_id=int(entry.get("package", pid)),
+                        job_id=request_id_of(url, job_of) if job_of is not None else None,
                     )
                 )
             except (TypeError, ValueError):

@@ -21,13 +21,15 @@ from urllib.parse import urlsplit
 from ..client import OffcloudAPI
 from ..exceptions import (
     CloudJobError,
+    HTTPError,
     InvalidResponseError,
+    JobStuckError,
     NotFoundError,
     OffcloudConnectionError,
     OffcloudError,
     ServerError,
 )
-from ..models import Job
+from ..models import Job, JobStatus
 
 __all__ = [
     "JobStore",
@@ -178,17 +180,23 @@ def wait_retrying_once(
     on_progress: Callable[[Job], None],
     should_abort: Callable[[], bool],
     on_retry: Optional[Callable[[CloudJobError], None]] = None,
+    add_again: Optional[Callable[[], Job]] = None,
     poll_interval: float = 2.0,
 ) -> Job:
-    """Wait until ``job`` is downloaded; if it fails, ask Offcloud to retry it, once per job.
+    """Wait until ``job`` is downloaded; if it fails, have it tried again, once per job.
 
-    Offcloud's own retry often succeeds where the first fetch failed; ``on_retry`` hears about
-    it (plugins log it where the user reads). Raises ``CloudJobError`` when the retried job fails
-    too, and whatever :meth:`OffcloudAPI.wait_for_download` raises (``poll_interval`` is its
-    first pause).
+    Offcloud's own retry often succeeds where the first fetch failed. The 2026 API has no retry
+    route that a live probe saw (docs/offcloud-api.md §00), so where Offcloud will not retry the
+    job, ``add_again`` submits the link afresh (without it the failure stands). ``on_retry``
+    hears about it (plugins log it where the user reads). A job that never started
+    (:class:`JobStuckError`) is not tried again: the link itself is bad. Raises
+    ``CloudJobError`` when the second try fails too, and whatever
+    :meth:`OffcloudAPI.wait_for_download` raises (``poll_interval`` is its first pause).
     """
 
     def wait(current: Job) -> Job:
+        if current.status is JobStatus.DOWNLOADED:
+            return current  # a cached item: the add answer says so (L5), no poll needed
         return api.wait_for_download(
             current.request_id,
             first=current,
@@ -200,6 +208,8 @@ def wait_retrying_once(
 
     try:
         return wait(job)
+    except JobStuckError:
+        raise
     except CloudJobError as exc:
         stored = store.retrieve(key) or {}
         if stored.get("retried"):
@@ -207,6 +217,14 @@ def wait_retrying_once(
         log.debug("job %s failed; asking Offcloud to retry it", job.request_id)
         if on_retry is not None:
             on_retry(exc)
+        failure = exc
     remember(store, key, job.request_id, retried=True)
-    api.retry(job.request_id)
+    try:
+        api.retry(job.request_id)
+    except (NotFoundError, HTTPError):  # no retry route, or Offcloud will not retry this job
+        if add_again is None:
+            raise failure from None
+        fresh = add_again()
+        remember(store, key, fresh.request_id, retried=True)
+        return wait(fresh)
     return wait(api.cloud_status(job.request_id))

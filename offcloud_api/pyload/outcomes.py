@@ -25,6 +25,7 @@ from ..exceptions import (
     NotFoundError,
     OffcloudError,
     RateLimitError,
+    RefusedError,
     TemporaryError,
     WaitAbortedError,
     WaitTimeoutError,
@@ -44,6 +45,8 @@ DEFAULT_RATE_LIMIT_WAIT = 60
 #: Temporary trouble (5xx, broken answers, no connection): waits grow per attempt.
 TEMPORARY_WAIT = 30
 TEMPORARY_ATTEMPTS = 5
+#: A host that answered Offcloud with an error of its own (5xx, 429): a few tries, then the text.
+REFUSED_ATTEMPTS = 3
 #: A host that is disabled or over its quota today.
 HOST_WAIT = 15 * 60
 HOST_ATTEMPTS = 3
@@ -134,6 +137,15 @@ def _outcome(error: OffcloudError) -> Outcome:
             wait=max(1, round(wait)),
             attempts=10,
         )
+    if isinstance(error, RefusedError):
+        # 2026: Offcloud's add answers a bare text, e.g. "Error parsing url - HTTP code: 503"
+        # (docs/offcloud-api.md §00 L6): the host answered Offcloud with that status. A busy or
+        # failing host may recover; anything else is said as Offcloud said it.
+        upstream = error.upstream_status
+        message = f"Offcloud could not fetch the link from its host: {error.code or text}"
+        if upstream is None or upstream == 429 or upstream >= 500:
+            return Outcome(Action.RETRY, message, TEMPORARY_WAIT, REFUSED_ATTEMPTS)
+        return Outcome(Action.FAIL, message)
     if isinstance(error, HostUnavailableError):
         message = f"Host unavailable at Offcloud: {text}"
         return Outcome(Action.RETRY, message, HOST_WAIT, HOST_ATTEMPTS)

@@ -8,8 +8,10 @@ says) lives here.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
+from base64 import b85decode, b85encode
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -17,27 +19,43 @@ from urllib.parse import unquote, urlsplit
 
 from ..client import OffcloudAPI
 from ..models import Job, Site, SiteStatus
+from ..redact import MASK
 from ..retry import RetryPolicy
 from ..units import format_size
 from .transport import PyloadTransport
 
 __all__ = [
     "FILE_URL_PATTERN",
+    "FileLinkStore",
     "HostList",
     "abortable_sleep",
     "client_for",
+    "file_link_key",
     "format_progress",
     "header_value",
     "host_of",
     "hosts_from_sites",
     "job_storage_key",
+    "mask_file_links",
     "parse_file_url",
 ]
 
-#: Offcloud's file servers: ``https://<server>.offcloud.com/cloud/download/<requestId>/…``.
-FILE_URL_PATTERN = r"https?://[\w.-]+\.offcloud\.com/cloud/download/\w+/.+"
+#: Offcloud's file links: the legacy file servers
+#: (``https://<server>.offcloud.com/cloud/download/<requestId>/…``) and, since 2026, the CDN that
+#: explore answers with (``https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/<store>-sto/…/<name>``,
+#: docs/offcloud-api.md §00 L11; the node and the store vary, so the domain is matched).
+FILE_URL_PATTERN = (
+    r"https?://(?:[\w.-]+\.offcloud\.com/cloud/download/\w+/|(?:[\w-]+\.)*energycdn\.com/).+"
+)
 _FILE_URL = re.compile(
     r"https?://(?P<server>[\w-]+)\.offcloud\.com/cloud/download/(?P<request_id>\w+)/(?P<rest>.+)"
+)
+_CDN_URL = re.compile(r"https?://(?P<host>(?:[\w-]+\.)*energycdn\.com)(?::\d+)?/(?P<path>\S+)")
+# The CDN path carries an account-scoped signature (L11): everything between the host and the
+# file name is masked in logs, like a key.
+_CDN_SIGNED = re.compile(
+    r"(?P<head>https?://(?:[\w-]+\.)*energycdn\.com(?::\d+)?/)(?P<signed>[^\s\"'<>]*/)"
+    r"(?P<name>[^/\s\"'<>?#]*)"
 )
 
 
@@ -69,12 +87,23 @@ def abortable_sleep(should_abort: Callable[[], bool]) -> Callable[[float], None]
     return sleep
 
 
-def client_for(plugin: Any, api_key: str, should_abort: Callable[[], bool]) -> OffcloudAPI:
-    """An API client that talks through ``plugin``'s pyLoad network settings."""
+def client_for(
+    plugin: Any,
+    api_key: str,
+    should_abort: Callable[[], bool],
+    *,
+    api_generation: Optional[str] = None,
+) -> OffcloudAPI:
+    """An API client that talks through ``plugin``'s pyLoad network settings.
+
+    ``api_generation`` is what the account check learned (``"2026"`` or ``"legacy"``), so the
+    client calls no route the account's API lacks (instant on 2026, docs/offcloud-api.md §00 L4).
+    """
     return OffcloudAPI(
         api_key,
         transport=PyloadTransport(plugin),
         retry=RetryPolicy(sleep=abortable_sleep(should_abort), max_retry_after=10.0),
+        api_generation=api_generation,
     )
 
 
@@ -87,8 +116,21 @@ class HostList:
     chunk_limits: dict[str, int] = field(default_factory=dict)
 
 
-def hosts_from_sites(sites: Iterable[Site], *, include_awaiting: bool = False) -> HostList:
-    """Domains to offer pyLoad: dead hosts and, unless asked, "awaiting demand" ones left out."""
+def hosts_from_sites(
+    sites: Iterable[Site],
+    *,
+    include_awaiting: bool = False,
+    plugin_names: Iterable[str] = (),
+) -> HostList:
+    """Hosts to offer pyLoad: dead hosts and, unless asked, "awaiting demand" ones left out.
+
+    Offcloud's 2026 list may name a host by a bare word (``rapidgator``) rather than a domain
+    (docs/offcloud-api.md §00 L17). pyLoad registers domains, so a bare word becomes the domain of
+    the pyLoad plugin it names (``RapidgatorNet`` → ``rapidgator.net``, from ``plugin_names``,
+    pyLoad's downloader plugins), and stays a bare word where no plugin has it: pyLoad then
+    matches it anywhere in a link, as ResolveURL does.
+    """
+    plugin_domains = _plugin_domains(plugin_names)
     domains: dict[str, None] = {}
     cloud_only: set[str] = set()
     chunk_limits: dict[str, int] = {}
@@ -98,6 +140,12 @@ def hosts_from_sites(sites: Iterable[Site], *, include_awaiting: bool = False) -
         if site.status in (SiteStatus.DEAD, SiteStatus.COMING_SOON):
             continue
         names = [name for name in site.domains if "." in name]
+        if not names:
+            names = [
+                plugin_domains.get(_bare(name), _bare(name))
+                for name in site.domains
+                if len(_bare(name)) >= 3
+            ]
         for name in names:
             domains.setdefault(name, None)
             if site.cloud_only:
@@ -107,6 +155,30 @@ def hosts_from_sites(sites: Iterable[Site], *, include_awaiting: bool = False) -
     return HostList(tuple(domains), frozenset(cloud_only), chunk_limits)
 
 
+def _bare(name: str) -> str:
+    return re.sub(r"[^\w-]", "", name.strip().lower())
+
+
+_CAMEL_PART = re.compile(r"[A-Z0-9][a-z0-9]*")
+
+
+def _plugin_domains(plugin_names: Iterable[str]) -> dict[str, str]:
+    """Bare word → domain from pyLoad's plugin naming (``RapidgatorNet``, ``NitroflareCom``).
+
+    A plugin is named after its domain without dots, one capital per label; the last label is
+    the top-level domain. Plugins whose name does not split that way are left out.
+    """
+    found: dict[str, str] = {}
+    for plugin in plugin_names:
+        parts = _CAMEL_PART.findall(plugin)
+        if len(parts) < 2 or "".join(parts) != plugin:
+            continue
+        stem, tld = "".join(parts[:-1]).lower(), parts[-1].lower()
+        if len(tld) >= 2 and tld.isalpha():
+            found.setdefault(stem, f"{stem}.{tld}")
+    return found
+
+
 def host_of(url: str) -> str:
     """The lower-cased host of ``url`` without ``www.`` and port."""
     host = (urlsplit(url).hostname or "").lower()
@@ -114,33 +186,104 @@ def host_of(url: str) -> str:
 
 
 def matching_host(url: str, hosts: Iterable[str]) -> Optional[str]:
-    """The entry of ``hosts`` that ``url``'s host is, or is a subdomain of."""
+    """The entry of ``hosts`` that ``url``'s host is, or is a subdomain of.
+
+    A bare word (no dot, Offcloud's 2026 naming) matches a host that has it as a label
+    (``rapidgator`` matches ``rapidgator.net``, not ``notrapidgator.net``).
+    """
     host = host_of(url)
+    labels = host.split(".")
     for candidate in hosts:
         if host == candidate or host.endswith("." + candidate):
+            return candidate
+        if "." not in candidate and candidate in labels[:-1]:
             return candidate
     return None
 
 
+def _url_digest(url: str) -> str:
+    return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:32]
+
+
 def job_storage_key(url: str) -> str:
     """The key under which a link's Offcloud request id is remembered (no secret in it)."""
-    return "job:" + hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:32]
+    return "job:" + _url_digest(url)
+
+
+def file_link_key(url: str) -> str:
+    """The key under which an Offcloud file link's job and path are remembered.
+
+    A CDN file link carries no request id (L11), so whoever queues or follows one notes its job
+    here; the refresh of an expired link, ``remove_finished`` and the clean-up addon read it.
+    Separate from :func:`job_storage_key`: a file link is never a job the downloader follows.
+    """
+    return "file:" + _url_digest(url)
 
 
 @dataclass(frozen=True)
 class FileUrl:
+    """What an Offcloud file link says of itself; ``request_id`` is ``None`` for a CDN link."""
+
     server: str
-    request_id: str
+    request_id: Optional[str]
     name: str
 
 
 def parse_file_url(url: str) -> Optional[FileUrl]:
-    """Server, request id and file name of an Offcloud file URL, or ``None``."""
+    """Server, request id (where the URL has one) and file name of an Offcloud file link."""
     match = _FILE_URL.match(url)
-    if match is None:
-        return None
+    if match is not None:
+        server, request_id = match.group("server"), match.group("request_id")
+    else:
+        cdn = _CDN_URL.match(url)
+        if cdn is None:
+            return None
+        server, request_id = cdn.group("host").lower(), None
     last = urlsplit(url).path.rstrip("/").rpartition("/")[2]
-    return FileUrl(match.group("server"), match.group("request_id"), unquote(last))
+    return FileUrl(server, request_id, unquote(last))
+
+
+def mask_file_links(text: str) -> str:
+    """``text`` with the signed part of every CDN file link masked (host and name stay)."""
+    return _CDN_SIGNED.sub(lambda m: f"{m.group('head')}{MASK}/{m.group('name')}", text)
+
+
+class FileLinkStore:
+    """The downloader's pyLoad storage, written by any Offcloud plugin: which job a file link is of.
+
+    pyLoad's ``self.db`` is per plugin; the decrypters queue the links the downloader
+    (``OffcloudCom``) downloads, so they write into its storage, in pyLoad's own encoding
+    (base85 of JSON, as ``pyload.plugins.helpers.DB``). Values: ``{"request_id", "path"}``.
+    """
+
+    PLUGIN = "OffcloudCom"
+
+    def __init__(self, database: Any) -> None:
+        self._db = database
+
+    def remember(self, request_id: str, files: Iterable[Any]) -> None:
+        """Note the job of each file (``CloudFile``-like: ``url`` and ``path``)."""
+        for file in files:
+            value = {"request_id": request_id, "path": getattr(file, "path", None) or file.name}
+            self._db.set_storage(self.PLUGIN, file_link_key(file.url), _encode(value))
+
+    def lookup(self, url: str) -> Optional[dict[str, Any]]:
+        """``{"request_id", "path"}`` of a file link noted before, else ``None``."""
+        raw = self._db.get_storage(self.PLUGIN, file_link_key(url))
+        if not raw:
+            return None
+        try:
+            value = json.loads(b85decode(str(raw).encode()).decode("utf-8"))
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) and value.get("request_id") else None
+
+    def forget(self, url: str) -> None:
+        self._db.del_storage(self.PLUGIN, file_link_key(url))
+
+
+def _encode(value: Any) -> str:
+    return b85encode(json.dumps(value, ensure_ascii=False).encode("utf-8")).decode("ascii")
 
 
 def format_progress(job: Job) -> str:

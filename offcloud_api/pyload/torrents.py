@@ -302,7 +302,8 @@ def obtain_job(
     """Find or add the cloud job of ``torrent`` as ``policy`` says; never add it twice.
 
     In order: the job remembered for this info-hash (a retry, a restart, the same torrent added
-    again), then a job in the cloud history, then Offcloud's cache answer (from the process-wide
+    again), then a job in the cloud history (legacy API only: the 2026 add itself returns the
+    live job of a magnet), then Offcloud's cache answer (from the process-wide
     book the batch-check addon fills, else one ``cache/info`` call; with policy ``all`` the
     answer changes nothing, so it is only read from the book). A failed job is retried by
     Offcloud once, or added again when Offcloud will not retry it.
@@ -311,7 +312,9 @@ def obtain_job(
     with _submitting(torrent.info_hash):
         job = remembered_job(api, store, key)
         remembered = job is not None
-        if job is None:
+        if job is None and api.api_generation != "2026":
+            # The 2026 API answers a magnet added again while its job lives with that job
+            # (docs/offcloud-api.md §00 L5), so the history (no paging, L12) is not needed there.
             job = find_existing_job(memo.history(api), torrent.info_hash)
         cached: Optional[bool] = None
         if job is not None and not job.status.is_failed:
@@ -577,18 +580,30 @@ def expanded_name(name: str) -> str:
 # Expired file links
 
 
-def match_refreshed_file(old_url: str, files: Sequence[CloudFile]) -> Optional[CloudFile]:
-    """The file of a fresh explore that an expired Offcloud file URL pointed to.
+def match_refreshed_file(
+    old_url: str,
+    files: Sequence[CloudFile],
+    *,
+    path: Optional[str] = None,
+    request_id: Optional[str] = None,
+) -> Optional[CloudFile]:
+    """The file of a fresh explore that an expired Offcloud file link pointed to.
 
-    By the URL's part after the request id (``2/ep2.mkv``), else by the file name when only one
-    file has it.
+    By the file's path in the job where it was noted (``path``; a 2026 CDN link carries no job
+    and a fresh signature, docs/offcloud-api.md §00 L11), else by a legacy URL's part after the
+    request id (``2/ep2.mkv``), else by the file name when only one file has it.
     """
     old = parse_file_url(old_url)
     if old is None:
         return None
-    old_tail = _tail_after(old_url, old.request_id)
+    if path:
+        by_path = [file for file in files if file.path == path]
+        if len(by_path) == 1:
+            return by_path[0]
+    job = old.request_id or request_id
+    old_tail = _tail_after(old_url, job) if job else ""
     for file in files:
-        if old_tail and _tail_after(file.url, old.request_id) == old_tail:
+        if old_tail and job and _tail_after(file.url, job) == old_tail:
             return file
     named = [file for file in files if file.name == old.name]
     return named[0] if len(named) == 1 else None

@@ -8,7 +8,11 @@ client a transport that sends through ``plugin.load`` on a request object of its
 - its own object, because headers set on a pyLoad request stick to it (docs/pyload-ng.md §4.1),
   and ``Authorization`` must never follow a download or a HEAD check to a file server;
 - ``decode=False``, because pyLoad's decoding HTML-unescapes JSON;
-- ``BadHeader`` is an answer, not a failure: pyLoad raises it for some status codes only.
+- ``BadHeader`` is an answer, not a failure: pyLoad raises it for some status codes only;
+- the size cap is the call's own (``Request.max_bytes``, enforced by libcurl), not pyLoad's
+  2,000,000 bytes: past that pyLoad fails with a bare ``Exception`` and writes the whole answer
+  into ``response.dump`` in its working folder (docs/pyload-ng.md §4.1), and an account's cloud
+  history can be larger than that (docs/offcloud-api.md §00 L12: no paging).
 
 pyLoad is imported lazily, so this module can be imported (and type-checked) without it.
 """
@@ -20,7 +24,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from ..exceptions import OffcloudConnectionError
+from ..exceptions import OffcloudConnectionError, ResponseTooLargeError
 from ..redact import strip_query
 from ..transport import Request, Response
 
@@ -36,6 +40,7 @@ _CURL_NOT_SENT = {
     35,  # TLS handshake failed
     60,  # peer certificate cannot be authenticated
 }
+_CURL_FILESIZE_EXCEEDED = 63
 
 
 class PyloadTransport:
@@ -64,6 +69,8 @@ class PyloadTransport:
         )
         http.c.setopt(pycurl.CONNECTTIMEOUT, max(1, int(connect)))
         http.c.setopt(pycurl.TIMEOUT, max(1, int(connect + read)))
+        http.limit = 0  # pyLoad's own cap dumps the answer to response.dump: ours instead
+        http.c.setopt(pycurl.MAXFILESIZE_LARGE, request.max_bytes)
         where = f"{request.method} {strip_query(request.url)}"
         try:
             content = self.plugin.load(
@@ -81,6 +88,8 @@ class PyloadTransport:
             return Response(status=status, headers=_headers(exc.headers), content=content)
         except pycurl.error as exc:
             code = exc.args[0] if exc.args else None
+            if code == _CURL_FILESIZE_EXCEEDED:
+                raise _too_large(request, where) from None
             raise OffcloudConnectionError(
                 f"connection failed for {where}: curl error {code}",
                 request_sent=code not in _CURL_NOT_SENT,
@@ -93,6 +102,8 @@ class PyloadTransport:
             ) from None
         headers = _headers(getattr(http, "response_headers", {}))
         raw = content if isinstance(content, bytes) else str(content).encode()
+        if len(raw) > request.max_bytes:  # libcurl stops at the cap; this is the backstop
+            raise _too_large(request, where)
         return Response(status=status, headers=headers, content=raw)
 
     def close(self) -> None:
@@ -100,6 +111,13 @@ class PyloadTransport:
             self._request.close()
         except Exception:
             log.debug("closing the pyLoad request failed", exc_info=True)
+
+
+def _too_large(request: Request, where: str) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"the answer to {where} is larger than {request.max_bytes // (1024 * 1024)} MiB",
+        method=request.method,
+    )
 
 
 def _headers(source: Any) -> Mapping[str, str]:

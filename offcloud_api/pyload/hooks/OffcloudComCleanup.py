@@ -18,7 +18,7 @@ try:
         stale_jobs,
         stored_request_ids,
     )
-    from offcloud_api.pyload.support import client_for
+    from offcloud_api.pyload.support import FileLinkStore, client_for
 
     IMPORT_ERROR = None
 except ImportError as exc:  # the library is missing from the Python that runs pyLoad
@@ -28,7 +28,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudComCleanup(BaseAddon):
     __name__ = "OffcloudComCleanup"
     __type__ = "addon"
-    __version__ = "0.01"
+    __version__ = "0.02"
     __status__ = "testing"
 
     __config__ = [
@@ -151,11 +151,12 @@ class OffcloudComCleanup(BaseAddon):
 
     def _consider(self, pyfile, status):
         url = pyfile.url
-        request_id = request_id_of(url)
+        job_of = self._job_of
+        request_id = request_id_of(url, job_of)
         if request_id is None:
-            # A hoster link that went through a cloud job downloads from that job's file URL.
+            # A hoster link that went through a cloud job downloads from that job's file link.
             link = getattr(getattr(pyfile, "plugin", None), "link", None)
-            request_id = request_id_of(link)
+            request_id = request_id_of(link, job_of)
             if request_id is None:
                 return
             if status == 0 and self.config.get("remove_finished", False, plugin=self.DOWNLOADER):
@@ -248,14 +249,26 @@ class OffcloudComCleanup(BaseAddon):
             )
             return
         self.removed.update(request_ids)
+        self._forget_file_links(request_ids)
         for request_id in request_ids:
             self.log_info(self._("Removed Offcloud job {id}: {why}").format(id=request_id, why=why))
+
+    def _forget_file_links(self, request_ids):
+        # The notes of which job a CDN link is of are useless once the job is gone.
+        gone = set(request_ids)
+        for key, value in self._stored(self.DOWNLOADER).items():
+            if str(key).startswith("file:") and stored_request_ids({key: value}) & gone:
+                self.pyload.db.del_storage(self.DOWNLOADER, key)
+
+    def _job_of(self, url):
+        note = FileLinkStore(self.pyload.db).lookup(url)
+        return note["request_id"] if note else None
 
     def _links(self):
         files = self.pyload.files
         links = []
         for destination in (Destination.QUEUE, Destination.COLLECTOR):
-            links.extend(links_from_pyload(files.get_complete_data(destination)))
+            links.extend(links_from_pyload(files.get_complete_data(destination), self._job_of))
         return links
 
     def _stored(self, plugin):

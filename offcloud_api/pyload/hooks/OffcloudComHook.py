@@ -17,7 +17,7 @@ try:
     )
     from offcloud_api.pyload.cachebook import cachebook
     from offcloud_api.pyload.cleanup import request_id_of
-    from offcloud_api.pyload.support import client_for, job_storage_key
+    from offcloud_api.pyload.support import FileLinkStore, client_for, job_storage_key
 
     IMPORT_ERROR = None
 except ImportError as exc:  # the library is missing from the Python that runs pyLoad
@@ -27,7 +27,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudComHook(BaseAddon):
     __name__ = "OffcloudComHook"
     __type__ = "addon"
-    __version__ = "0.01"
+    __version__ = "0.02"
     __status__ = "testing"
 
     __config__ = [
@@ -41,7 +41,7 @@ class OffcloudComHook(BaseAddon):
         (
             "cache_check",
             "bool",
-            "Ask Offcloud about magnets added together in one call per 100 before they are decrypted",
+            "Ask Offcloud about magnets added together in one call per 1000 before they are decrypted",
             True,
         ),
         (
@@ -222,7 +222,7 @@ class OffcloudComHook(BaseAddon):
         for url in plan.in_cloud:
             self.log_info(
                 self._("Cloud only: already in your Offcloud cloud as job {}").format(
-                    request_id_of(url) or "?"
+                    request_id_of(url, self._job_of) or "?"
                 )
             )
         done = set()
@@ -241,6 +241,10 @@ class OffcloudComHook(BaseAddon):
             if failed:
                 self._give_back(failed, pid)
             self._drop_if_empty(pid)
+
+    def _job_of(self, url):
+        note = FileLinkStore(self.pyload.db).lookup(url)
+        return note["request_id"] if note else None
 
     def _send_one(self, api, url):
         submission = intake.submission_for(url, self.pyload.tempdir)

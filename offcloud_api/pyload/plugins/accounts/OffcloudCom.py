@@ -1,5 +1,6 @@
 import calendar
 import hashlib
+import re
 import time
 
 from ..base.multi_account import MultiAccount
@@ -16,7 +17,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudCom(MultiAccount):
     __name__ = "OffcloudCom"
     __type__ = "account"
-    __version__ = "0.01"
+    __version__ = "0.02"
     __status__ = "testing"
 
     __config__ = [
@@ -40,6 +41,13 @@ class OffcloudCom(MultiAccount):
         """The API key (pyLoad's password field) of ``user`` or of the chosen account."""
         return self.accounts[user or self.user]["password"]
 
+    #: A bare host name of Offcloud's 2026 list (``rapidgator``), and the pattern it becomes.
+    #: No dot in it: pyLoad escapes dots of the entries it joins into its pattern.
+    BARE_HOST = re.compile(r"^[\w-]{3,63}$")
+    BARE_LABEL = r"(?<=[/@\x2e]){}(?=\x2e)"
+    #: Where the last good host list is kept, so a bad answer never empties it (pyLoad storage).
+    HOSTS_KEY = "hosts:last_good"
+
     def offcloud_client(self, plugin, api_key, should_abort=None):
         if IMPORT_ERROR is not None:
             self.fail(
@@ -47,7 +55,21 @@ class OffcloudCom(MultiAccount):
                     IMPORT_ERROR
                 )
             )
-        return client_for(plugin, api_key, should_abort or (lambda: False))
+        return client_for(
+            plugin,
+            api_key,
+            should_abort or (lambda: False),
+            api_generation=self._api_generation(api_key),
+        )
+
+    def _api_generation(self, api_key):
+        # What the account check learned of this key's API (2026 or legacy): the plugins then
+        # call no route that API lacks, such as instant on 2026.
+        digest = hashlib.sha256(api_key.strip().encode("utf-8")).hexdigest()
+        for (_user, key_digest), (_at, info) in (getattr(self, "_info_cache", None) or {}).items():
+            if key_digest == digest:
+                return info.api_generation
+        return None
 
     def _account_info(self, password):
         # Keyed by login and key: a login re-added with another key must not get the old answer.
@@ -146,10 +168,43 @@ class OffcloudCom(MultiAccount):
 
     def grab_hosters(self, user, password, data):
         include_awaiting = self.config.get("include_awaiting", False)
-        with self.offcloud_client(self, password.strip()) as api:
-            sites = api.get_supported_sites()
-        hosts = hosts_from_sites(sites, include_awaiting=include_awaiting)
+        problem = None
+        try:
+            with self.offcloud_client(self, password.strip()) as api:
+                sites = api.get_supported_sites()
+        except OffcloudError as exc:
+            sites, problem = [], exc.message
+        hosts = hosts_from_sites(
+            sites,
+            include_awaiting=include_awaiting,
+            plugin_names=self.pyload.plugin_manager.downloader_plugins.keys(),
+        )
+        if not hosts.domains:
+            # An empty or unreadable list must not switch Offcloud off without a word (L17):
+            # keep the last good list and say why.
+            problem = problem or self._("Offcloud's list of supported hosts was empty")
+            last = self.db.retrieve(self.HOSTS_KEY) or []
+            if last:
+                self.log_warning(
+                    problem,
+                    self._("keeping the last good list of {} hosts").format(len(last)),
+                )
+                return list(last)
+            self.log_warning(
+                problem, self._("no earlier list to keep: Offcloud handles no hoster links yet")
+            )
+            return []
         # The downloader reads these for routing (cloud-only hosts) and chunk limits.
         self.offcloud_hosts = hosts
+        self.db.store(self.HOSTS_KEY, list(hosts.domains))
         self.log_debug(f"{len(hosts.domains)} hosts, {len(hosts.cloud_only)} of them cloud only")
         return list(hosts.domains)
+
+    def parse_domains(self, names):
+        # pyLoad keeps only names with a top-level domain; Offcloud's 2026 list may name a host
+        # by a bare word that no pyLoad plugin has (docs/offcloud-api.md §00 L17). pyLoad builds
+        # its pattern from these entries, so such a word goes in as a pattern of a host label
+        # ("word." after "//" or a dot), never as a bare substring of any link.
+        bare = [name.strip().lower() for name in names if self.BARE_HOST.match(name.strip())]
+        domains = super().parse_domains([n for n in names if n.strip().lower() not in bare])
+        return domains + [self.BARE_LABEL.format(re.escape(word)) for word in bare]

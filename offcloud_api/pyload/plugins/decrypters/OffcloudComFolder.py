@@ -4,6 +4,7 @@ try:
     from offcloud_api.exceptions import NotFoundError, OffcloudError
     from offcloud_api.models import JobStatus
     from offcloud_api.pyload.outcomes import apply_outcome
+    from offcloud_api.pyload.support import FileLinkStore, mask_file_links
     from offcloud_api.pyload.torrents import (
         FileFilter,
         NothingSelectedError,
@@ -24,7 +25,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudComFolder(BaseDecrypter):
     __name__ = "OffcloudComFolder"
     __type__ = "decrypter"
-    __version__ = "0.01"
+    __version__ = "0.02"
     __status__ = "testing"
 
     # A job's folder link, without a file part: per-file links are the downloader's.
@@ -83,7 +84,15 @@ class OffcloudComFolder(BaseDecrypter):
             plans = select_and_plan(job.file_name or request_id, files, wanted)
         except NothingSelectedError as exc:
             self.fail(str(exc))
+        # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
+        FileLinkStore(self.pyload.db).remember(request_id, wanted.select(files))
         self.packages = [plan.as_tuple() for plan in plans]
+
+    def _log(self, level, plugintype, pluginname, args, kwargs):
+        # Queued CDN links are signed for the account (L11): masked where pyLoad logs them.
+        if IMPORT_ERROR is None:
+            args = tuple(mask_file_links(arg) if isinstance(arg, str) else arg for arg in args)
+        return super()._log(level, plugintype, pluginname, args, kwargs)
 
     def _create_packages(self):
         # pyLoad's own version flattens nested folders such as Release/Sub (see

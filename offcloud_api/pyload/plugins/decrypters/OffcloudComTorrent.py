@@ -8,6 +8,7 @@ try:
     from offcloud_api.exceptions import OffcloudError
     from offcloud_api.pyload.jobs import wait_retrying_once
     from offcloud_api.pyload.outcomes import apply_outcome
+    from offcloud_api.pyload.support import FileLinkStore, mask_file_links
     from offcloud_api.pyload.torrents import (
         CachePolicy,
         FileFilter,
@@ -38,11 +39,11 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudComTorrent(BaseDecrypter):
     __name__ = "OffcloudComTorrent"
     __type__ = "decrypter"
-    __version__ = "0.01"
+    __version__ = "0.02"
     __status__ = "testing"
 
     # Offcloud's own file links are left to the downloader, even when they end in .torrent.
-    __pattern__ = r"magnet:\?.+|file://.+\.torrent$|https?://(?![\w.-]+\.offcloud\.com/cloud/download/).+\.torrent(?:[?#].*)?$"
+    __pattern__ = r"magnet:\?.+|file://.+\.torrent$|https?://(?![\w.-]+\.offcloud\.com/cloud/download/|(?:[\w-]+\.)*energycdn\.com/).+\.torrent(?:[?#].*)?$"
     __config__ = [
         ("folder_per_package", "Default;Yes;No", "Create folder for each package", "Default"),
         (
@@ -103,8 +104,9 @@ class OffcloudComTorrent(BaseDecrypter):
                 on_progress=lambda job: show_progress(pyfile, job),
                 should_abort=lambda: pyfile.abort,
                 on_retry=lambda exc: self.log_warning(
-                    self._("Offcloud job failed, asking Offcloud to retry it"), exc.message
+                    self._("Offcloud job failed, trying it once more"), exc.message
                 ),
+                add_again=lambda: api.cloud(torrent.magnet),
             )
             files = api.explore_cloud(job.request_id, job=job)
         except OffcloudError as exc:
@@ -118,8 +120,16 @@ class OffcloudComTorrent(BaseDecrypter):
             )
         except NothingSelectedError as exc:
             self.fail(str(exc))
+        # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
+        FileLinkStore(self.pyload.db).remember(job.request_id, wanted.select(files))
         self.packages = [plan.as_tuple() for plan in plans]
         self._discard_upload(pyfile.url)
+
+    def _log(self, level, plugintype, pluginname, args, kwargs):
+        # Queued CDN links are signed for the account (L11): masked where pyLoad logs them.
+        if IMPORT_ERROR is None:
+            args = tuple(mask_file_links(arg) if isinstance(arg, str) else arg for arg in args)
+        return super()._log(level, plugintype, pluginname, args, kwargs)
 
     def _torrent(self, url):
         """The torrent behind a magnet, an uploaded .torrent or a .torrent address."""

@@ -13,6 +13,7 @@ try:
         OffcloudError,
         error_from_response,
     )
+    from offcloud_api.models import JobStatus
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
     from offcloud_api.pyload.outcomes import (
         IP_ADVICE,
@@ -23,8 +24,10 @@ try:
     )
     from offcloud_api.pyload.partial import drop_partial, note_partial, restore_partial
     from offcloud_api.pyload.support import (
+        FileLinkStore,
         header_value,
         job_storage_key,
+        mask_file_links,
         matching_host,
         parse_file_url,
     )
@@ -49,10 +52,12 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.04"
+    __version__ = "0.05"
     __status__ = "testing"
 
-    __pattern__ = r"https?://[\w.-]+\.offcloud\.com/cloud/download/\w+/.+"
+    # Offcloud's file links: legacy file servers, and the 2026 CDN explore answers with (L11).
+    # pyLoad reads the pattern with a regex: it must stay on one line.
+    __pattern__ = r"https?://(?:[\w.-]+\.offcloud\.com/cloud/download/\w+/|(?:[\w-]+\.)*energycdn\.com/).+"  # fmt: skip
     __config__ = [
         ("use_premium", "bool", "Use premium account if available", True),
         ("fallback", "bool", "Fallback to free download if premium fails", False),
@@ -86,7 +91,7 @@ class OffcloudCom(MultiDownloader):
         ),
     ]
 
-    __description__ = """Offcloud.com multi-hoster: hoster links through your Offcloud account, instant or cloud"""
+    __description__ = """Offcloud.com multi-hoster: hoster links through your Offcloud account (a cloud job, or instant where the API has it)"""
     __license__ = "GPLv3"
     __authors__ = [("Offcloud for pyLoad", "")]
 
@@ -108,6 +113,7 @@ class OffcloudCom(MultiDownloader):
         self.api = None
         self._link_refreshed = False  # an expired file link is resolved again once per attempt
         self._cloud_job = None  # the request id of the cloud job this attempt follows
+        self._file_path = None  # that job's file this link downloads (its path in the job)
 
     def _chunk_limit(self):
         hosts = getattr(self.account, "offcloud_hosts", None) if self.account else None
@@ -145,7 +151,8 @@ class OffcloudCom(MultiDownloader):
             )
         self._client()
         try:
-            if not self._must_use_cloud(pyfile.url):
+            # 2026: no instant route (docs/offcloud-api.md §00 L4), so not even a call to it.
+            if self.api.instant_available() and not self._must_use_cloud(pyfile.url):
                 try:
                     if self._instant(pyfile):
                         return
@@ -189,6 +196,12 @@ class OffcloudCom(MultiDownloader):
             if notes is not None:
                 restore_partial(filename, notes)
             raise
+
+    def _log(self, level, plugintype, pluginname, args, kwargs):
+        # pyLoad logs every download URL; a CDN link's path is signed for the account (L11).
+        if IMPORT_ERROR is None:
+            args = tuple(mask_file_links(arg) if isinstance(arg, str) else arg for arg in args)
+        return super()._log(level, plugintype, pluginname, args, kwargs)
 
     def offline(self, msg=""):
         # pyLoad's offline() writes "offline" over the link's message; keep the reason set
@@ -262,26 +275,36 @@ class OffcloudCom(MultiDownloader):
         else:
             self.log_info(self._("Resuming Offcloud cloud job {}").format(job.request_id))
         self._cloud_job = job.request_id
-        job = self._wait(job, key)
-        if job.is_directory:
-            files = self.api.explore_cloud(job.request_id, job=job)
-            if len(files) == 1:
-                self._use_link(files[0].url, files[0].name, files[0].size)
-                return
-            if is_archive_name(job.file_name) and self._archive_mode() is ArchiveMode.KEEP:
-                # A cloud job has no archive to hand over: Offcloud unpacked it already.
-                self.log_info(
-                    self._(
-                        "Offcloud unpacked the archive {} in the cloud; downloading its files"
-                    ).format(job.file_name)
+        job = self._wait(job, key, pyfile.url)
+        self._cloud_job = job.request_id  # a job added again after a failure has a new id
+        # The file links come only from explore, never from the add or status answer (L5, L10).
+        files = self.api.explore_cloud(job.request_id, job=job)
+        if not files:
+            self.fail(
+                self._("Offcloud finished the job {} but lists no file in it").format(
+                    job.request_id
                 )
-            self._expand(job, files)
-        url = job.file_url
-        if not url:
-            self.fail(self._("Offcloud finished the job but gave no file link"))
-        self._use_link(url, job.file_name, job.file_size)
+            )
+        if len(files) == 1:
+            self._use_file(job.request_id, files[0])
+            return
+        if is_archive_name(job.file_name) and self._archive_mode() is ArchiveMode.KEEP:
+            # A cloud job has no archive to hand over: Offcloud unpacked it already.
+            self.log_info(
+                self._(
+                    "Offcloud unpacked the archive {} in the cloud; downloading its files"
+                ).format(job.file_name)
+            )
+        self._expand(job, files)
 
-    def _wait(self, job, key):
+    def _wait(self, job, key, url):
+        if job.status is JobStatus.DOWNLOADED:
+            return job  # cached at Offcloud: the add answer says so, no poll (L5)
+
+        def add_again():
+            self.log_info(self._("Offcloud will not retry the job; adding the link again"))
+            return self.api.cloud(url)
+
         return wait_retrying_once(
             self.api,
             self.db,
@@ -291,9 +314,17 @@ class OffcloudCom(MultiDownloader):
             on_progress=lambda job: show_progress(self.pyfile, job),
             should_abort=lambda: self.pyfile.abort,
             on_retry=lambda exc: self.log_warning(
-                self._("Offcloud job failed, asking Offcloud to retry it"), exc.message
+                self._("Offcloud job failed, trying it once more"), exc.message
             ),
+            add_again=add_again,
         )
+
+    def _use_file(self, request_id, file):
+        # The CDN link names no job (L11): note it, for a refresh, remove_finished and the
+        # clean-up addon.
+        FileLinkStore(self.pyload.db).remember(request_id, [file])
+        self._file_path = file.path
+        self._use_link(file.url, file.name, file.size)
 
     def _use_link(self, url, name, size):
         if name:
@@ -310,6 +341,9 @@ class OffcloudCom(MultiDownloader):
             plans = select_and_plan(name, files, wanted)
         except NothingSelectedError as exc:
             self.fail(str(exc))
+        FileLinkStore(self.pyload.db).remember(
+            job.request_id, [f for f in files if wanted.accepts(f)]
+        )
         add_packages(
             self.pyload,
             [plan.as_tuple() for plan in plans],
@@ -331,8 +365,10 @@ class OffcloudCom(MultiDownloader):
     def _refreshed_link(self, url, status):
         """A fresh URL for an Offcloud file link the server refused, or None.
 
-        Offcloud's file links may expire or be bound to the IP that asked for them; exploring the
-        job again (from this IP) gives a current one. Once per attempt, for 403, 404 and 410.
+        Offcloud's file links are signed per explore call and may expire or be bound to the IP
+        that asked for them (L11); exploring the job again (from this IP) gives a current one.
+        Once per attempt, for 403, 404 and 410. The job comes from the URL (legacy), from the
+        note the decrypter or this plugin left for the link, or from the job this attempt follows.
         """
         parsed = parse_file_url(url) if IMPORT_ERROR is None else None
         if (
@@ -342,29 +378,33 @@ class OffcloudCom(MultiDownloader):
             or not (self.account and self.account.user)
         ):
             return None
+        note = FileLinkStore(self.pyload.db).lookup(self.pyfile.url) or {}
+        request_id = parsed.request_id or note.get("request_id") or self._cloud_job
+        if not request_id:
+            return None
+        path = note.get("path") or self._file_path
         self._link_refreshed = True
         try:
-            files = self._client().explore_cloud(parsed.request_id)
+            files = self._client().explore_cloud(request_id)
         except NotFoundError:
             self.fail(
                 self._(
                     "The file server refused the link and the Offcloud job {} is gone from your cloud"
-                ).format(parsed.request_id)
+                ).format(request_id)
             )
         except OffcloudError as exc:
             self._apply(exc)
-        found = match_refreshed_file(url, files)
+        found = match_refreshed_file(url, files, path=path, request_id=request_id)
         if found is None:
             self.fail(
-                self._("{} is no longer in the Offcloud job {}").format(
-                    parsed.name, parsed.request_id
-                )
+                self._("{} is no longer in the Offcloud job {}").format(parsed.name, request_id)
             )
         self.log_info(
             self._(
                 "The file server refused the link (HTTP {}); trying a fresh one from Offcloud"
             ).format(status)
         )
+        FileLinkStore(self.pyload.db).remember(request_id, [found])
         return found.url
 
     def _download_refused(self, exc):
