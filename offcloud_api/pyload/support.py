@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..client import OffcloudAPI
 from ..models import Job, Site, SiteStatus
-from ..redact import MASK
+from ..redact import mask_file_links
 from ..retry import RetryPolicy
 from ..units import format_size
 from .transport import PyloadTransport
@@ -51,12 +51,6 @@ _FILE_URL = re.compile(
     r"https?://(?P<server>[\w-]+)\.offcloud\.com/cloud/download/(?P<request_id>\w+)/(?P<rest>.+)"
 )
 _CDN_URL = re.compile(r"https?://(?P<host>(?:[\w-]+\.)*energycdn\.com)(?::\d+)?/(?P<path>\S+)")
-# The CDN path carries an account-scoped signature (L11): everything between the host and the
-# file name is masked in logs, like a key.
-_CDN_SIGNED = re.compile(
-    r"(?P<head>https?://(?:[\w-]+\.)*energycdn\.com(?::\d+)?/)(?P<signed>[^\s\"'<>]*/)"
-    r"(?P<name>[^/\s\"'<>?#]*)"
-)
 
 
 def header_value(headers: Any, name: str) -> Optional[str]:
@@ -241,11 +235,6 @@ def parse_file_url(url: str) -> Optional[FileUrl]:
         server, request_id = cdn.group("host").lower(), None
     last = urlsplit(url).path.rstrip("/").rpartition("/")[2]
     return FileUrl(server, request_id, unquote(last))
-
-
-def mask_file_links(text: str) -> str:
-    """``text`` with the signed part of every CDN file link masked (host and name stay)."""
-    return _CDN_SIGNED.sub(lambda m: f"{m.group('head')}{MASK}/{m.group('name')}", text)
 
 
 class FileLinkStore:
