@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,11 +27,14 @@ from offcloud_api.exceptions import (
     AuthError,
     OffcloudConnectionError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
 )
 from offcloud_api.pyload.transport import PyloadTransport
 
 SEEN: list[dict[str, Any]] = []
+#: Jobs in the served history (a list, so a test can change it).
+HISTORY_JOBS = [30_000]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -51,7 +55,11 @@ class _Handler(BaseHTTPRequestHandler):
             "/api/down": (503, "<html><body>down</body></html>"),
             "/api/missing": (404, {"error": "not here"}),
         }
-        status, payload = routes.get(self.path.split("?")[0], (200, {"echo": True}))
+        path = self.path.split("?")[0]
+        if path == "/api/cloud/history":
+            self._history()
+            return
+        status, payload = routes.get(path, (200, {"echo": True}))
         data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
         self.send_response(status)
         if status == 429:
@@ -60,6 +68,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _history(self) -> None:
+        """A cloud history of ``HISTORY_JOBS`` jobs (L12: a bare array, no paging), chunked."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        items = [
+            json.dumps(
+                {
+                    "requestId": f"{n:024x}",
+                    "fileName": f"Some.Release.{n}.mkv",
+                    "status": "downloaded",
+                    "originalLink": f"https://rapidgator.net/file/{n:08x}/Some.Release.{n}.mkv",
+                    "createdOn": "2026-09-02T10:00:00.000Z",
+                }
+            ).encode()
+            for n in range(HISTORY_JOBS[0])
+        ]
+        body = b"[" + b",".join(items) + b"]"
+        for start in range(0, len(body), 65536):
+            chunk = body[start : start + 65536]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
 
     do_GET = _answer  # noqa: N815 - http.server's naming
     do_POST = _answer  # noqa: N815
@@ -179,3 +211,29 @@ def test_the_key_is_never_in_what_pyload_logs(api: OffcloudAPI) -> None:
     api.cloud_status("r1")
     assert plugin.loads
     assert "SECRET-KEY-123" not in repr(plugin.loads)
+
+
+def test_a_history_over_pyloads_2_mb_limit_is_read_whole_and_dumps_nothing(
+    api: OffcloudAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tens of thousands of jobs (about 6 MB): pyLoad's own 2,000,000-byte cap would fail the
+    # call with a bare Exception and write the whole answer to ./response.dump (pyload-ng.md §4.1).
+    monkeypatch.chdir(tmp_path)
+    HISTORY_JOBS[0] = 30_000
+    jobs = api.get_history()
+    assert len(jobs) == 30_000
+    assert jobs[-1].request_id == f"{29_999:024x}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_history_over_the_calls_cap_is_a_clear_error_and_dumps_nothing(
+    api: OffcloudAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("offcloud_api.client.HISTORY_MAX_BYTES", 1_000_000)
+    HISTORY_JOBS[0] = 30_000
+    with pytest.raises(ResponseTooLargeError) as too_large:
+        api.get_history()
+    assert "larger than" in str(too_large.value)
+    assert "SECRET-KEY-123" not in str(too_large.value)
+    assert list(tmp_path.iterdir()) == []
