@@ -41,10 +41,12 @@ class DemoItem:
     finished: Optional[float] = None
 
 
+# Offcloud's 2026 API has no instant route (docs/offcloud-api.md §00 L4): every hoster link is a
+# cloud job, and its file comes from explore as a CDN link (L10, L11).
 SIMULATOR_ITEMS = (
     ("supported-host link", "https://rapidgator.net/file/abc123/demo.bin", "abc123", "demo-host"),
     (
-        "cloud-only link",
+        "host link, 5 s job",
         "https://nitroflare.com/view/CLOUD1/cloud-only.bin",
         "CLOUD1",
         "demo-cloud",
@@ -216,6 +218,18 @@ class Demo:
             f"sha256 {'ok' if ok else 'MISMATCH'} ({len(files)} file(s))",
         )
 
+    def _api_calls(self, item: DemoItem) -> Optional[int]:
+        """Offcloud API calls spent on ``item``: its adds and every call about their jobs."""
+        simulator = self.stack.simulator
+        if simulator is None:
+            return None
+        calls = [c for c in simulator.calls if c.kind == "api"]
+        adds = [c for c in calls if item.needle in (c.body_summary or "")]
+        jobs = {c.request_id for c in adds if c.request_id}
+        if "/cloud/download/" in item.url:
+            jobs.add(item.needle)  # a job already in the cloud: its folder link names it
+        return len([c for c in calls if c in adds or (c.request_id and c.request_id in jobs)])
+
     def _route(self, item: DemoItem) -> str:
         simulator = self.stack.simulator
         if simulator is None:
@@ -237,13 +251,18 @@ class Demo:
 
     def _summary(self) -> None:
         self.say("\nSummary")
-        header = f"  {'item':<20} {'route':<8} {'time':>7} {'size':>10}  check"
+        header = f"  {'item':<20} {'route':<8} {'time':>7} {'size':>10} {'API calls':>9}  check"
         self.say(header)
         self.say("  " + "-" * (len(header) + 20))
         for item in self.items:
             _, route, total, check = self._verdict(item)
             took = f"{item.finished - item.started:.1f} s" if item.finished else "-"
-            self.say(f"  {item.label:<20} {route:<8} {took:>7} {format_size(total):>10}  {check}")
+            calls = self._api_calls(item)
+            spent = "-" if calls is None else str(calls)
+            self.say(
+                f"  {item.label:<20} {route:<8} {took:>7} {format_size(total):>10} {spent:>9}  "
+                f"{check}"
+            )
 
     def stop(self) -> None:
         self.stack.stop()

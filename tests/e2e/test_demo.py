@@ -28,7 +28,13 @@ def test_demo_once_downloads_every_item_with_the_right_sha256(tmp_path: Path) ->
     assert len(rows) == 5, summary
     assert all("sha256 ok" in row for row in rows), summary
     routes = {r for r in ("instant", "cloud", "existing") if any(f" {r} " in row for row in rows)}
-    assert {"instant", "cloud", "existing"} <= routes, summary
+    # The simulator answers like Offcloud's 2026 API: no instant route (docs/offcloud-api.md L4).
+    assert routes == {"cloud", "existing"}, summary
+    calls = {row[:22].strip(): int(row.split()[-5]) for row in rows}
+    # A hoster link: one add, its status polls, one explore; a cached magnet at most 3 (issue 11).
+    assert 2 <= calls["supported-host link"] <= 12, summary
+    assert calls["cached magnet"] <= 3, summary
+    assert calls["cloud folder"] == 2, summary  # its status and one explore
     assert "pyLoad web interface: http://127.0.0.1:" in out
     # Every process the demo started is gone: its pyLoad pid file was removed on stop.
     assert not list((tmp_path / "demo").rglob("*.pid"))
