@@ -260,3 +260,8 @@ def test_progress_line_says_what_where_how_fast() -> None:
     slow = Job(request_id="r", status=JobStatus.DOWNLOADING, amount=0, file_size=10**9, speed=1000)
     assert format_progress(slow).endswith("min left")
     assert format_progress(Job(request_id="r", status=JobStatus.QUEUED)) == "Offcloud queued"
+    # 2026 (docs/offcloud-api.md §00 L8, L7): a fraction without sizes; "Loading..." before start.
+    live = Job(request_id="r", status=JobStatus.DOWNLOADING, progress=0.42)
+    assert format_progress(live) == "Offcloud downloading, 42 %"
+    loading = Job(request_id="r", status=JobStatus.CREATED, message="Loading...")
+    assert format_progress(loading) == "Offcloud created, Loading..."

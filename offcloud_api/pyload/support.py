@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import unquote, urlsplit
 
 from ..client import OffcloudAPI
-from ..models import Job, Site, SiteStatus
+from ..models import Job, JobStatus, Site, SiteStatus
 from ..redact import mask_file_links
 from ..retry import RetryPolicy
 from ..units import format_size
@@ -280,6 +280,11 @@ def format_progress(job: Job) -> str:
     parts = [f"Offcloud {job.status.value}"]
     if job.amount is not None and job.file_size:
         parts.append(f"{format_size(job.amount)} of {format_size(job.file_size)}")
+    elif job.fraction_done is not None and job.fraction_done > 0:
+        # The 2026 status has a fraction and no sizes (docs/offcloud-api.md §00 L8).
+        parts.append(f"{job.fraction_done * 100:.0f} %")
+    if job.message and job.status is JobStatus.CREATED:
+        parts.append(job.message)  # "Loading..." while Offcloud has not started it (L7)
     if job.speed:
         parts.append(f"{format_size(job.speed)}/s")
     eta = job.eta
