@@ -35,6 +35,8 @@ from offcloud_api.pyload.outcomes import REFUSED_ATTEMPTS, Action, outcome_for
 from offcloud_api.pyload.support import (
     FILE_URL_PATTERN,
     FileLinkStore,
+    HostList,
+    choose_host_list,
     file_link_key,
     hosts_from_sites,
     job_storage_key,
@@ -207,6 +209,35 @@ def test_a_bare_word_matches_a_host_label_not_a_substring() -> None:
     assert matching_host("https://rapidgator.net/file/1", ["rapidgator"]) == "rapidgator"
     assert matching_host("https://dl.rapidgator.net/file/1", ["rapidgator"]) == "rapidgator"
     assert matching_host("https://notrapidgator.net/file/1", ["rapidgator"]) is None
+
+
+def test_a_good_host_list_is_taken_and_offered() -> None:
+    choice = choose_host_list(HostList(("rapidgator.net", "examplehost")), ["old.example"])
+    assert choice.hosts == ["rapidgator.net", "examplehost"]
+    assert choice.fresh is True
+    assert choice.warning is None
+
+
+@pytest.mark.parametrize(
+    ("fresh", "problem", "why"),
+    [
+        (HostList(()), None, "was empty"),
+        (None, "Could not load Offcloud's supported hosts: HTTP 500", "HTTP 500"),
+    ],
+)
+def test_an_empty_or_failed_host_list_keeps_the_last_good_one_and_says_why(
+    fresh: Optional[HostList], problem: Optional[str], why: str
+) -> None:
+    choice = choose_host_list(fresh, ["rapidgator.net", "examplehost"], problem)
+    assert choice.hosts == ["rapidgator.net", "examplehost"]
+    assert choice.fresh is False
+    assert choice.warning is not None
+    assert why in choice.warning
+    assert "keeping the last good list of 2 hosts" in choice.warning
+    first = choose_host_list(fresh, [], problem)
+    assert first.hosts == []
+    assert first.warning is not None
+    assert "no earlier list" in first.warning
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import json
 import re
 import time
 from base64 import b85decode, b85encode
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 from urllib.parse import unquote, urlsplit
@@ -28,7 +28,9 @@ __all__ = [
     "FILE_URL_PATTERN",
     "FileLinkStore",
     "HostList",
+    "HostListChoice",
     "abortable_sleep",
+    "choose_host_list",
     "client_for",
     "file_link_key",
     "format_progress",
@@ -147,6 +149,39 @@ def hosts_from_sites(
             if site.max_chunks is not None and site.max_chunks > 0:
                 chunk_limits[name] = site.max_chunks
     return HostList(tuple(domains), frozenset(cloud_only), chunk_limits)
+
+
+@dataclass(frozen=True)
+class HostListChoice:
+    """The hosts the account hands pyLoad, and a warning when they are not Offcloud's answer."""
+
+    hosts: list[str]
+    fresh: bool
+    warning: Optional[str] = None
+
+
+def choose_host_list(
+    fresh: Optional[HostList], last_good: Sequence[str], problem: Optional[str] = None
+) -> HostListChoice:
+    """Offcloud's list when it has hosts; else the last good one, with the reason.
+
+    An empty, unreadable or failed answer (``fresh`` empty or ``None``, ``problem`` saying why)
+    must not switch the multi-hoster off without a word (docs/offcloud-api.md §00 L17).
+    """
+    if fresh is not None and fresh.domains:
+        return HostListChoice(list(fresh.domains), fresh=True)
+    why = problem or "Offcloud's list of supported hosts was empty"
+    if last_good:
+        return HostListChoice(
+            list(last_good),
+            fresh=False,
+            warning=f"{why}; keeping the last good list of {len(last_good)} hosts",
+        )
+    return HostListChoice(
+        [],
+        fresh=False,
+        warning=f"{why}; no earlier list to keep: no hoster links go to Offcloud yet",
+    )
 
 
 def _bare(name: str) -> str:

@@ -7,7 +7,7 @@ from ..base.multi_account import MultiAccount
 
 try:
     from offcloud_api.exceptions import AuthError, OffcloudError, TemporaryError
-    from offcloud_api.pyload.support import client_for, hosts_from_sites
+    from offcloud_api.pyload.support import choose_host_list, client_for, hosts_from_sites
 
     IMPORT_ERROR = None
 except ImportError as exc:  # the library is missing from the Python that runs pyLoad
@@ -17,7 +17,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudCom(MultiAccount):
     __name__ = "OffcloudCom"
     __type__ = "account"
-    __version__ = "0.02"
+    __version__ = "0.03"
     __status__ = "testing"
 
     __config__ = [
@@ -167,38 +167,31 @@ class OffcloudCom(MultiAccount):
             self.periodical.restart(interval, threaded=True, delay=1)
 
     def grab_hosters(self, user, password, data):
-        include_awaiting = self.config.get("include_awaiting", False)
         problem = None
         try:
             with self.offcloud_client(self, password.strip()) as api:
                 sites = api.get_supported_sites()
         except OffcloudError as exc:
-            sites, problem = [], exc.message
-        hosts = hosts_from_sites(
-            sites,
-            include_awaiting=include_awaiting,
-            plugin_names=self.pyload.plugin_manager.downloader_plugins.keys(),
-        )
-        if not hosts.domains:
-            # An empty or unreadable list must not switch Offcloud off without a word (L17):
-            # keep the last good list and say why.
-            problem = problem or self._("Offcloud's list of supported hosts was empty")
-            last = self.db.retrieve(self.HOSTS_KEY) or []
-            if last:
-                self.log_warning(
-                    problem,
-                    self._("keeping the last good list of {} hosts").format(len(last)),
-                )
-                return list(last)
-            self.log_warning(
-                problem, self._("no earlier list to keep: Offcloud handles no hoster links yet")
+            sites, problem = (
+                None,
+                self._("Could not load Offcloud's supported hosts: {}").format(exc.message),
             )
-            return []
-        # The downloader reads these for routing (cloud-only hosts) and chunk limits.
-        self.offcloud_hosts = hosts
-        self.db.store(self.HOSTS_KEY, list(hosts.domains))
-        self.log_debug(f"{len(hosts.domains)} hosts, {len(hosts.cloud_only)} of them cloud only")
-        return list(hosts.domains)
+        hosts = None
+        if sites is not None:
+            hosts = hosts_from_sites(
+                sites,
+                include_awaiting=self.config.get("include_awaiting", False),
+                plugin_names=self.pyload.plugin_manager.downloader_plugins.keys(),
+            )
+        choice = choose_host_list(hosts, self.db.retrieve(self.HOSTS_KEY) or [], problem)
+        if choice.warning:
+            self.log_warning(choice.warning)
+        if choice.fresh:
+            # The downloader reads these for routing (cloud-only hosts) and chunk limits.
+            self.offcloud_hosts = hosts
+            self.db.store(self.HOSTS_KEY, choice.hosts)
+            self.log_debug(f"{len(hosts.domains)} hosts, {len(hosts.cloud_only)} cloud only")
+        return choice.hosts
 
     def parse_domains(self, names):
         # pyLoad keeps only names with a top-level domain; Offcloud's 2026 list may name a host
