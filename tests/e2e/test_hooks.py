@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import time
 from collections import Counter
@@ -52,7 +53,10 @@ UNSUPPORTED_LINK = "https://unsupported-host.test/file/elsewhere.bin"
 OFFLINE_LINK = "https://rapidgator.net/file/gone404/gone.bin"  # Offcloud refuses it
 CLOUD_ONLY_HASH = hashlib.sha1(b"hook-cloud-only").hexdigest()  # noqa: S324 - a made-up id
 CLOUD_ONLY_MAGNET = build_magnet(CLOUD_ONLY_HASH, "Hook.CloudOnly")
-BATCH = 100
+# A cached torrent whose job the clean-up removes after its CDN links are downloaded.
+TORRENT_HASH = hashlib.sha1(b"hook-torrent-cleanup").hexdigest()  # noqa: S324 - a made-up id
+TORRENT_MAGNET = build_magnet(TORRENT_HASH, "Hook.Torrent")
+BATCH = 1000  # Offcloud's /api/cache takes up to 1,000 hashes a call (L13)
 BATCH_HASHES = [hashlib.sha1(f"hook-batch-{i}".encode()).hexdigest() for i in range(BATCH)]  # noqa: S324
 BATCH_MAGNETS = [build_magnet(h, f"Hook.Batch.{i:03d}") for i, h in enumerate(BATCH_HASHES)]
 
@@ -97,6 +101,17 @@ def _scenario() -> dict[str, Any]:
         }
         for i, info_hash in enumerate(BATCH_HASHES)
     ]
+    scenario["torrents"].append(
+        {
+            "info_hash": TORRENT_HASH,
+            "name": "Hook.Torrent",
+            "cached": True,
+            "files": [
+                {"path": "Hook.Torrent/video.mkv", "size": "256 KiB"},
+                {"path": "Hook.Torrent/Sub/en.srt", "size": 3000},
+            ],
+        }
+    )
     scenario["torrents"].append(
         {
             "info_hash": CLOUD_ONLY_HASH,
@@ -240,7 +255,9 @@ def test_torrents_reach_offcloud_whatever_the_torrent_addon_names(
 # one cache call for many magnets
 
 
-def test_a_hundred_magnets_added_together_cost_one_cache_call(stack: OffcloudPyloadStack) -> None:
+def test_a_thousand_magnets_added_together_cost_one_cache_call(
+    stack: OffcloudPyloadStack,
+) -> None:
     pl = stack.process
     # With this policy the decrypter needs Offcloud's cache answer for every magnet (with the
     # default one it would not ask at all), so each decrypter must find it in the book.
@@ -255,16 +272,21 @@ def test_a_hundred_magnets_added_together_cost_one_cache_call(stack: OffcloudPyl
             ]
             return len(left) <= BATCH - 6
 
-        pl.wait_until(started, timeout=40, interval=0.5)
+        pl.wait_until(started, timeout=60, interval=0.5)
         calls = _cache_calls(stack)[before:]
-        assert 1 <= len(calls) <= 2, [c.body_summary for c in calls]
-        assert "Offcloud has 100 of 100 added torrents cached" in pl.log_text()
+        # At most one /api/cache call per 1,000 hashes (bare hashes, hits only: L13), and no
+        # /api/cache/info (100 magnets a call) at all.
+        assert [(c.method, c.path) for c in calls] == [("POST", "/api/cache")] * math.ceil(
+            BATCH / 1000
+        ), [c.body_summary for c in calls]
+        assert calls[0].status == 200
+        assert f"Offcloud has {BATCH} of {BATCH} added torrents cached" in pl.log_text()
     finally:
         pl.delete_packages([p["pid"] for p in pl.queue() if p["name"].startswith("Hook.Batch")])
         _set(stack, TORRENT_DECRYPTER, "cache_policy", "all")
     time.sleep(2)  # decrypters that were running finish or abort
     pl.delete_packages([p["pid"] for p in pl.queue() if p["name"].startswith("Hook.Batch")])
-    assert len(_cache_calls(stack)[before:]) <= 2
+    assert len(_cache_calls(stack)[before:]) == math.ceil(BATCH / 1000)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,6 +315,50 @@ def test_a_job_is_removed_only_after_all_its_files_are_on_disk(
     assert removals[0].time >= max(written)
     downloads = [c for c in stack.simulator.calls if c.kind == "file" and JOB_DONE in c.path]
     assert removals[0].time >= max(c.time for c in downloads)
+
+
+def test_a_torrent_job_is_removed_once_its_cdn_links_are_downloaded(
+    cleanup_on: OffcloudPyloadStack,
+) -> None:
+    # Live: the decrypter queues CDN links (L11), which name no job; it notes the job of each in
+    # the downloader's storage, and the clean-up addon finds the job through those notes.
+    stack = cleanup_on
+    pl = stack.process
+    pl.add_package("Hook.Torrent.Source", [TORRENT_MAGNET])
+
+    def finished(pl: Any) -> bool:
+        files = [f for f in pl.files() if f["package_name"].startswith("Hook.Torrent")]
+        files = [f for f in files if f["package_name"] != "Hook.Torrent.Source"]
+        if any(f["status"] in FINAL_STATUSES - {LinkStatus.FINISHED} for f in files):
+            raise AssertionError(f"a link of Hook.Torrent ended badly: {files}")
+        return len(files) == 2 and all(f["status"] == LinkStatus.FINISHED for f in files)
+
+    pl.wait_until(finished, timeout=60, interval=0.5)
+    queued = [f for f in pl.files() if f["package_name"] in ("Hook.Torrent", "Hook.Torrent/Sub")]
+    assert all(".energycdn.com/cdn3sto/" in f["url"] for f in queued), queued
+    added = _api(stack, "POST", "/api/cloud", TORRENT_HASH)
+    assert len(added) == 1
+    request_id = added[0].request_id
+    assert request_id
+    pl.wait_until(lambda pl: _removals(stack, request_id), timeout=15, interval=0.3)
+
+    removals = _removals(stack, request_id)
+    assert [(c.method, c.path, c.status) for c in removals] == [
+        ("GET", f"/api/cloud/remove/{request_id}", 200)  # the live route (L15)
+    ]
+    torrent = next(t for t in stack.simulator.scenario.torrents if t.info_hash == TORRENT_HASH)
+    written = []
+    for spec in torrent.files:
+        path = pl.storagedir.joinpath(*spec.path.split("/"))
+        assert file_sha256(path) == expected_sha256(spec), path
+        written.append(path.stat().st_mtime)
+    downloads = [
+        c for c in stack.simulator.calls if c.kind == "file" and c.request_id == request_id
+    ]
+    assert {c.path.rsplit("/", 1)[-1] for c in downloads} == {"video.mkv", "en.srt"}
+    assert removals[0].time >= max(written)
+    assert removals[0].time >= max(c.time for c in downloads)
+    assert f"Removed Offcloud job {request_id}: every file from it is downloaded" in pl.log_text()
 
 
 def test_a_failed_download_keeps_the_job_unless_told_otherwise(
