@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ SINGLE_HASH = "22d58f1c7bed28975f5848e8fc883043b203a7e3"  # cached, one file, no
 REFUSED_HASH = "9c1e35b1a0f0c2d3e4f5a6b7c8d9e0f1a2b3c4d5"  # uncached, added here
 LATER_HASH = "7d2f0e4c6b8a1d3f5e7c9b0a2d4f6e8c0a1b3d5f"  # uncached, added here
 SLOW_HASH = "51051051051051051051051051051051051051aa"  # uncached, an hour long, added here
+COUNTED_HASH = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c1"  # cached, 2 files, only for the count
+GARBAGE_MAGNET = "magnet:?xt=urn:btih:zzzz&dn=Garbage.Release"  # not 40 hex / 32 base32 (L7)
 CLOUD_FOLDER_JOB = "0896d1afc0082e232c9b10a6"
 SINGLE_FILE_JOB = "947f187506f7629c81c81879"
 EXPIRING_JOB = "5713129db40677dd57001377"  # added here: a finished folder job
@@ -89,6 +92,15 @@ def _scenario() -> dict[str, Any]:
             "cached": False,
             "duration": 3600,
             "files": [{"path": "Demo.Slow/a.bin", "size": "1 MiB"}],
+        },
+        {
+            "info_hash": COUNTED_HASH,
+            "name": "Demo.Counted",
+            "cached": True,
+            "files": [
+                {"path": "Demo.Counted/a.mkv", "size": "384 KiB"},
+                {"path": "Demo.Counted/extra/b.nfo", "size": 1500},
+            ],
         },
         {
             "info_hash": LATER_HASH,
@@ -215,19 +227,25 @@ def test_magnets_torrents_and_cloud_folders_go_to_our_decrypters(
     stack: OffcloudPyloadStack,
 ) -> None:
     file_url = f"https://de-3.offcloud.com/cloud/download/{CLOUD_FOLDER_JOB}/1/part1.bin"
+    # A 2026 file link (L11): on the CDN, no request id in it; it ends in .torrent on purpose.
+    cdn_url = (
+        "https://1-cdn2-ovh-bea.energycdn.com/cdn3sto/frostyicebreath-sto/"
+        "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-Ab/Some%20Release.torrent"
+    )
     mapped = stack.process.check_urls(
         [
             build_magnet(RELEASE_HASH, "Demo.Release"),
             "https://tracker.example/get/Demo.Release.torrent",
             f"https://de-3.offcloud.com/cloud/download/{CLOUD_FOLDER_JOB}",
             file_url,
+            cdn_url,
         ]
     )
     assert len(mapped.get(TORRENT, [])) == 2, mapped
     assert mapped.get("OffcloudComFolder") == [
         f"https://de-3.offcloud.com/cloud/download/{CLOUD_FOLDER_JOB}"
     ]
-    assert mapped.get("OffcloudCom") == [file_url]
+    assert mapped.get("OffcloudCom") == [file_url, cdn_url]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,6 +259,48 @@ def test_cached_magnet_downloads_byte_exact_with_its_sub_folder(stack: OffcloudP
     _assert_tree(stack, "Demo.Release", _spec(stack, RELEASE_HASH).files, "Demo.Release")
     assert not [f for f in stack.process.files() if f["package_name"] == "magnet"]
     assert len(_cloud_adds(stack, RELEASE_HASH)) == 1
+
+
+def test_a_cached_magnet_costs_at_most_three_api_calls(stack: OffcloudPyloadStack) -> None:
+    # Live (L5): the add answers "downloaded" at once, so no status poll; the file links come
+    # from one explore (L10). Every API call the simulator saw while it ran is counted, account
+    # look-ups included: nothing else runs in this pyLoad meanwhile.
+    start = len(stack.simulator.calls)
+    stack.process.add_package("counted", [build_magnet(COUNTED_HASH, "Demo.Counted")])
+    _wait_finished(stack, "Demo.Counted", 2)
+    _assert_tree(stack, "Demo.Counted", _spec(stack, COUNTED_HASH).files, "Demo.Counted")
+    calls = stack.simulator.calls[start:]
+    api = [c for c in calls if c.kind == "api"]
+    by_route = Counter(f"{c.method} {c.path}" for c in api)
+    assert len(api) <= 3, by_route
+    adds = [c for c in api if c.method == "POST" and c.path == "/api/cloud"]
+    assert len(adds) == 1, by_route
+    request_id = adds[0].request_id
+    assert request_id
+    assert by_route[f"GET /api/cloud/explore/{request_id}"] == 1, by_route
+    assert by_route["POST /api/cloud/status"] == 0, by_route  # the add said downloaded
+    assert by_route["POST /api/instant"] == 0, by_route
+    # Its files came from the CDN (L11), both of them, as the job's files.
+    downloads = [c for c in calls if c.kind == "file" and c.request_id == request_id]
+    assert {c.host.rsplit(".", 2)[-2] for c in downloads} == {"energycdn"}, downloads
+    assert {c.path.rsplit("/", 1)[-1] for c in downloads} == {"a.mkv", "b.nfo"}
+
+
+def test_a_garbage_magnet_fails_clearly_and_adds_nothing(stack: OffcloudPyloadStack) -> None:
+    # Live (L7): Offcloud would accept it and leave the job "Loading..." for ever, so the plugin
+    # refuses it before any call to the cloud.
+    start = len(stack.simulator.calls)
+    stack.process.add_package("garbage", [GARBAGE_MAGNET])
+    source = _source(stack, "garbage")
+    assert source["status"] in (LinkStatus.FAILED, LinkStatus.OFFLINE), source
+    assert "info-hash" in source["error"].lower(), source
+    added = [
+        c
+        for c in stack.simulator.calls[start:]
+        if c.kind == "api" and c.method == "POST" and c.path == "/api/cloud"
+    ]
+    assert added == []
+    assert not [f for f in stack.process.files() if f["package_name"].startswith("Garbage")]
 
 
 def test_the_same_magnet_again_reuses_the_job(stack: OffcloudPyloadStack) -> None:
@@ -390,19 +450,39 @@ def test_cloud_folder_link_downloads_per_file(stack: OffcloudPyloadStack) -> Non
 
 
 def test_an_expired_file_link_is_resolved_again(stack: OffcloudPyloadStack) -> None:
-    first = f"/cloud/download/{EXPIRING_JOB}/1/"
-    stack.simulator.inject("server_error", path=first, status=410, count=1)
+    # The folder decrypter queues the job's CDN links (L11) and notes the job of each; the first
+    # CDN download answers 410, as an expired signed link would. The downloader finds the job
+    # in its note (the URL names none), explores it once more and downloads from a fresh link.
+    stack.simulator.inject("server_error", path="/cdn3sto/", status=410, count=1)
+    start = len(stack.simulator.calls)
     explores_before = _explores(stack, EXPIRING_JOB)
     stack.process.add_package(
         "expiring", [f"https://nl-2.offcloud.com/cloud/download/{EXPIRING_JOB}"]
     )
-    _wait_finished(stack, "Demo.Expiring", 2)
+    links = _wait_finished(stack, "Demo.Expiring", 2)
+    assert all(".energycdn.com/cdn3sto/" in f["url"] for f in links), links
     spec = _job_spec(stack, EXPIRING_JOB)
     _assert_tree(stack, "Demo.Expiring", spec.files, "Demo.Expiring")
-    refused = [c for c in stack.simulator.calls if c.path.startswith(first) and c.status == 410]
-    assert len(refused) == 1
-    # One explore by the folder decrypter, one by the downloader for a fresh link.
+    downloads = [c for c in stack.simulator.calls[start:] if c.kind == "file"]
+    refused = [c for c in downloads if c.status == 410]
+    assert len(refused) == 1, downloads
+    assert refused[0].fault == "server_error"  # answered by the fault, before any look-up
+    assert refused[0].host.endswith(".energycdn.com")
+    assert refused[0].path.startswith("/cdn3sto/")
+    name = refused[0].path.rsplit("/", 1)[-1]
+    assert name in {f.name for f in spec.files}
+    # The same file again, later, from another signed link, answered.
+    again = [
+        c
+        for c in downloads
+        if c.path.rsplit("/", 1)[-1] == name and c.time >= refused[0].time and c.status < 300
+    ]
+    assert again, downloads
+    assert {c.request_id for c in again} == {EXPIRING_JOB}
+    assert {c.path for c in again}.isdisjoint({refused[0].path})
+    # One explore by the folder decrypter, exactly one more by the downloader for a fresh link.
     assert _explores(stack, EXPIRING_JOB) - explores_before == 2
+    assert "trying a fresh one from Offcloud" in stack.process.log_text()
 
 
 def _explores(stack: OffcloudPyloadStack, request_id: str) -> int:
@@ -417,28 +497,84 @@ def _archive_file() -> FileSpec:
     return FileSpec(link["name"], size, f"{SEED}:archive:{ARCHIVE_LINK}")
 
 
-def test_archive_link_downloads_as_one_file_by_default(stack: OffcloudPyloadStack) -> None:
+def _assert_archive_expanded(
+    stack: OffcloudPyloadStack, package: str, links: Any, *, folders: bool = True
+) -> None:
+    source = _source(stack, package)
+    assert source["status"] == LinkStatus.SKIPPED, source
+    assert "Expanded into 3 files" in source["error"]
+    link = next(x for x in stack.simulator.scenario.links if x.url == ARCHIVE_LINK)
+    if folders:
+        assert {f["package_name"] for f in links} == {"Demo.Archive", "Demo.Archive/data"}
+        _assert_tree(stack, "Demo.Archive", link.files, "Demo.Archive")
+        return
+    # The legacy explore lists bare file URLs, no paths: the files land side by side.
+    assert {f["package_name"] for f in links} == {"Demo.Archive"}
+    assert sorted(f["name"] for f in links) == sorted(spec.name for spec in link.files)
+    for spec in link.files:
+        path = _on_disk(stack, "Demo.Archive", spec.name)
+        assert file_sha256(path) == expected_sha256(spec), path
+
+
+def test_an_archive_link_goes_through_a_cloud_job_and_is_unpacked(
+    stack: OffcloudPyloadStack,
+) -> None:
+    # Live (L4): no instant route, so there is no archive to hand over as one file; Offcloud's
+    # cloud job unpacks it, whatever `archives` says (here the default, keep).
+    assert stack.process.get_config_value("OffcloudCom", "archives", plugin=True) == "keep"
+    start = len(stack.simulator.calls)
+    stack.process.add_package("archive-live", [ARCHIVE_LINK])
+    links = _wait_finished(stack, "Demo.Archive", 3)
+    _assert_archive_expanded(stack, "archive-live", links)
+    api = [c for c in stack.simulator.calls[start:] if c.kind == "api"]
+    adds = [c for c in api if c.method == "POST" and c.path == "/api/cloud"]
+    assert len(adds) == 1
+    assert not [c for c in api if "instant" in c.path]
+    assert len([c for c in api if c.path == f"/api/cloud/explore/{adds[0].request_id}"]) == 1
+    assert "Offcloud unpacked the archive Demo.Archive.zip in the cloud" in (
+        stack.process.log_text()
+    )
+
+
+# `archives = keep` (one file) only means something where instant exists: instant hands an
+# archive over as it is. The plugins call instant only on an account whose API generation is
+# legacy (on `rich` the account is a 2026 one, instant_available() is False and instant is never
+# asked), so these two run on the `legacy` profile.
+@pytest.fixture(scope="module")
+def legacy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
+    home = tmp_path_factory.mktemp("torrents-legacy")
+    scenario = {"extends": "default", "api": {"profile": "legacy"}, "clock": {"speedup": 2.0}}
+    with OffcloudPyloadStack(home, scenario=scenario) as running:
+        yield running
+
+
+def test_legacy_archive_link_downloads_as_one_file_by_default(
+    legacy_stack: OffcloudPyloadStack,
+) -> None:
+    stack = legacy_stack
     stack.process.add_package("archive-kept", [ARCHIVE_LINK])
     links = _wait_finished(stack, "archive-kept", 1)
     archive = _archive_file()
     assert links[0]["name"] == archive.name
     path = stack.process.package_folder("archive-kept") / archive.name
     assert file_sha256(path) == expected_sha256(archive)
+    instant = [c for c in stack.simulator.calls if c.kind == "api" and "instant" in c.path]
+    assert len(instant) == 1, instant
+    assert _cloud_adds(stack, "demoarchive1") == []
 
 
-def test_archive_link_expands_into_its_files_when_asked(stack: OffcloudPyloadStack) -> None:
+def test_legacy_archive_link_expands_into_its_files_when_asked(
+    legacy_stack: OffcloudPyloadStack,
+) -> None:
+    stack = legacy_stack
     stack.process.set_config_value("OffcloudCom", "archives", "expand", plugin=True)
     try:
         stack.process.add_package("archive-expanded", [ARCHIVE_LINK])
         links = _wait_finished(stack, "Demo.Archive", 3)
-        source = _source(stack, "archive-expanded")
     finally:
         stack.process.set_config_value("OffcloudCom", "archives", "keep", plugin=True)
-    assert source["status"] == LinkStatus.SKIPPED, source
-    assert "Expanded into 3 files" in source["error"]
-    assert {f["package_name"] for f in links} == {"Demo.Archive", "Demo.Archive/data"}
-    link = next(x for x in stack.simulator.scenario.links if x.url == ARCHIVE_LINK)
-    _assert_tree(stack, "Demo.Archive", link.files, "Demo.Archive")
+    _assert_archive_expanded(stack, "archive-expanded", links, folders=False)
+    assert len(_cloud_adds(stack, "demoarchive1")) == 1
 
 
 # ---------------------------------------------------------------------------------------------
