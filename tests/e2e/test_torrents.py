@@ -589,6 +589,7 @@ def test_no_torrent_was_submitted_twice(stack: OffcloudPyloadStack) -> None:
         UPLOAD_HASH,
         LATER_HASH,
         REMOTE_HASH,
+        COUNTED_HASH,
     ):
         assert len(_cloud_adds(stack, info_hash)) <= 1, info_hash
 
