@@ -1,7 +1,8 @@
 """The fault matrix's rows as a Markdown table.
 
 ``tests/e2e/test_faults.py`` writes one row per fault case as JSON when
-``OFFCLOUD_FAULT_REPORT`` names a file; this prints them for the README::
+``OFFCLOUD_FAULT_REPORT`` names a file (with the API calls of each case by route, ``cloud``,
+``cloud/status``, ``cloud/explore`` ...); this prints them for the README::
 
     OFFCLOUD_FAULT_REPORT=faults.json ./run test tests/e2e/test_faults.py
     python bench/fault_table.py faults.json
@@ -23,13 +24,19 @@ COLUMNS = (
     ("status", "pyLoad status"),
     ("message", "Message"),
     ("api_calls", "API calls"),
+    ("routes", "By route"),
     ("intact", "File intact"),
     ("duration_s", "Time (s)"),
 )
 
 
 def cell(value: Any) -> str:
-    """One table cell: no line breaks, pipes escaped, a dash for nothing."""
+    """One table cell: no line breaks, pipes escaped, a dash for nothing.
+
+    A mapping (the calls by route) reads ``cloud 2, cloud/status 3``, in its own order.
+    """
+    if isinstance(value, dict):
+        value = ", ".join(f"{key} {count}" for key, count in value.items())
     if value is None or value == "":
         return "—"
     text = " ".join(str(value).split())

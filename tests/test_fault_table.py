@@ -18,11 +18,19 @@ ROWS = [
         "status": "offline",
         "message": "File offline: a | b\nsecond line",
         "api_calls": 1,
+        "routes": {"cloud": 1},
         "intact": "n.a.",
         "duration_s": 1.0,
         "warnings": ["not shown"],
     },
-    {"case": "429", "status": "finished", "message": "", "api_calls": 4, "intact": "yes"},
+    {
+        "case": "429",
+        "status": "finished",
+        "message": "",
+        "api_calls": 5,
+        "routes": {"cloud": 2, "cloud/status": 2, "cloud/explore": 1},
+        "intact": "yes",
+    },
     {"case": "key", "status": "finished", "first_status": "failed", "message": "rejected"},
 ]
 
@@ -40,16 +48,19 @@ def test_rows_become_a_markdown_table(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == (
-        "| Case | Fault | Expected | pyLoad status | Message | API calls | File intact | Time (s) |"
+        "| Case | Fault | Expected | pyLoad status | Message | API calls | By route "
+        "| File intact | Time (s) |"
     )
-    assert lines[1] == "|---|---|---|---|---|---|---|---|"
+    assert lines[1] == "|---|---|---|---|---|---|---|---|---|"
     assert lines[2] == (
         "| offline link | Offcloud answers: The file is not available on the server. "
         "| offline, with Offcloud's reason | offline | File offline: a \\| b second line "
-        "| 1 | n.a. | 1.0 |"
+        "| 1 | cloud 1 | n.a. | 1.0 |"
     )
-    assert lines[3] == "| 429 | — | — | finished | — | 4 | yes | — |"
-    assert lines[4] == "| key | — | — | failed, then finished | rejected | — | — | — |"
+    assert lines[3] == (
+        "| 429 | — | — | finished | — | 5 | cloud 2, cloud/status 2, cloud/explore 1 | yes | — |"
+    )
+    assert lines[4] == "| key | — | — | failed, then finished | rejected | — | — | — | — |"
     assert len(lines) == 5
 
 
