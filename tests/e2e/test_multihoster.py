@@ -4,6 +4,13 @@ One pyLoad process and one simulator serve the module (starting them takes a few
 plugins are installed with ``offcloud pyload install`` and the account is added through pyLoad's
 web API, as a user would. Assertions are on files on disk (sha256), on pyLoad's API and on the
 simulator's call log.
+
+The simulator runs its default ``live`` profile, the 2026 API as live probes measured it
+(docs/offcloud-api.md §00, L1-L18): a hoster link costs ``POST /api/cloud``, its status polls and
+one explore, never an instant call (L4); its file comes from a signed CDN link on
+``*.energycdn.com`` that names no job (L11); removal is ``GET /api/cloud/remove/{id}`` (L15).
+Only the instant route itself is checked elsewhere: on the ``legacy`` profile, the one API where
+the plugins still take it.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
+from urllib.parse import quote
 
 import pytest
 
@@ -36,6 +44,7 @@ DEFAULT_SCENARIO = (
 
 pytestmark = pytest.mark.e2e
 
+#: A link of a healthy site: instant on the legacy API, a cloud job on live.
 INSTANT_LINK = "https://rapidgator.net/file/abc123/demo.bin"
 CLOUD_ONLY_LINK = "https://nitroflare.com/view/CLOUD1/cloud-only.bin"
 OFFLINE_LINK = "https://rapidgator.net/file/gone404/gone.bin"
@@ -44,6 +53,8 @@ RESUME_LINK = "https://nitroflare.com/view/RESUME1/resume.bin"
 IP_LINK = "https://rapidgator.net/file/newip1/new-ip.bin"
 FOLDER_LINK = "https://example-hoster.test/folder/DemoFolder"
 REMOVE_LINK = "https://nitroflare.com/view/REMOVE1/remove.bin"
+#: A key no account has, used by the invalid-key test; it must not leak either.
+INVALID_API_KEY = "NotAValidKey00000000000000000000"
 
 
 def _scenario() -> dict[str, Any]:
@@ -60,7 +71,19 @@ def _scenario() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
     home = tmp_path_factory.mktemp("multihoster")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
+    scenario = _scenario()
+    assert scenario["api"]["profile"] == "live"  # what these tests are about
+    with OffcloudPyloadStack(home, scenario=scenario) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def legacy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
+    """A second pyLoad against a simulator on the ``legacy`` profile: an API with instant."""
+    home = tmp_path_factory.mktemp("multihoster-legacy")
+    scenario = _scenario()
+    scenario["api"]["profile"] = "legacy"
+    with OffcloudPyloadStack(home, scenario=scenario) as running:
         yield running
 
 
@@ -97,6 +120,46 @@ def _api_calls(stack: OffcloudPyloadStack, method: str, path: str, needle: str =
     ]
 
 
+def _job_of(stack: OffcloudPyloadStack, needle: str) -> str:
+    """The request id of the one job added for the link containing ``needle``."""
+    (added,) = _api_calls(stack, "POST", "/api/cloud", needle)
+    assert added.status == 200, added
+    assert added.request_id, added
+    return str(added.request_id)
+
+
+def _cdn_job(stack: OffcloudPyloadStack, call: Any) -> Optional[str]:
+    """The job whose explore signed the CDN link of the file request ``call`` (None: not one)."""
+    parts = call.path.split("/")
+    if not call.host.endswith(".energycdn.com") or len(parts) < 5 or parts[1] != "cdn3sto":
+        return None
+    issued = stack.simulator.state.cdn_links.get(parts[3])
+    return None if issued is None else str(issued.request_id)
+
+
+def _assert_live_route(stack: OffcloudPyloadStack, request_id: str) -> None:
+    """The live way of a hoster link's job (L4, L10, L11): one explore (detailed) and its files
+    from signed CDN links of that job, fetched without the key."""
+    explores = [
+        c
+        for c in stack.simulator.calls
+        if c.kind == "api"
+        and c.path.startswith("/api/cloud/explore/")
+        and c.path.endswith(request_id)
+    ]
+    assert len(explores) == 1, explores
+    assert explores[0].status == 200
+    assert "format" in explores[0].query_keys  # ?format=detailed
+    files = [
+        c for c in stack.simulator.calls if c.kind == "file" and _cdn_job(stack, c) == request_id
+    ]
+    assert files, "no file request went to a CDN link of the job"
+    assert all(c.key_locations == () for c in files), files
+    assert not [
+        c for c in stack.simulator.calls if c.kind == "file" and "/cloud/download/" in c.path
+    ]
+
+
 def test_account_is_valid_premium_with_its_expiry(stack: OffcloudPyloadStack) -> None:
     account = stack.account()
     assert account["valid"] is True
@@ -114,9 +177,31 @@ def test_hoster_links_are_routed_to_offcloud(stack: OffcloudPyloadStack) -> None
     assert "RapidgatorNet" in mapped
 
 
-def test_supported_host_link_downloads_instant_with_the_right_sha256(
+def test_supported_host_link_goes_through_one_cloud_job_with_the_right_sha256(
     stack: OffcloudPyloadStack,
 ) -> None:
+    stack.process.add_package("healthy", [INSTANT_LINK])
+    final = _wait_final(stack, "healthy")
+    assert final["status"] == LinkStatus.FINISHED, final
+    spec = _link_spec(stack, INSTANT_LINK).files[0]
+    assert file_sha256(_downloaded(stack, "healthy", spec.name)) == expected_sha256(spec)
+    # 1 add + its polls + 1 explore, and not one call to the instant route that is not there.
+    request_id = _job_of(stack, "abc123")
+    assert [c for c in stack.simulator.calls if c.path.startswith("/api/instant")] == []
+    polls = [c for c in stack.simulator.calls if c.path == "/api/cloud/status"]
+    assert 1 <= len([c for c in polls if c.request_id == request_id]) <= 10
+    _assert_live_route(stack, request_id)
+
+
+def test_supported_host_link_downloads_instant_where_the_api_has_it(
+    legacy_stack: OffcloudPyloadStack,
+) -> None:
+    # The live API has no instant route (L4), but the plugin still takes it where the account's
+    # API has one: this is the one end-to-end check of that path. It runs on `legacy`, not
+    # `rich`: the client takes instant only on the legacy generation (`instant_available()` is
+    # False on any 2026 API, rich included, as the probes say the 2026 API has no instant).
+    stack = legacy_stack
+    assert stack.simulator.state.snapshot()["profile"] == "legacy"
     stack.process.add_package("instant", [INSTANT_LINK])
     final = _wait_final(stack, "instant")
     assert final["status"] == LinkStatus.FINISHED, final
@@ -124,6 +209,7 @@ def test_supported_host_link_downloads_instant_with_the_right_sha256(
     assert file_sha256(_downloaded(stack, "instant", spec.name)) == expected_sha256(spec)
     assert len(_api_calls(stack, "POST", "/api/instant", "abc123")) == 1
     assert _api_calls(stack, "POST", "/api/cloud", "abc123") == []
+    assert not [c for c in stack.simulator.calls if "explore" in c.path]
 
 
 def test_cloud_only_link_waits_with_progress_then_downloads(stack: OffcloudPyloadStack) -> None:
@@ -143,17 +229,26 @@ def test_cloud_only_link_waits_with_progress_then_downloads(stack: OffcloudPyloa
     assert any("Offcloud downloading" in line for line in seen), seen
     spec = _link_spec(stack, CLOUD_ONLY_LINK).files[0]
     assert file_sha256(_downloaded(stack, "cloud", spec.name)) == expected_sha256(spec)
-    # The host is cloud only: no instant try, one submission, a handful of status polls.
+    # No instant try, one submission, a handful of status polls, one explore.
     assert _api_calls(stack, "POST", "/api/instant", "CLOUD1") == []
-    assert len(_api_calls(stack, "POST", "/api/cloud", "CLOUD1")) == 1
+    request_id = _job_of(stack, "CLOUD1")
     polls = [c for c in stack.simulator.calls if c.path == "/api/cloud/status"]
-    assert 1 <= len(polls) <= 10
+    assert 1 <= len([c for c in polls if c.request_id == request_id]) <= 10
+    _assert_live_route(stack, request_id)
 
 
 def test_offline_link_ends_offline(stack: OffcloudPyloadStack) -> None:
+    first = len(stack.simulator.calls)
     stack.process.add_package("offline", [OFFLINE_LINK])
     final = _wait_final(stack, "offline")
     assert final["status"] == LinkStatus.OFFLINE, final
+    # L6: HTTP 500 with the bare string "Error parsing url - HTTP code: 404 ", Offcloud's words
+    # kept; one add, no history look-up or second add (a refusal, not a lost answer).
+    assert "Error parsing url - HTTP code: 404" in final["error"]
+    calls = [c for c in stack.simulator.calls[first:] if c.kind == "api"]
+    adds = [c for c in calls if c.path == "/api/cloud" and "gone404" in (c.body_summary or "")]
+    assert [c.status for c in adds] == [500]
+    assert not [c for c in calls if c.path == "/api/cloud/history"]
 
 
 def test_unconfirmed_ip_fails_with_the_instruction(stack: OffcloudPyloadStack) -> None:
@@ -189,26 +284,14 @@ def test_a_restart_of_pyload_resumes_the_same_offcloud_job(stack: OffcloudPyload
     stack.process.restart_file(_file(stack, "resume")["fid"])
     final = _wait_final(stack, "resume", timeout=60)
     assert final["status"] == LinkStatus.FINISHED, final
-    assert len(_api_calls(stack, "POST", "/api/cloud", "RESUME1")) == 1
+    request_id = _job_of(stack, "RESUME1")  # one submission: the same job went on
+    _assert_live_route(stack, request_id)
     spec = _link_spec(stack, RESUME_LINK).files[0]
     assert file_sha256(_downloaded(stack, "resume", spec.name)) == expected_sha256(spec)
 
 
-def test_the_key_leaks_nowhere(stack: OffcloudPyloadStack) -> None:
-    api_calls = [c for c in stack.simulator.calls if c.kind == "api"]
-    assert api_calls
-    assert {c.key_location for c in api_calls} == {"bearer"}
-    for call in stack.simulator.calls:
-        assert DEMO_API_KEY not in call.path
-        assert not call.query_keys or "key" not in {k.lower() for k in call.query_keys}
-    process = stack.process
-    assert DEMO_API_KEY not in process.log_text()
-    assert DEMO_API_KEY not in json.dumps(process.queue())
-    assert DEMO_API_KEY.encode() not in process.database_bytes()
-
-
 def test_an_invalid_key_makes_the_account_invalid(stack: OffcloudPyloadStack) -> None:
-    account = stack.add_account("NotAValidKey00000000000000000000", login="wrong")
+    account = stack.add_account(INVALID_API_KEY, login="wrong")
     try:
         assert account["valid"] is False
         assert account["premium"] is False
@@ -243,16 +326,18 @@ def test_a_folder_expands_into_files_that_download_without_more_api_calls(
     for file_spec in spec.files:
         path = stack.process.storagedir / file_spec.path
         assert file_sha256(path) == expected_sha256(file_spec)
-    downloads = [
-        c for c in stack.simulator.calls if c.kind == "file" and "/cloud/download/" in c.path
-    ]
-    request_ids = {c.path.split("/")[3] for c in downloads}
-    # The per-file links are Offcloud file URLs: fetched directly, never sent to the API again.
-    for request_id in request_ids:
+    request_id = _job_of(stack, "DemoFolder")
+    # The per-file links are the job's signed CDN links (L11), one per file, queued by the
+    # downloader with their job noted: fetched directly, never sent to the API again.
+    downloads = [c for c in stack.simulator.calls if c.kind == "file"]
+    mine = [c for c in downloads if _cdn_job(stack, c) == request_id]
+    assert {c.path.rsplit("/", 1)[1] for c in mine} == {quote(name) for name in expanded}
+    _assert_live_route(stack, request_id)
+    for call in mine:
         assert not [
             c
             for c in stack.simulator.calls
-            if c.kind == "api" and c.path == "/api/cloud" and request_id in (c.body_summary or "")
+            if c.kind == "api" and c.path == "/api/cloud" and call.path in (c.body_summary or "")
         ]
 
 
@@ -262,17 +347,24 @@ def test_remove_finished_removes_the_job_after_the_download(stack: OffcloudPyloa
         stack.process.add_package("remove", [REMOVE_LINK])
         final = _wait_final(stack, "remove")
         assert final["status"] == LinkStatus.FINISHED, final
-        added = _api_calls(stack, "POST", "/api/cloud", "REMOVE1")
-        assert len(added) == 1
-        request_id = added[0].request_id
+        request_id = _job_of(stack, "REMOVE1")
+        _assert_live_route(stack, request_id)
+        # L15: GET /api/cloud/remove/{id}, once the file is on disk; the first route the client
+        # tries, so no other removal route is called.
         removals = [
             c
             for c in stack.simulator.calls
-            if c.path in ("/api/cloud/remove", f"/cloud/remove/{request_id}")
-            and (request_id in (c.body_summary or "") or request_id in c.path)
+            if "/remove" in c.path and (request_id in c.path or request_id in c.body_summary)
         ]
-        assert removals, "the finished job was not removed from the cloud"
-        assert removals[0].time >= added[0].time
+        assert [(c.method, c.path, c.status) for c in removals] == [
+            ("GET", f"/api/cloud/remove/{request_id}", 200)
+        ], "the finished job was not removed from the cloud as L15 says"
+        last_byte = max(c.time for c in stack.simulator.calls if _cdn_job(stack, c) == request_id)
+        assert removals[0].time >= last_byte
+        (job,) = [
+            j for j in stack.simulator.state.snapshot()["jobs"] if j["request_id"] == request_id
+        ]
+        assert job["removed"] is True
     finally:
         stack.process.set_config_value("OffcloudCom", "remove_finished", False, plugin=True)
 
@@ -293,3 +385,40 @@ def test_blocked_and_expired_accounts_are_shown_as_such(
     finally:
         stack.process.remove_account("OffcloudCom", "other")
         stack.process.wait_for_plugin(PROBE_URL, "OffcloudCom", timeout=15)
+
+
+def test_the_key_and_the_signed_links_leak_nowhere(stack: OffcloudPyloadStack) -> None:
+    """Last in the module: after every download, refresh, removal and account change above."""
+    keys = (DEMO_API_KEY, EXPIRED_API_KEY, NO_DOWNLOAD_API_KEY, INVALID_API_KEY)
+    api_calls = [c for c in stack.simulator.calls if c.kind == "api"]
+    assert api_calls
+    assert {c.key_location for c in api_calls} == {"bearer"}
+    # The key in no URL the simulator saw: API calls, CDN downloads, proxy tunnels.
+    for call in stack.simulator.calls:
+        url = f"{call.host}{call.path}"
+        assert not [key for key in keys if key in url], call
+        assert "query" not in call.key_locations, call
+        assert not {k.lower() for k in call.query_keys} & {"key", "apikey", "api_key"}, call
+    # CDN links need no key (L11): none was sent with a download.
+    downloads = [c for c in stack.simulator.calls if c.kind == "file"]
+    assert downloads
+    assert all(c.key_locations == () for c in downloads), downloads
+    process = stack.process
+    log = process.log_text()
+    for key in keys:
+        assert key not in log
+        assert key not in json.dumps(process.queue())
+        assert key.encode() not in process.database_bytes()
+    # The signed part of every CDN link Offcloud handed out is masked in pyLoad's log like a key
+    # (L11); the link itself is in the queue, where pyLoad needs it to download.
+    tokens = set(stack.simulator.state.cdn_links)
+    assert tokens
+    assert [token for token in tokens if token in log] == []
+
+
+def test_the_removal_url_is_never_logged(stack: OffcloudPyloadStack) -> None:
+    """L15: removal is a GET that deletes ("never log or render that URL")."""
+    removals = [c.path for c in stack.simulator.calls if c.path.startswith("/api/cloud/remove/")]
+    assert removals, "run the whole module: remove_finished removes a job above"
+    log = stack.process.log_text()
+    assert [path for path in removals if path in log] == []
