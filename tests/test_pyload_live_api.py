@@ -31,15 +31,23 @@ from offcloud_api.pyload.cleanup import (
     request_id_of,
 )
 from offcloud_api.pyload.jobs import wait_retrying_once
-from offcloud_api.pyload.outcomes import REFUSED_ATTEMPTS, Action, outcome_for
+from offcloud_api.pyload.outcomes import (
+    REFUSED_ATTEMPTS,
+    Action,
+    outcome_for,
+    refused_download,
+)
 from offcloud_api.pyload.support import (
     FILE_URL_PATTERN,
     FileLinkStore,
     HostList,
     choose_host_list,
     file_link_key,
+    has_headers,
     hosts_from_sites,
     job_storage_key,
+    log_safe,
+    log_safe_args,
     mask_file_links,
     matching_host,
     parse_file_url,
@@ -113,6 +121,32 @@ def test_the_signed_part_of_a_cdn_link_is_masked_and_the_name_kept() -> None:
     assert mask_file_links("nothing to see https://rapidgator.net/a/b") == (
         "nothing to see https://rapidgator.net/a/b"
     )
+
+
+def test_removal_urls_are_masked_in_log_lines_l15() -> None:
+    # docs/offcloud-api.md §00 L15: removal is a GET that deletes; never log or render its URL.
+    line = f"LOAD URL https://offcloud.com/api/cloud/remove/{JOB} | get=None"
+    assert JOB not in log_safe(line)
+    assert "https://offcloud.com/api/cloud/remove/***" in log_safe(line)
+    assert log_safe_args((line, 3, None)) == (log_safe(line), 3, None)
+    assert JOB not in masked((line,), [])[0]
+    assert "aBc123SiGnEd" not in log_safe(f"DOWNLOAD URL {CDN}")
+
+
+def test_a_busy_refusal_without_headers_is_asked_again_on_one_connection() -> None:
+    # pyLoad drops the headers of a refusal on several connections: the Retry-After is unknown.
+    probe = refused_download(503, None, headers_lost=True)
+    assert probe.wait == 1
+    assert probe.one_connection is True
+    told = refused_download(503, 2.0, headers_lost=False)
+    assert told.wait == 2
+    assert "trying again in 2 s" in told.message
+    plain = refused_download(503, None, headers_lost=False)
+    assert plain.wait == 10  # the server named no wait on one connection either
+    assert refused_download(416, None, headers_lost=True).from_start is True
+    assert has_headers({"Content-Type": "text/html"}) is True
+    assert has_headers({}) is False
+    assert has_headers(None) is False
 
 
 def test_addon_log_lines_mask_keys_and_cdn_signatures() -> None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
 from ..redact import redact
-from .support import mask_file_links
+from .support import log_safe
 
 __all__ = ["ACCOUNT_PLUGIN", "SerialWorker", "account_keys", "has_account", "masked", "select_key"]
 
@@ -77,9 +77,10 @@ def select_key(core: Any) -> Optional[str]:
 
 
 def masked(args: Sequence[Any], secrets: Sequence[str]) -> tuple[Any, ...]:
-    """Log arguments with every secret, credential-looking value and signed file link masked."""
+    """Log arguments with every secret, credential-looking value, signed file link and removal
+    URL masked."""
     return tuple(
-        mask_file_links(redact(arg if isinstance(arg, str) else str(arg), secrets)) for arg in args
+        log_safe(redact(arg if isinstance(arg, str) else str(arg), secrets)) for arg in args
     )
 
 

@@ -185,8 +185,16 @@ class DownloadRetry:
     one_connection: bool = False
 
 
-def refused_download(status: int, retry_after: Optional[float] = None) -> DownloadRetry:
-    """How to go on after a file server answered ``status`` (``retry_after``: its header)."""
+def refused_download(
+    status: int, retry_after: Optional[float] = None, *, headers_lost: bool = False
+) -> DownloadRetry:
+    """How to go on after a file server answered ``status`` (``retry_after``: its header).
+
+    ``headers_lost``: the refusal came from a download on several connections, whose answers
+    pyLoad reads without their headers (it parses them only for a chunk without a range), so a
+    ``Retry-After`` the server sent is unknown. A busy server is then asked again after a second on
+    one connection, whose refusal carries the wait it names.
+    """
     if status == 416:
         return DownloadRetry(
             "The file server cannot resume this file (HTTP 416); downloading it again from the "
@@ -195,6 +203,18 @@ def refused_download(status: int, retry_after: Optional[float] = None) -> Downlo
             attempts=2,
             give_up="The file server refuses even a fresh download of this file (HTTP 416)",
             from_start=True,
+            one_connection=True,
+        )
+    if status in (429, 503) and retry_after is None and headers_lost:
+        return DownloadRetry(
+            f"File server busy (HTTP {status}); asking again in 1 s on one connection to learn "
+            "how long it wants us to wait",
+            wait=1,
+            attempts=FILE_BUSY_ATTEMPTS,
+            give_up=(
+                f"The file server was still busy (HTTP {status}) after {FILE_BUSY_ATTEMPTS} "
+                "tries; restart the link later"
+            ),
             one_connection=True,
         )
     if status in (429, 503):

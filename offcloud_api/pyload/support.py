@@ -34,10 +34,13 @@ __all__ = [
     "client_for",
     "file_link_key",
     "format_progress",
+    "has_headers",
     "header_value",
     "host_of",
     "hosts_from_sites",
     "job_storage_key",
+    "log_safe",
+    "log_safe_args",
     "mask_file_links",
     "parse_file_url",
 ]
@@ -67,6 +70,14 @@ def header_value(headers: Any, name: str) -> Optional[str]:
             value = headers.get(candidate)
             return None if value is None else str(value)
     return None
+
+
+def has_headers(headers: Any) -> bool:
+    """Whether pyLoad's ``HttpHeaders`` (or any mapping) hold any header at all."""
+    try:
+        return bool(list(headers.keys()))
+    except AttributeError:
+        return False
 
 
 def abortable_sleep(should_abort: Callable[[], bool]) -> Callable[[float], None]:
@@ -270,6 +281,20 @@ def parse_file_url(url: str) -> Optional[FileUrl]:
         server, request_id = cdn.group("host").lower(), None
     last = urlsplit(url).path.rstrip("/").rpartition("/")[2]
     return FileUrl(server, request_id, unquote(last))
+
+
+# A removal is a GET that deletes (docs/offcloud-api.md §00 L15): its URL is never logged whole.
+_REMOVAL_URL = re.compile(r"(/cloud/remove/)[^\s/?#\"'<>|]+")
+
+
+def log_safe(text: str) -> str:
+    """``text`` for pyLoad's log: CDN signatures (L11) and removal URLs (L15) masked."""
+    return _REMOVAL_URL.sub(r"\g<1>***", mask_file_links(text))
+
+
+def log_safe_args(args: Iterable[Any]) -> tuple[Any, ...]:
+    """A plugin's log arguments with :func:`log_safe` applied to the texts among them."""
+    return tuple(log_safe(arg) if isinstance(arg, str) else arg for arg in args)
 
 
 class FileLinkStore:

@@ -4,7 +4,7 @@ try:
     from offcloud_api.exceptions import NotFoundError, OffcloudError
     from offcloud_api.models import JobStatus
     from offcloud_api.pyload.outcomes import apply_outcome
-    from offcloud_api.pyload.support import FileLinkStore, mask_file_links
+    from offcloud_api.pyload.support import FileLinkStore, log_safe_args
     from offcloud_api.pyload.torrents import (
         FileFilter,
         NothingSelectedError,
@@ -25,7 +25,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudComFolder(BaseDecrypter):
     __name__ = "OffcloudComFolder"
     __type__ = "decrypter"
-    __version__ = "0.02"
+    __version__ = "0.03"
     __status__ = "testing"
 
     # A job's folder link, without a file part: per-file links are the downloader's.
@@ -91,7 +91,7 @@ class OffcloudComFolder(BaseDecrypter):
     def _log(self, level, plugintype, pluginname, args, kwargs):
         # Queued CDN links are signed for the account (L11): masked where pyLoad logs them.
         if IMPORT_ERROR is None:
-            args = tuple(mask_file_links(arg) if isinstance(arg, str) else arg for arg in args)
+            args = log_safe_args(args)
         return super()._log(level, plugintype, pluginname, args, kwargs)
 
     def _create_packages(self):

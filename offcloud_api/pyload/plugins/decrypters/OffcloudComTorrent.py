@@ -8,7 +8,7 @@ try:
     from offcloud_api.exceptions import OffcloudError
     from offcloud_api.pyload.jobs import wait_retrying_once
     from offcloud_api.pyload.outcomes import apply_outcome
-    from offcloud_api.pyload.support import FileLinkStore, mask_file_links
+    from offcloud_api.pyload.support import FileLinkStore, log_safe_args
     from offcloud_api.pyload.torrents import (
         CachePolicy,
         FileFilter,
@@ -39,7 +39,7 @@ except ImportError as exc:  # the library is missing from the Python that runs p
 class OffcloudComTorrent(BaseDecrypter):
     __name__ = "OffcloudComTorrent"
     __type__ = "decrypter"
-    __version__ = "0.02"
+    __version__ = "0.03"
     __status__ = "testing"
 
     # Offcloud's own file links are left to the downloader, even when they end in .torrent.
@@ -128,7 +128,7 @@ class OffcloudComTorrent(BaseDecrypter):
     def _log(self, level, plugintype, pluginname, args, kwargs):
         # Queued CDN links are signed for the account (L11): masked where pyLoad logs them.
         if IMPORT_ERROR is None:
-            args = tuple(mask_file_links(arg) if isinstance(arg, str) else arg for arg in args)
+            args = log_safe_args(args)
         return super()._log(level, plugintype, pluginname, args, kwargs)
 
     def _torrent(self, url):

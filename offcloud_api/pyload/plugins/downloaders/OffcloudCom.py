@@ -25,9 +25,10 @@ try:
     from offcloud_api.pyload.partial import drop_partial, note_partial, restore_partial
     from offcloud_api.pyload.support import (
         FileLinkStore,
+        has_headers,
         header_value,
         job_storage_key,
-        mask_file_links,
+        log_safe_args,
         matching_host,
         parse_file_url,
     )
@@ -198,9 +199,10 @@ class OffcloudCom(MultiDownloader):
             raise
 
     def _log(self, level, plugintype, pluginname, args, kwargs):
-        # pyLoad logs every download URL; a CDN link's path is signed for the account (L11).
+        # pyLoad logs every URL it loads: a CDN link's path is signed for the account (L11) and
+        # a removal URL is a GET that deletes (L15).
         if IMPORT_ERROR is None:
-            args = tuple(mask_file_links(arg) if isinstance(arg, str) else arg for arg in args)
+            args = log_safe_args(args)
         return super()._log(level, plugintype, pluginname, args, kwargs)
 
     def offline(self, msg=""):
@@ -412,7 +414,9 @@ class OffcloudCom(MultiDownloader):
             body = exc.content if isinstance(exc.content, bytes) else str(exc.content).encode()
             self._raise_body_error(body, exc.code)
         retry_after = parse_retry_after(header_value(exc.headers, "Retry-After"))
-        then = refused_download(exc.code, retry_after)
+        # On several connections pyLoad hands the refusal over without its headers.
+        lost = not self._one_connection and not has_headers(exc.headers)
+        then = refused_download(exc.code, retry_after, headers_lost=lost)
         self._from_start = self._from_start or then.from_start
         self._one_connection = self._one_connection or then.one_connection
         self.log_warning(then.message)
