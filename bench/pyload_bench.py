@@ -536,9 +536,15 @@ class Bench:
             if h in (c.body_summary or "")
         )
         decrypted = sum(1 for f in self.pl.files() if f["package_name"].startswith("Bench.Batch."))
-        self._clean_up()
-        time.sleep(2)  # decrypters that were running end; their packages go too
-        self._clean_up()
+        # pyLoad deletes a package of 1,000 links with decrypters running slowly: more than its
+        # API client's 60 s on a busy 2-CPU machine (seen once). Wait for it, it is not measured.
+        timeout, self.pl.http_timeout = self.pl.http_timeout, max(self.pl.http_timeout, 300.0)
+        try:
+            self._clean_up()
+            time.sleep(2)  # decrypters that were running end; their packages go too
+            self._clean_up()
+        finally:
+            self.pl.http_timeout = timeout
         result = {
             "magnets": len(items),
             "cache_calls": len(cache_calls()),
