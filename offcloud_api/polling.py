@@ -27,9 +27,10 @@ ABORT_CHECK_SECONDS = 0.2
 class PollSchedule:
     """Intervals between polls: ``first`` seconds, growing by ``factor`` up to ``cap``.
 
-    When Offcloud reports speed and size, the next poll comes no later than the expected end
-    (but not sooner than ``first``), so a short job is noticed when it is done, not a long
-    interval later.
+    When Offcloud reports speed and size, or (its 2026 status, docs/offcloud-api.md §00 L8) only a
+    fraction done, whose growth between two polls gives the rate, the next poll comes no later
+    than the expected end (but not sooner than ``first``), so a job is noticed when it is done,
+    not a long interval later.
     """
 
     first: float = 2.0
@@ -44,17 +45,34 @@ class PollSchedule:
 class PollIntervals:
     schedule: PollSchedule
     _current: float = field(init=False)
+    #: (time, fraction done) at the last poll that reported a fraction.
+    _seen: Optional[tuple[float, float]] = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._current = self.schedule.first
 
-    def next(self, job: Optional[Job]) -> float:
+    def next(self, job: Optional[Job], now: Optional[float] = None) -> float:
+        """Seconds until the next poll, after ``job`` was seen at ``now`` (a monotonic clock)."""
         interval = self._current
         self._current = min(self.schedule.cap, self._current * self.schedule.factor)
         eta = job.eta if job is not None else None
+        if eta is None and job is not None and now is not None:
+            eta = self._eta_from_fraction(job, now)
         if eta is not None:
             interval = min(interval, max(self.schedule.first, eta))
         return interval
+
+    def _eta_from_fraction(self, job: Job, now: float) -> Optional[float]:
+        fraction = job.fraction_done
+        if fraction is None:
+            return None
+        previous, self._seen = self._seen, (now, fraction)
+        if previous is None:
+            return None
+        elapsed, gained = now - previous[0], fraction - previous[1]
+        if elapsed <= 0 or gained <= 0:
+            return None
+        return (1.0 - fraction) * elapsed / gained
 
 
 def wait_for_job(
@@ -94,7 +112,7 @@ def wait_for_job(
             raise CloudJobError(f"Offcloud job {job.request_id} failed: {reason}", job=job)
         if job.status.is_final:
             return job
-        pause = intervals.next(job)
+        pause = intervals.next(job, clock())
         if stuck_at is not None and _not_started(job):
             left = stuck_at - clock()
             if left <= 0:

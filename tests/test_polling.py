@@ -69,6 +69,33 @@ def test_eta_shortcut_polls_at_the_expected_end():
     assert intervals.next(no_speed) == 32.0  # 2, 4, 8, 16, 32: the growth goes on unchanged
 
 
+def test_a_growing_fraction_alone_gives_the_eta_l8():
+    # docs/offcloud-api.md §00 L8: the 2026 status has `progress` 0..1 and no sizes or speed.
+    intervals = PollSchedule(first=2.0, factor=1.5, cap=30.0).intervals()
+    assert intervals.next(job("downloading", progress=0.1), now=0.0) == 2.0  # no rate yet
+    # 0.1 -> 0.2 in 2 s: 8 s left, but the growing interval (3 s) is shorter.
+    assert intervals.next(job("downloading", progress=0.2), now=2.0) == 3.0
+    # 0.2 -> 0.8 in 3 s: 1 s left; never sooner than `first`.
+    assert intervals.next(job("downloading", progress=0.8), now=5.0) == 2.0
+    stalled = intervals.next(job("downloading", progress=0.8), now=7.0)
+    assert stalled == 6.75  # no growth, no estimate: the schedule goes on (2, 3, 4.5, 6.75)
+
+
+def test_a_30_s_job_is_noticed_soon_after_it_ends(clock):
+    # The live status: a fraction growing evenly over 30 s, then downloaded with progress null.
+    def fetch() -> Job:
+        elapsed = clock.now - 1000.0
+        if elapsed >= 30:
+            return job("downloaded", progress=None)
+        return job("downloading", progress=elapsed / 30)
+
+    final = wait_for_job(fetch, timeout=None, first=job("created"), sleep=clock.sleep, clock=clock)
+    assert final.status is JobStatus.DOWNLOADED
+    noticed = clock.now - 1000.0
+    assert 30 <= noticed <= 32.5  # without the estimate: 41.6 s (2+3+4.5+6.75+10.1+15.2)
+    assert len(clock.sleeps) <= 8
+
+
 def test_wait_sequence_with_progress(clock):
     polls = feeder(job("created"), job("downloading", progress=0.5), job("downloaded"))
     seen: list[Job] = []
