@@ -154,7 +154,7 @@ def test_progress_goes_to_the_link() -> None:
     seen: list[Any] = []
     pyfile = SimpleNamespace(set_custom_status=seen.append, set_progress=seen.append)
     show_progress(pyfile, Job(request_id="r", status=JobStatus.DOWNLOADING, progress=0.42))
-    assert seen == ["Offcloud downloading", 42]
+    assert seen == ["Offcloud downloading, 42 %", 42]
     seen.clear()
     show_progress(pyfile, Job(request_id="r", status=JobStatus.QUEUED))
     assert seen == ["Offcloud queued"]
