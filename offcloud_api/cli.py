@@ -863,9 +863,17 @@ def add_pyload_parser(subparsers: Subparsers) -> None:
         title="actions", dest="pyload_action", metavar="ACTION", required=True
     )
     for name, summary, run in (
-        ("install", "copy the plugins into pyLoad's user folder", run_pyload_install),
-        ("uninstall", "remove the plugins from pyLoad's user folder", run_pyload_uninstall),
-        ("status", "show which plugins are installed and current", run_pyload_status),
+        (
+            "install",
+            "copy the plugins and a private copy of the library into pyLoad's user folder",
+            run_pyload_install,
+        ),
+        ("uninstall", "remove exactly what install wrote", run_pyload_uninstall),
+        (
+            "status",
+            "show the installed version and whether pyLoad has loaded it",
+            run_pyload_status,
+        ),
     ):
         action = actions.add_parser(
             name, help=summary, description=summary, parents=[_global_options(subcommand=True)]
@@ -875,14 +883,20 @@ def add_pyload_parser(subparsers: Subparsers) -> None:
             "--userdir",
             type=Path,
             default=None,
-            help="pyLoad's user folder (default: ~/.pyload; the linuxserver image uses /config)",
+            help="pyLoad's user folder (default: ~/.pyload; the linuxserver image mounts /config)",
         )
         action.add_argument(
             "--python",
             type=Path,
             default=None,
-            help="the Python that runs pyLoad (default: the one of the pyload command on PATH)",
+            help="the Python that runs pyLoad, to check it (default: the pyload command's)",
         )
+        if name != "status":
+            action.add_argument(
+                "--force",
+                action="store_true",
+                help="also replace (install) or remove (uninstall) files changed since or not ours",
+            )
 
 
 def run_pyload_help(ctx: Context) -> int:  # pragma: no cover - argparse requires an action
@@ -890,87 +904,112 @@ def run_pyload_help(ctx: Context) -> int:  # pragma: no cover - argparse require
 
 
 def _pyload_paths(ctx: Context) -> tuple[Path, Path]:
-    from .pyload import installer  # noqa: PLC0415 - only this group needs it
+    from .control import installer  # noqa: PLC0415 - only this group needs it
 
     userdir = (ctx.args.userdir or installer.default_userdir()).expanduser()
     python = ctx.args.python or installer.find_pyload_python()
     return userdir, python
 
 
-def _report_files(ctx: Context, files: list[Any], python_check: Any) -> None:
+def _report(ctx: Context, report: Any, python_check: Any = None) -> None:
     if ctx.args.json:
-        ctx.print_json(
-            {
-                "files": [
-                    {
-                        "plugin": f"{f.folder}/{f.name}",
-                        "state": f.state,
-                        "version": f.version,
-                        "path": str(f.target),
-                    }
-                    for f in files
-                ],
-                "python": {
-                    "path": str(python_check.python),
-                    "ok": python_check.ok,
-                    "detail": python_check.detail,
-                },
+        value: dict[str, Any] = {
+            "stamp": report.stamp,
+            "installed_at": report.installed_at,
+            "restart": report.restart,
+            "notes": report.notes,
+            "files": [
+                {
+                    "file": f"{f.folder}/{f.name}",
+                    "state": f.state,
+                    "version": f.version,
+                    "path": str(f.target),
+                }
+                for f in report.files
+            ],
+        }
+        if python_check is not None:
+            value["python"] = {
+                "path": str(python_check.python),
+                "ok": python_check.ok,
+                "detail": python_check.detail,
             }
-        )
+        ctx.print_json(value)
         return
-    for f in files:
+    plugins = [f for f in report.files if not f.folder.startswith("offcloud_lib")]
+    library = [f for f in report.files if f.folder.startswith("offcloud_lib")]
+    for f in plugins:
         version = f" {f.version}" if f.version else ""
         ctx.print(f"{f.state:<10} {f.folder}/{f.name}{version}  ({f.target})")
-    verdict = "can" if python_check.ok else "CANNOT"
-    ctx.print(
-        f"pyLoad's Python {python_check.python} {verdict} import offcloud_api "
-        f"({python_check.detail})"
-    )
+    if library:
+        counts: dict[str, int] = {}
+        for f in library:
+            counts[f.state] = counts.get(f.state, 0) + 1
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        where = library[0].target.parents[len(Path(library[0].name).parts) - 1]
+        ctx.print(f"library    {len(library)} files ({summary})  ({where})")
+        for f in library:
+            if f.state in ("foreign", "modified", "kept", "missing"):
+                ctx.print(f"{f.state:<10} {f.folder}/{f.name}  ({f.target})")
+    if report.stamp:
+        when = f", {report.installed_at}" if report.installed_at else ""
+        ctx.print(f"version    {report.stamp}{when}")
+    for note in report.notes:
+        ctx.print(f"note       {note}")
+    if report.restart:
+        ctx.print(f"pyLoad     {report.restart}")
+    if python_check is not None:
+        verdict = "can" if python_check.ok else "CANNOT"
+        ctx.print(
+            f"python     {python_check.python} {verdict} run the plugins ({python_check.detail})"
+        )
+
+
+def _installer_call(call: Callable[[], Any]) -> Any:
+    from .control.installer import InstallError  # noqa: PLC0415
+
+    try:
+        return call()
+    except InstallError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def run_pyload_install(ctx: Context) -> int:
-    from .pyload import installer  # noqa: PLC0415
+    from .control import installer  # noqa: PLC0415
 
     userdir, python = _pyload_paths(ctx)
-    files = installer.install(userdir)
-    check = installer.check_python(python)
-    _report_files(ctx, files, check)
+    report = _installer_call(lambda: installer.install(userdir, force=ctx.args.force))
+    check = installer.check_python(python, userdir) if ctx.args.python else None
+    _report(ctx, report, check)
     if not ctx.args.json:
-        changed = sum(f.state != "unchanged" for f in files)
+        changed = sum(f.state not in ("unchanged",) for f in report.files)
         ctx.print(
-            f"{changed} file(s) written to {userdir / 'plugins'}. Restart pyLoad, then add an "
-            "account of type OffcloudCom with your API key as the password."
+            f"{changed} file(s) written or removed under {userdir / 'plugins'}. Restart pyLoad, "
+            "then add an account of type OffcloudCom with your API key as the password."
         )
-        if not check.ok:
-            ctx.note(
-                f"install the library into that Python: {python} -m pip install offcloud-pyload"
-            )
-    return EXIT_OK if check.ok else EXIT_ERROR
+    return EXIT_OK if check is None or check.ok else EXIT_ERROR
 
 
 def run_pyload_uninstall(ctx: Context) -> int:
-    from .pyload import installer  # noqa: PLC0415
+    from .control import installer  # noqa: PLC0415
 
     userdir, _ = _pyload_paths(ctx)
-    files = installer.uninstall(userdir)
-    if ctx.args.json:
-        ctx.print_json([{"plugin": f"{f.folder}/{f.name}", "state": f.state} for f in files])
-    else:
-        for f in files:
-            ctx.print(f"{f.state:<10} {f.folder}/{f.name}  ({f.target})")
+    report = _installer_call(lambda: installer.uninstall(userdir, force=ctx.args.force))
+    _report(ctx, report)
+    if not ctx.args.json:
         ctx.print("Restart pyLoad to unload the plugins.")
-    return EXIT_OK
+    return EXIT_OK if not report.notes else EXIT_ERROR
 
 
 def run_pyload_status(ctx: Context) -> int:
-    from .pyload import installer  # noqa: PLC0415
+    from .control import installer  # noqa: PLC0415
 
     userdir, python = _pyload_paths(ctx)
-    files = installer.status(userdir)
-    check = installer.check_python(python)
-    _report_files(ctx, files, check)
-    current = all(f.state == "current" for f in files)
-    return EXIT_OK if current and check.ok else EXIT_ERROR
+    report = _installer_call(lambda: installer.status(userdir))
+    check = installer.check_python(python, userdir) if ctx.args.python else None
+    _report(ctx, report, check)
+    current = all(f.state == "current" for f in report.files) and not report.notes
+    return EXIT_OK if current and (check is None or check.ok) else EXIT_ERROR
 
 
 # --------------------------------------------------------------------------------------------

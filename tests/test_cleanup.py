@@ -26,7 +26,7 @@ JOB = "0896d1afc0082e232c9b10a6"
 OTHER = "947f187506f7629c81c81879"
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 
-# pyLoad's link statuses (offcloud_api.pyload.runner.LinkStatus)
+# pyLoad's link statuses (offcloud_api.control.runner.LinkStatus)
 FINISHED, OFFLINE, QUEUED, SKIPPED = 0, 1, 3, 4
 FAILED, ABORTED, DOWNLOADING, PROCESSING = 8, 9, 12, 13
 

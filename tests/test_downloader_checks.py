@@ -23,7 +23,7 @@ import pyload.core.utils.web.parse  # noqa: F401 - breaks pyLoad's import cycle 
 from pyload.core.network.exceptions import Fail
 from pyload.plugins.base.simple_downloader import SimpleDownloader
 
-from offcloud_api.pyload import installer
+from offcloud_api.control import installer
 
 SOURCE = next(p for f, p in installer.shipped_files() if f == "downloaders")
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import pytest
 
-from offcloud_api.pyload import installer
+from offcloud_api.control import installer
 
 plugin_manager = pytest.importorskip("pyload.core.managers.plugin_manager")
 

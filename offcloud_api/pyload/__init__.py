@@ -1,1 +1,7 @@
-"""pyLoad integration: plugin installer, in-pyLoad transport and a headless pyLoad controller."""
+"""Code that runs inside pyLoad: what the plugin files in ``plugins/`` and ``hooks/`` import.
+
+The plugins are thin; the decisions they translate into pyLoad outcomes live here, typed and
+testable without pyLoad: the transport on pyLoad's network stack, the outcome table, jobs
+remembered across restarts, torrents and folders, the addons' helpers. Code that drives a pyLoad
+from outside (the installer, the headless pyLoad, the demo) is in :mod:`offcloud_api.control`.
+"""

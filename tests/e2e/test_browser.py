@@ -23,10 +23,10 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.demo import PYLOAD_LOGIN, SIMULATOR_ITEMS
+from offcloud_api.control.demo import PYLOAD_LOGIN, SIMULATOR_ITEMS
+from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
+from offcloud_api.control.stack import ACCOUNT_LOGIN, PLUGIN, OffcloudPyloadStack
 from offcloud_api.magnet import info_hash_of
-from offcloud_api.pyload.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
-from offcloud_api.pyload.stack import ACCOUNT_LOGIN, PLUGIN, OffcloudPyloadStack
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,14 @@ pytestmark = pytest.mark.e2e
 
 def test_demo_once_downloads_every_item_with_the_right_sha256(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "offcloud_api.demo", "--once", "--home", str(tmp_path / "demo")],
+        [
+            sys.executable,
+            "-m",
+            "offcloud_api.control.demo",
+            "--once",
+            "--home",
+            str(tmp_path / "demo"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

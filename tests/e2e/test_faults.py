@@ -35,8 +35,8 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.pyload.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
-from offcloud_api.pyload.stack import PROBE_URL, OffcloudPyloadStack
+from offcloud_api.control.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
+from offcloud_api.control.stack import PROBE_URL, OffcloudPyloadStack
 from offcloud_api.simulator import (
     EXPIRED_API_KEY,
     NO_DOWNLOAD_API_KEY,

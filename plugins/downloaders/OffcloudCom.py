@@ -1,4 +1,13 @@
 import os
+import sys
+
+# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
+# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
+_LIBRARY_COPY = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
+)
+if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
+    sys.path.insert(0, _LIBRARY_COPY)
 
 from pyload.core.network.exceptions import Fail
 from pyload.core.network.http.exceptions import BadHeader
@@ -14,6 +23,7 @@ try:
         error_from_response,
     )
     from offcloud_api.models import JobStatus
+    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
     from offcloud_api.pyload.outcomes import (
         IP_ADVICE,
@@ -46,14 +56,18 @@ try:
     from offcloud_api.retry import parse_retry_after
 
     IMPORT_ERROR = None
-except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    # Why the plugins cannot work here, said where the user looks: the library is missing, or
+    # this pyLoad is outside the supported range.
+    UNUSABLE = unsupported_pyload()
+except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
+    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
 
 
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.05"
+    __version__ = "0.06"
     __status__ = "testing"
 
     # Offcloud's file links: legacy file servers, and the 2026 CDN explore answers with (L11).
@@ -144,12 +158,8 @@ class OffcloudCom(MultiDownloader):
         )
 
     def handle_premium(self, pyfile):
-        if IMPORT_ERROR is not None:
-            self.fail(
-                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
-                    IMPORT_ERROR
-                )
-            )
+        if UNUSABLE:
+            self.fail(UNUSABLE)
         self._client()
         try:
             # 2026: no instant route (docs/offcloud-api.md §00 L4), so not even a call to it.

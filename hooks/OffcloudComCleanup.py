@@ -1,3 +1,14 @@
+import os
+import sys
+
+# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
+# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
+_LIBRARY_COPY = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
+)
+if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
+    sys.path.insert(0, _LIBRARY_COPY)
+
 import datetime
 
 from ..base.addon import BaseAddon
@@ -18,17 +29,22 @@ try:
         stale_jobs,
         stored_request_ids,
     )
+    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.support import FileLinkStore, client_for
 
     IMPORT_ERROR = None
-except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    # Why the plugins cannot work here, said where the user looks: the library is missing, or
+    # this pyLoad is outside the supported range.
+    UNUSABLE = unsupported_pyload()
+except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
+    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
 
 
 class OffcloudComCleanup(BaseAddon):
     __name__ = "OffcloudComCleanup"
     __type__ = "addon"
-    __version__ = "0.02"
+    __version__ = "0.03"
     __status__ = "testing"
 
     __config__ = [
@@ -70,12 +86,8 @@ class OffcloudComCleanup(BaseAddon):
     # pyLoad lifecycle and events
 
     def activate(self):
-        if IMPORT_ERROR is not None:
-            self.log_error(
-                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
-                    IMPORT_ERROR
-                )
-            )
+        if UNUSABLE:
+            self.log_error(UNUSABLE)
             return
         self.worker = SerialWorker(self.classname, self._task_failed)
         self.active = True

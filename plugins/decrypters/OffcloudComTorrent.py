@@ -1,4 +1,13 @@
 import os
+import sys
+
+# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
+# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
+_LIBRARY_COPY = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
+)
+if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
+    sys.path.insert(0, _LIBRARY_COPY)
 
 from pyload.core.network.http.exceptions import BadHeader
 
@@ -6,6 +15,7 @@ from ..base.decrypter import BaseDecrypter
 
 try:
     from offcloud_api.exceptions import OffcloudError
+    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.jobs import wait_retrying_once
     from offcloud_api.pyload.outcomes import apply_outcome
     from offcloud_api.pyload.support import FileLinkStore, log_safe_args
@@ -32,14 +42,18 @@ try:
     )
 
     IMPORT_ERROR = None
-except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    # Why the plugins cannot work here, said where the user looks: the library is missing, or
+    # this pyLoad is outside the supported range.
+    UNUSABLE = unsupported_pyload()
+except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
+    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
 
 
 class OffcloudComTorrent(BaseDecrypter):
     __name__ = "OffcloudComTorrent"
     __type__ = "decrypter"
-    __version__ = "0.03"
+    __version__ = "0.04"
     __status__ = "testing"
 
     # Offcloud's own file links are left to the downloader, even when they end in .torrent.
@@ -67,12 +81,8 @@ class OffcloudComTorrent(BaseDecrypter):
         self.account = choose_account(self.pyload.account_manager) if IMPORT_ERROR is None else None
 
     def decrypt(self, pyfile):
-        if IMPORT_ERROR is not None:
-            self.fail(
-                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
-                    IMPORT_ERROR
-                )
-            )
+        if UNUSABLE:
+            self.fail(UNUSABLE)
         if not self.account:
             self.fail(no_account_message(self.pyload.account_manager))
         try:

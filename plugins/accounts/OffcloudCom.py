@@ -1,3 +1,14 @@
+import os
+import sys
+
+# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
+# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
+_LIBRARY_COPY = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
+)
+if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
+    sys.path.insert(0, _LIBRARY_COPY)
+
 import calendar
 import hashlib
 import re
@@ -7,17 +18,25 @@ from ..base.multi_account import MultiAccount
 
 try:
     from offcloud_api.exceptions import AuthError, OffcloudError, TemporaryError
+    from offcloud_api.pyload.compat import unsupported_pyload
+    from offcloud_api.pyload.runtime import note_loaded
     from offcloud_api.pyload.support import choose_host_list, client_for, hosts_from_sites
 
     IMPORT_ERROR = None
-except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    # For `offcloud pyload status`: which install this pyLoad has loaded (restart needed?).
+    note_loaded(__file__)
+    # Why the plugins cannot work here, said where the user looks: the library is missing, or
+    # this pyLoad is outside the supported range.
+    UNUSABLE = unsupported_pyload()
+except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
+    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
 
 
 class OffcloudCom(MultiAccount):
     __name__ = "OffcloudCom"
     __type__ = "account"
-    __version__ = "0.03"
+    __version__ = "0.04"
     __status__ = "testing"
 
     __config__ = [
@@ -49,12 +68,8 @@ class OffcloudCom(MultiAccount):
     HOSTS_KEY = "hosts:last_good"
 
     def offcloud_client(self, plugin, api_key, should_abort=None):
-        if IMPORT_ERROR is not None:
-            self.fail(
-                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
-                    IMPORT_ERROR
-                )
-            )
+        if UNUSABLE:
+            self.fail(UNUSABLE)
         return client_for(
             plugin,
             api_key,
@@ -89,12 +104,8 @@ class OffcloudCom(MultiAccount):
         self._info_cache = {}
 
     def signin(self, user, password, data):
-        if IMPORT_ERROR is not None:
-            self.fail_login(
-                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
-                    IMPORT_ERROR
-                )
-            )
+        if UNUSABLE:
+            self.fail_login(UNUSABLE)
         if not password or not password.strip():
             self.fail_login(
                 self._(

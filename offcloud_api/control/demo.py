@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
-from .pyload.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
-from .pyload.stack import OffcloudPyloadStack
-from .units import format_size
+from ..units import format_size
+from .runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
+from .stack import OffcloudPyloadStack
 
 __all__ = ["DemoItem", "main"]
 
@@ -72,14 +72,44 @@ SIMULATOR_ITEMS = (
 )
 
 
+#: Left in a home the demo made, so a later run may empty it; a folder without it is not ours.
+HOME_MARKER = ".offcloud-demo-home"
+
+
+class DemoHomeError(Exception):
+    """The folder given as ``--home`` is not one the demo may empty."""
+
+
+def prepare_home(home: Path) -> Path:
+    """An empty throwaway home: one the demo made before is emptied; any other must be empty.
+
+    Never deletes a folder the demo did not create: a non-empty folder without the demo's marker
+    (or a symlink) is refused.
+    """
+    if home.is_symlink():
+        raise DemoHomeError(f"{home} is a symbolic link; give the demo a folder of its own")
+    home = home.resolve()
+    if home.exists():
+        if not home.is_dir():
+            raise DemoHomeError(f"{home} is not a folder")
+        if (home / HOME_MARKER).is_file():
+            shutil.rmtree(home)  # our own throwaway home from an earlier run
+        elif any(home.iterdir()):
+            raise DemoHomeError(
+                f"{home} is not empty and was not made by the demo; it is left alone. "
+                "Give --home a new or empty folder"
+            )
+    home.mkdir(parents=True, exist_ok=True)
+    (home / HOME_MARKER).write_text("made by ./run demo; deleted by its next run\n", "utf-8")
+    return home
+
+
 class Demo:
     def __init__(self, args: argparse.Namespace, out: TextIO) -> None:
         self.args = args
         self.out = out
         self.items: list[DemoItem] = []
-        home = Path(args.home).resolve()
-        if home.exists():
-            shutil.rmtree(home)  # a throwaway home: every run starts clean
+        home = prepare_home(Path(args.home))
         self.stack = OffcloudPyloadStack(
             home,
             api_key=os.environ.get("OFFCLOUD_API_KEY") if args.real else None,
@@ -135,8 +165,8 @@ class Demo:
 
     def _expected(self, url: str) -> dict[str, str]:
         """File name -> sha256 of what the simulator will serve for ``url``."""
-        from .magnet import info_hash_of  # noqa: PLC0415
-        from .simulator import expected_sha256  # noqa: PLC0415
+        from ..magnet import info_hash_of  # noqa: PLC0415
+        from ..simulator import expected_sha256  # noqa: PLC0415
 
         state = self.stack.simulator.state
         info_hash = info_hash_of(url) if url.startswith("magnet:") else None
@@ -188,7 +218,7 @@ class Demo:
 
     def _verdict(self, item: DemoItem) -> tuple[bool, str, int, str]:
         """(ok, route, bytes, check) for the summary."""
-        from .simulator import file_sha256  # noqa: PLC0415 - the simulator only when used
+        from ..simulator import file_sha256  # noqa: PLC0415 - the simulator only when used
 
         files = [
             f
@@ -287,7 +317,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.error("--real needs OFFCLOUD_API_KEY in the environment and at least one LINK")
     # A terminal's Ctrl-C and a service manager's SIGTERM both stop everything we started.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    demo = Demo(args, sys.stdout)
+    try:
+        demo = Demo(args, sys.stdout)
+    except DemoHomeError as exc:
+        parser.error(str(exc))
     try:
         return demo.run()
     except KeyboardInterrupt:

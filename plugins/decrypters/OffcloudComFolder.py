@@ -1,8 +1,20 @@
+import os
+import sys
+
+# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
+# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
+_LIBRARY_COPY = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
+)
+if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
+    sys.path.insert(0, _LIBRARY_COPY)
+
 from ..base.decrypter import BaseDecrypter
 
 try:
     from offcloud_api.exceptions import NotFoundError, OffcloudError
     from offcloud_api.models import JobStatus
+    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.outcomes import apply_outcome
     from offcloud_api.pyload.support import FileLinkStore, log_safe_args
     from offcloud_api.pyload.torrents import (
@@ -18,14 +30,18 @@ try:
     )
 
     IMPORT_ERROR = None
-except ImportError as exc:  # the library is missing from the Python that runs pyLoad
+    # Why the plugins cannot work here, said where the user looks: the library is missing, or
+    # this pyLoad is outside the supported range.
+    UNUSABLE = unsupported_pyload()
+except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
+    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
 
 
 class OffcloudComFolder(BaseDecrypter):
     __name__ = "OffcloudComFolder"
     __type__ = "decrypter"
-    __version__ = "0.03"
+    __version__ = "0.04"
     __status__ = "testing"
 
     # A job's folder link, without a file part: per-file links are the downloader's.
@@ -46,12 +62,8 @@ class OffcloudComFolder(BaseDecrypter):
         self.account = choose_account(self.pyload.account_manager) if IMPORT_ERROR is None else None
 
     def decrypt(self, pyfile):
-        if IMPORT_ERROR is not None:
-            self.fail(
-                self._("offcloud_api is not installed in the Python that runs pyLoad: {}").format(
-                    IMPORT_ERROR
-                )
-            )
+        if UNUSABLE:
+            self.fail(UNUSABLE)
         if not self.account:
             self.fail(no_account_message(self.pyload.account_manager))
         request_id = folder_request_id(pyfile.url)
