@@ -23,7 +23,7 @@ from ..units import format_size
 from .runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
 from .stack import OffcloudPyloadStack
 
-__all__ = ["DemoItem", "main"]
+__all__ = ["DemoItem", "expected_files", "main", "prepare_home"]
 
 PYLOAD_LOGIN = ("pyload", "pyload")
 
@@ -70,6 +70,22 @@ SIMULATOR_ITEMS = (
         "demo-folder",
     ),
 )
+
+
+def expected_files(simulator: Any, url: str) -> dict[str, str]:
+    """File name -> sha256 of what ``simulator`` serves for a demo item's ``url``."""
+    from ..magnet import info_hash_of  # noqa: PLC0415
+    from ..simulator import expected_sha256  # noqa: PLC0415
+
+    state = simulator.state
+    info_hash = info_hash_of(url) if url.startswith("magnet:") else None
+    if info_hash:
+        files = state.torrent(info_hash).files
+    elif "/cloud/download/" in url:
+        files = state.jobs[url.rstrip("/").rpartition("/")[2]].files
+    else:
+        files = state.link(url).files
+    return {file.name: expected_sha256(file) for file in files}
 
 
 #: Left in a home the demo made, so a later run may empty it; a folder without it is not ours.
@@ -164,19 +180,7 @@ class Demo:
             self.say(f"added {item.label}: {item.url}")
 
     def _expected(self, url: str) -> dict[str, str]:
-        """File name -> sha256 of what the simulator will serve for ``url``."""
-        from ..magnet import info_hash_of  # noqa: PLC0415
-        from ..simulator import expected_sha256  # noqa: PLC0415
-
-        state = self.stack.simulator.state
-        info_hash = info_hash_of(url) if url.startswith("magnet:") else None
-        if info_hash:
-            files = state.torrent(info_hash).files
-        elif "/cloud/download/" in url:
-            files = state.jobs[url.rstrip("/").rpartition("/")[2]].files
-        else:
-            files = state.link(url).files
-        return {file.name: expected_sha256(file) for file in files}
+        return expected_files(self.stack.simulator, url)
 
     def _files_of(self, item: DemoItem, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The links of an item: its own package, or the package it was expanded into."""

@@ -44,6 +44,7 @@ class OffcloudPyloadStack:
         real: bool = False,
         web_port: Optional[int] = None,
         plugin_config: Optional[dict[str, Any]] = None,
+        pyload_python: Optional[Path] = None,
     ) -> None:
         self.home = home.resolve()
         self.real = real
@@ -52,6 +53,9 @@ class OffcloudPyloadStack:
         self._api_key = api_key
         self._web_port = web_port
         self.plugin_config = plugin_config or {}
+        #: The Python that runs pyLoad (default: the pyload command's); the plugins are always
+        #: installed by this environment's CLI, as a user runs it.
+        self.pyload_python = pyload_python
         self.pyload: Optional[PyloadProcess] = None
         self.install_output = ""
 
@@ -78,7 +82,11 @@ class OffcloudPyloadStack:
             self.simulator = Simulator(self.scenario).start()
             proxy = ("127.0.0.1", self.simulator.port)
         self.pyload = PyloadProcess(
-            self.home / "pyload", proxy=proxy, ssl_verify=self.real, web_port=self._web_port
+            self.home / "pyload",
+            proxy=proxy,
+            ssl_verify=self.real,
+            web_port=self._web_port,
+            python=self.pyload_python,
         )
         self.pyload.prepare()
         self._install_plugins()
@@ -101,7 +109,7 @@ class OffcloudPyloadStack:
             "--userdir",
             str(self.process.userdir),
             "--python",
-            sys.executable,
+            str(self.process.python),
         ]
         done = subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
             command, capture_output=True, text=True, timeout=120, check=False
