@@ -30,6 +30,8 @@ from typing import Any, Optional
 
 import offcloud_api
 
+from . import runner
+
 __all__ = [
     "LIBRARY_FOLDER",
     "MANIFEST",
@@ -177,15 +179,20 @@ def _stamp(planned: list[_Planned]) -> str:
     return f"{offcloud_api.__version__}+{whole.hexdigest()[:12]}"
 
 
-def _read_manifest(base: Path) -> dict[str, Any]:
-    path = base / MANIFEST
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object file of ours, or ``{}`` (missing, unreadable, a symlink, not an object)."""
     if path.is_symlink() or not path.is_file():
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def _read_manifest(base: Path) -> dict[str, Any]:
+    data = _read_json(base / MANIFEST)
+    return data if isinstance(data.get("files"), dict) else {}
 
 
 def _symlink_on_the_way(base: Path, target: Path) -> Optional[Path]:
@@ -393,7 +400,7 @@ def status(userdir: Path) -> InstallReport:
 
 def _restart_advice(base: Path, stamp: str) -> str:
     """What pyLoad runs, from the note the plugins leave when pyLoad loads them."""
-    loaded = _read_loaded(base)
+    loaded = _read_json(base / LOADED)
     if not loaded:
         return "pyLoad has not loaded these plugins yet: (re)start pyLoad"
     where = f"pyLoad (pid {loaded.get('pid')} on {loaded.get('host')})"
@@ -403,29 +410,6 @@ def _restart_advice(base: Path, stamp: str) -> str:
     if loaded.get("host") == socket.gethostname() and not _alive(loaded.get("pid")):
         return f"pyLoad last loaded {loaded.get('stamp')} and is not running: start it"
     return f"{where} loaded {loaded.get('stamp')} at {since}: restart pyLoad to load {stamp}"
-
-
-def _read_loaded(base: Path) -> dict[str, Any]:
-    path = base / LOADED
-    if path.is_symlink() or not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _version_of(path: Path) -> Optional[str]:
@@ -443,21 +427,14 @@ def _version_of(path: Path) -> Optional[str]:
 
 def find_pyload_python() -> Path:
     """The interpreter of the ``pyload`` command on PATH, else the one running this code."""
-    command = shutil.which("pyload")
-    if command:
-        try:
-            with Path(command).open("rb") as fp:
-                first = fp.readline().decode("utf-8", "replace").strip()
-        except OSError:
-            first = ""
-        if first.startswith("#!"):
-            interpreter = first[2:].strip().split()[0]
-            if Path(interpreter).name != "env" and Path(interpreter).exists():
-                return Path(interpreter)
-        sibling = Path(command).parent / "python"
-        if sibling.exists():
-            return sibling
-    return Path(sys.executable)
+    try:
+        return runner.find_pyload_python()
+    except runner.PyloadNotFoundError:
+        return Path(sys.executable)
+
+
+def _alive(pid: Any) -> bool:
+    return isinstance(pid, int) and pid > 0 and runner.pid_alive(pid)
 
 
 def check_python(python: Path, userdir: Optional[Path] = None) -> PythonCheck:

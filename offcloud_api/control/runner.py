@@ -71,6 +71,7 @@ __all__ = [
     "find_pyload_python",
     "free_port",
     "get_cfg_option",
+    "pid_alive",
     "set_cfg_option",
 ]
 
@@ -666,7 +667,7 @@ class PyloadProcess:
             pid = int(self.pidfile.read_text().strip() or 0)
         except (OSError, ValueError):
             pid = 0
-        if pid and _pid_alive(pid):
+        if pid and pid_alive(pid):
             raise PyloadStartError(
                 f"another pyLoad (pid {pid}, from {self.pidfile}) is running on this home"
             )
@@ -1251,7 +1252,8 @@ def _plausible_api_key(key: str) -> bool:
     return len(key) == digits + 47 and key[4 : 4 + digits].isdigit()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (on this system)."""
     if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would terminate it on Windows
         return False
     try:
