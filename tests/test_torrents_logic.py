@@ -336,7 +336,7 @@ def test_filters_that_leave_nothing_say_so() -> None:
     with pytest.raises(NothingSelectedError) as caught:
         select_and_plan("Demo.Release", RELEASE, wanted)
     assert str(caught.value) == (
-        "The include/exclude filters (include *.iso) left none of the 4 files of Demo.Release"
+        "The file filters (include *.iso) left none of the 4 files of Demo.Release"
     )
     assert FileFilter.parse("a", "b").describe() == "include a; exclude b"
     assert FileFilter().describe() == "no filters"
@@ -488,3 +488,61 @@ def test_an_expired_link_finds_its_file_by_index_and_name() -> None:
     gone = f"https://fr-1.offcloud.com/cloud/download/{JOB_ID}/9/c.bin"
     assert match_refreshed_file(gone, fresh) is None
     assert match_refreshed_file("https://example.com/a.bin", fresh) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# selection by size and kind (issue 13)
+
+
+def sized(path: str, size: int | None) -> CloudFile:
+    name = path.rpartition("/")[2]
+    return CloudFile(name=name, url=f"https://cdn.test/{name}", path=path, size=size)
+
+
+SIZED = [
+    sized("Show/ep1.mkv", 700 * 10**6),
+    sized("Show/ep2.mp4", 1_400 * 10**6),
+    sized("Show/sample.mkv", 20 * 10**6),
+    sized("Show/info.nfo", 2_000),
+    sized("Show/cover.jpg", 80 * 10**6),
+]
+
+
+def _names(files: list[CloudFile]) -> list[str]:
+    return [file.name for file in files]
+
+
+def test_video_only_keeps_video_files_by_extension() -> None:
+    assert _names(FileFilter(video_only=True).select(SIZED)) == ["ep1.mkv", "ep2.mp4", "sample.mkv"]
+
+
+def test_min_size_drops_smaller_files_and_keeps_unknown_sizes() -> None:
+    wanted = FileFilter(min_size=50 * 10**6)
+    assert _names(wanted.select(SIZED)) == ["ep1.mkv", "ep2.mp4", "cover.jpg"]
+    # Offcloud's bare explore list has no sizes: nothing to compare, the file stays.
+    assert _names(wanted.select([sized("Show/x.mkv", None)])) == ["x.mkv"]
+
+
+def test_largest_only_keeps_the_largest_after_the_other_rules() -> None:
+    assert _names(FileFilter(largest_only=True).select(SIZED)) == ["ep2.mp4"]
+    video_no_mp4 = FileFilter(exclude=("*.mp4",), video_only=True, largest_only=True)
+    assert _names(video_no_mp4.select(SIZED)) == ["ep1.mkv"]
+    unknown = [sized("a.mkv", None), sized("b.mkv", 5)]
+    assert _names(FileFilter(largest_only=True).select(unknown)) == ["a.mkv", "b.mkv"]
+
+
+def test_the_options_are_read_from_pyloads_config() -> None:
+    options = {"include": "*.mkv, *.mp4", "min_size": "100 MB", "largest_only": True}
+    wanted = FileFilter.from_config(lambda name, default=None: options.get(name, default))
+    assert wanted == FileFilter(include=("*.mkv", "*.mp4"), min_size=100 * 10**6, largest_only=True)
+    assert wanted.describe() == "include *.mkv, *.mp4; at least 95.4 MiB; the largest file only"
+    assert _names(wanted.select(SIZED)) == ["ep2.mp4"]
+    bare = FileFilter.from_config(lambda name, default=None: {"min_size": "50"}.get(name, default))
+    assert bare.min_size == 50 * 10**6  # a bare number is MB
+    with pytest.raises(ValueError, match="min_size: 'lots' is not a size"):
+        FileFilter.from_config(lambda name, default=None: {"min_size": "lots"}.get(name, default))
+
+
+def test_size_filters_that_leave_nothing_say_which() -> None:
+    with pytest.raises(NothingSelectedError, match=r"video files only; at least 2\.8 GiB"):
+        select_and_plan("Show", SIZED, FileFilter(min_size=3 * 10**9, video_only=True))

@@ -19,7 +19,6 @@ try:
     from offcloud_api.pyload.support import FileLinkStore, log_safe_args
     from offcloud_api.pyload.torrents import (
         FileFilter,
-        NothingSelectedError,
         add_packages,
         choose_account,
         folder_per_package,
@@ -41,7 +40,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComFolder(BaseDecrypter):
     __name__ = "OffcloudComFolder"
     __type__ = "decrypter"
-    __version__ = "0.04"
+    __version__ = "0.05"
     __status__ = "testing"
 
     # A job's folder link, without a file part: per-file links are the downloader's.
@@ -50,6 +49,14 @@ class OffcloudComFolder(BaseDecrypter):
         ("folder_per_package", "Default;Yes;No", "Create folder for each package", "Default"),
         ("include", "str", "Only files matching (comma separated globs, empty for all)", ""),
         ("exclude", "str", "Leave out files matching (comma separated globs)", ""),
+        (
+            "min_size",
+            "str",
+            "Skip files smaller than this (50 MB, 1.5 GiB; a bare number is MB; empty for none)",
+            "",
+        ),
+        ("largest_only", "bool", "Download only the largest file", False),
+        ("video_only", "bool", "Download only video files (mkv, mp4, avi and the like)", False),
         ("cloud_timeout", "int", "Give up waiting for an unfinished job after minutes", 120),
     ]
 
@@ -91,10 +98,10 @@ class OffcloudComFolder(BaseDecrypter):
             apply_outcome(self, exc)
         finally:
             api.close()
-        wanted = FileFilter.parse(self.config.get("include", ""), self.config.get("exclude", ""))
         try:
+            wanted = FileFilter.from_config(self.config.get)
             plans = select_and_plan(job.file_name or request_id, files, wanted)
-        except NothingSelectedError as exc:
+        except ValueError as exc:  # nothing selected, or a bad min_size
             self.fail(str(exc))
         # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
         FileLinkStore(self.pyload.db).remember(request_id, wanted.select(files))

@@ -22,7 +22,6 @@ try:
     from offcloud_api.pyload.torrents import (
         CachePolicy,
         FileFilter,
-        NothingSelectedError,
         SourceKind,
         Step,
         TorrentSourceError,
@@ -53,7 +52,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComTorrent(BaseDecrypter):
     __name__ = "OffcloudComTorrent"
     __type__ = "decrypter"
-    __version__ = "0.04"
+    __version__ = "0.05"
     __status__ = "testing"
 
     # Offcloud's own file links are left to the downloader, even when they end in .torrent.
@@ -68,6 +67,14 @@ class OffcloudComTorrent(BaseDecrypter):
         ),
         ("include", "str", "Only files matching (comma separated globs, empty for all)", ""),
         ("exclude", "str", "Leave out files matching (comma separated globs)", ""),
+        (
+            "min_size",
+            "str",
+            "Skip files smaller than this (50 MB, 1.5 GiB; a bare number is MB; empty for none)",
+            "",
+        ),
+        ("largest_only", "bool", "Download only the largest file", False),
+        ("video_only", "bool", "Download only video files (mkv, mp4, avi and the like)", False),
         ("cloud_timeout", "int", "Give up waiting for Offcloud after minutes", 120),
     ]
 
@@ -123,12 +130,12 @@ class OffcloudComTorrent(BaseDecrypter):
             apply_outcome(self, exc)
         finally:
             api.close()
-        wanted = FileFilter.parse(self.config.get("include", ""), self.config.get("exclude", ""))
         try:
+            wanted = FileFilter.from_config(self.config.get)
             plans = select_and_plan(
                 torrent.name or job.file_name or torrent.info_hash, files, wanted
             )
-        except NothingSelectedError as exc:
+        except ValueError as exc:  # nothing selected, or a bad min_size
             self.fail(str(exc))
         # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
         FileLinkStore(self.pyload.db).remember(job.request_id, wanted.select(files))

@@ -45,7 +45,6 @@ try:
     from offcloud_api.pyload.torrents import (
         ArchiveMode,
         FileFilter,
-        NothingSelectedError,
         add_packages,
         expanded_name,
         is_archive_name,
@@ -67,7 +66,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.06"
+    __version__ = "0.07"
     __status__ = "testing"
 
     # Offcloud's file links: legacy file servers, and the 2026 CDN explore answers with (L11).
@@ -103,6 +102,19 @@ class OffcloudCom(MultiDownloader):
             "str",
             "Expanded folders and archives: leave out files matching (comma separated globs)",
             "",
+        ),
+        (
+            "min_size",
+            "str",
+            "Expanded folders and archives: skip files smaller than this (50 MB, 1.5 GiB; a bare number is MB; empty for none)",
+            "",
+        ),
+        ("largest_only", "bool", "Expanded folders and archives: only the largest file", False),
+        (
+            "video_only",
+            "bool",
+            "Expanded folders and archives: only video files (mkv, mp4, avi and the like)",
+            False,
         ),
     ]
 
@@ -348,14 +360,12 @@ class OffcloudCom(MultiDownloader):
     def _expand(self, job, files):
         source = self.pyfile.package()
         name = expanded_name(job.file_name or source.name)
-        wanted = FileFilter.parse(self.config.get("include", ""), self.config.get("exclude", ""))
         try:
+            wanted = FileFilter.from_config(self.config.get)
             plans = select_and_plan(name, files, wanted)
-        except NothingSelectedError as exc:
+        except ValueError as exc:  # nothing selected, or a bad min_size
             self.fail(str(exc))
-        FileLinkStore(self.pyload.db).remember(
-            job.request_id, [f for f in files if wanted.accepts(f)]
-        )
+        FileLinkStore(self.pyload.db).remember(job.request_id, wanted.select(files))
         add_packages(
             self.pyload,
             [plan.as_tuple() for plan in plans],
