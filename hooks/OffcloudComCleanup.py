@@ -163,7 +163,7 @@ class OffcloudComCleanup(BaseAddon):
 
     def _consider(self, pyfile, status):
         url = pyfile.url
-        job_of = self._job_of
+        job_of = FileLinkStore(self.pyload.db).job_of
         request_id = request_id_of(url, job_of)
         if request_id is None:
             # A hoster link that went through a cloud job downloads from that job's file link.
@@ -272,15 +272,15 @@ class OffcloudComCleanup(BaseAddon):
             if str(key).startswith("file:") and stored_request_ids({key: value}) & gone:
                 self.pyload.db.del_storage(self.DOWNLOADER, key)
 
-    def _job_of(self, url):
-        note = FileLinkStore(self.pyload.db).lookup(url)
-        return note["request_id"] if note else None
-
     def _links(self):
         files = self.pyload.files
         links = []
         for destination in (Destination.QUEUE, Destination.COLLECTOR):
-            links.extend(links_from_pyload(files.get_complete_data(destination), self._job_of))
+            links.extend(
+                links_from_pyload(
+                    files.get_complete_data(destination), FileLinkStore(self.pyload.db).job_of
+                )
+            )
         return links
 
     def _stored(self, plugin):

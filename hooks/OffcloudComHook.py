@@ -233,7 +233,7 @@ class OffcloudComHook(BaseAddon):
         for url in plan.in_cloud:
             self.log_info(
                 self._("Cloud only: already in your Offcloud cloud as job {}").format(
-                    request_id_of(url, self._job_of) or "?"
+                    request_id_of(url, FileLinkStore(self.pyload.db).job_of) or "?"
                 )
             )
         done = set()
@@ -252,10 +252,6 @@ class OffcloudComHook(BaseAddon):
             if failed:
                 self._give_back(failed, pid)
             self._drop_if_empty(pid)
-
-    def _job_of(self, url):
-        note = FileLinkStore(self.pyload.db).lookup(url)
-        return note["request_id"] if note else None
 
     def _send_one(self, api, url):
         submission = intake.submission_for(url, self.pyload.tempdir)

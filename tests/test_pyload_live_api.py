@@ -167,6 +167,8 @@ def test_file_link_notes_live_in_the_downloader_storage_in_pyload_encoding() -> 
     }
     assert store.lookup(CDN) == {"request_id": JOB, "path": "Demo.Release/Demo File.mkv"}
     assert store.lookup(CDN_FRESH) is None
+    assert store.job_of(CDN) == JOB  # what the addons hand the clean-up as its JobLookup
+    assert store.job_of(CDN_FRESH) is None
     assert file_link_key(CDN) != job_storage_key(CDN)  # a file link is no job to follow
     store.forget(CDN)
     assert store.lookup(CDN) is None

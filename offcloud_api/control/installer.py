@@ -387,8 +387,9 @@ def status(userdir: Path) -> InstallReport:
         results.append(InstalledFile(item.name, item.folder, target, state, _version_of(target)))
     stamp = manifest.get("stamp")
     notes = []
-    if stamp and stamp != _stamp(planned):
-        notes.append(f"installed {stamp}; this offcloud-pyload is {_stamp(planned)}: run install")
+    shipped = _stamp(planned)
+    if stamp and stamp != shipped:
+        notes.append(f"installed {stamp}; this offcloud-pyload is {shipped}: run install")
     return InstallReport(
         results,
         stamp,

@@ -20,8 +20,6 @@ Removing is best effort: Offcloud's 2026 API may not honour it (docs/anchors.md 
 
 from __future__ import annotations
 
-import json
-from base64 import b85decode
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,7 +27,7 @@ from enum import Enum
 from typing import Any, Callable, Optional
 
 from ..models import Job, JobStatus
-from .support import job_storage_key, parse_file_url
+from .support import decode_stored, job_storage_key, parse_file_url
 
 __all__ = [
     "FAILED_STATUSES",
@@ -243,22 +241,8 @@ def stored_request_ids(entries: Mapping[str, Any]) -> set[str]:
     """
     found: set[str] = set()
     for value in entries.values():
-        found.update(_request_ids(_decode_stored(value)))
+        found.update(_request_ids(decode_stored(value)))
     return found
-
-
-def _decode_stored(value: Any) -> Any:
-    if not isinstance(value, (str, bytes)):
-        return value
-    raw = value.encode() if isinstance(value, str) else value
-    try:
-        text = b85decode(raw).decode("utf-8")
-    except ValueError:  # not base85 (UnicodeDecodeError is a ValueError too): plain JSON?
-        text = raw.decode("utf-8", "replace")
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 def _request_ids(value: Any) -> Iterator[str]:

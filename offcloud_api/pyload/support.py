@@ -32,6 +32,7 @@ __all__ = [
     "abortable_sleep",
     "choose_host_list",
     "client_for",
+    "decode_stored",
     "file_link_key",
     "format_progress",
     "has_headers",
@@ -148,11 +149,8 @@ def hosts_from_sites(
             continue
         names = [name for name in site.domains if "." in name]
         if not names:
-            names = [
-                plugin_domains.get(_bare(name), _bare(name))
-                for name in site.domains
-                if len(_bare(name)) >= 3
-            ]
+            bare = [_bare(name) for name in site.domains]
+            names = [plugin_domains.get(word, word) for word in bare if len(word) >= 3]
         for name in names:
             domains.setdefault(name, None)
             if site.cloud_only:
@@ -319,16 +317,31 @@ class FileLinkStore:
     def lookup(self, url: str) -> Optional[dict[str, Any]]:
         """``{"request_id", "path"}`` of a file link noted before, else ``None``."""
         raw = self._db.get_storage(self.PLUGIN, file_link_key(url))
-        if not raw:
-            return None
-        try:
-            value = json.loads(b85decode(str(raw).encode()).decode("utf-8"))
-        except ValueError:
-            return None
+        value = decode_stored(raw) if raw else None
         return value if isinstance(value, dict) and value.get("request_id") else None
+
+    def job_of(self, url: str) -> Optional[str]:
+        """The request id noted for a file link, else ``None`` (a ``JobLookup``)."""
+        note = self.lookup(url)
+        return str(note["request_id"]) if note else None
 
     def forget(self, url: str) -> None:
         self._db.del_storage(self.PLUGIN, file_link_key(url))
+
+
+def decode_stored(value: Any) -> Any:
+    """A pyLoad plugin-storage value: base85 of JSON (``DB.store``) or plain JSON; else None."""
+    if not isinstance(value, (str, bytes)):
+        return value
+    raw = value.encode() if isinstance(value, str) else value
+    try:
+        text = b85decode(raw).decode("utf-8")
+    except ValueError:  # not base85 (UnicodeDecodeError is a ValueError too): plain JSON?
+        text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _encode(value: Any) -> str:

@@ -22,7 +22,6 @@ try:
         OffcloudError,
         error_from_response,
     )
-    from offcloud_api.models import JobStatus
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
     from offcloud_api.pyload.outcomes import (
@@ -322,9 +321,6 @@ class OffcloudCom(MultiDownloader):
         self._expand(job, files)
 
     def _wait(self, job, key, url):
-        if job.status is JobStatus.DOWNLOADED:
-            return job  # cached at Offcloud: the add answer says so, no poll (L5)
-
         def add_again():
             self.log_info(self._("Offcloud will not retry the job; adding the link again"))
             return self.api.cloud(url)
