@@ -12,12 +12,15 @@ if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
 import calendar
 import hashlib
 import re
+import threading
 import time
 
 from ..base.multi_account import MultiAccount
 
 try:
     from offcloud_api.exceptions import AuthError, OffcloudError, TemporaryError
+    from offcloud_api.pyload import notices
+    from offcloud_api.pyload.addonkit import SerialWorker
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.runtime import note_loaded
     from offcloud_api.pyload.support import choose_host_list, client_for, hosts_from_sites
@@ -36,7 +39,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudCom(MultiAccount):
     __name__ = "OffcloudCom"
     __type__ = "account"
-    __version__ = "0.04"
+    __version__ = "0.05"
     __status__ = "testing"
 
     __config__ = [
@@ -44,6 +47,7 @@ class OffcloudCom(MultiAccount):
         ("mh_list", "str", "Host list (comma separated)", ""),
         ("mh_interval", "int", "Reload the supported-host list every hours", 12),
         ("include_awaiting", "bool", "Also offer hosts Offcloud lists as awaiting demand", False),
+        ("expiry_warning_days", "int", "Warn this many days before premium ends (0 = off)", 7),
     ]
 
     __description__ = """Offcloud.com account: put your Offcloud API key in the password field, the login is any name you like"""
@@ -55,6 +59,15 @@ class OffcloudCom(MultiAccount):
     #: How long an account answer is reused. pyLoad asks for account info on every download start
     #: (select() refreshes every login); one call per 10 minutes is plenty for a plan's state.
     INFO_REUSE_SECONDS = 600
+
+    def init(self):
+        # Account notices (offcloud_api.pyload.notices): what was said, per Offcloud account,
+        # read from pyLoad's storage once; the notification addons are called on a worker
+        # thread, so a slow notification service never holds a download start.
+        self._notice_lock = threading.Lock()
+        self._remembered = {}
+        self._notice_worker = None
+        super().init()
 
     def api_key(self, user=None):
         """The API key (pyLoad's password field) of ``user`` or of the chosen account."""
@@ -146,7 +159,6 @@ class OffcloudCom(MultiAccount):
             self.blocked_reason = self._(
                 "Offcloud reports this account cannot download right now: check https://offcloud.com/#/account for an unpaid plan, a lock or an IP to confirm"
             )
-            self.log_warning(self.blocked_reason)
             trafficleft = 0  # pyLoad skips accounts with no traffic left
         elif not premium:
             self.blocked_reason = (
@@ -154,7 +166,71 @@ class OffcloudCom(MultiAccount):
                 if info.expiration is not None
                 else self._("This Offcloud account has no premium plan")
             )
-        return {"premium": premium, "validuntil": validuntil, "trafficleft": trafficleft}
+        state = notices.AccountState(premium, info.can_download, info.expiration)
+        today = notices.today_utc()
+        self._give_notices(user, password, info.user_id, state, today)
+        # The days left, for pyLoad's API (get_accounts: options); the Accounts page shows
+        # validuntil as the date, it has no place for more.
+        options = dict(data.get("options") or {})
+        days_left = notices.days_left_option(state, today)
+        if days_left is None:
+            options.pop(notices.DAYS_LEFT_OPTION, None)
+        else:
+            options[notices.DAYS_LEFT_OPTION] = days_left
+        return {
+            "premium": premium,
+            "validuntil": validuntil,
+            "trafficleft": trafficleft,
+            "options": options,
+        }
+
+    def _give_notices(self, user, password, user_id, state, today):
+        # pyLoad refreshes the account at every download start: the notices are given once per
+        # fact (offcloud_api.pyload.notices.decide), not once per link or per refresh.
+        if getattr(self.pyload, "_dry_run", False):
+            return  # pyload --dry-run only checks the setup: say nothing, remember nothing
+        key = notices.storage_key(user_id, password)
+        with self._notice_lock:
+            remembered = self._remembered.get(key)
+            if remembered is None:
+                remembered = notices.Remembered.from_stored(self.db.retrieve(key))
+            due, now = notices.decide(
+                remembered,
+                state,
+                today=today,
+                warn_days=notices.warning_days(
+                    self.config.get("expiry_warning_days", notices.DEFAULT_WARNING_DAYS)
+                ),
+                label=user,
+                secrets=(password, password.strip()),
+            )
+            if now != remembered:
+                self.db.store(key, now.to_stored())
+            self._remembered[key] = now
+        for notice in due:
+            self.log_warning(notice.message)
+            self._notice_queue().submit(lambda notice=notice: self._notify(notice))
+
+    def _notice_queue(self):
+        if self._notice_worker is None:
+            self._notice_worker = SerialWorker(
+                "OffcloudComNotices",
+                lambda exc: self.log_warning(self._("Could not send an account notice"), exc),
+            )
+        return self._notice_worker
+
+    def _notify(self, notice):
+        # pyLoad's notification addons react to fixed events only; every one of them derives
+        # from its Notifier base, whose notify(event, msg) is the way to send a message of our
+        # own through them (see offcloud_api.pyload.notices).
+        try:
+            from ..base.notifier import Notifier
+        except ImportError:
+            return
+        addons = notices.notifiers(self.pyload.addon_manager.active_plugins(), Notifier)
+        sent = notices.deliver(notice, addons)
+        if sent:
+            self.log_debug(f"Account notice sent through {', '.join(sent)}")
 
     def reactivate(self, refresh=False):
         # pyLoad's MultiAccount judges the host list by whichever login is chosen at that moment,
