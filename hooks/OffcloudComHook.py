@@ -10,6 +10,8 @@ if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
     sys.path.insert(0, _LIBRARY_COPY)
 
 import threading
+import time
+from types import SimpleNamespace
 
 from ..base.addon import BaseAddon
 
@@ -17,7 +19,7 @@ try:
     from pyload.core.datatypes.enums import Destination
 
     from offcloud_api.exceptions import NotFoundError, OffcloudError
-    from offcloud_api.pyload import intake
+    from offcloud_api.pyload import background, bulk, intake
     from offcloud_api.pyload.addonkit import (
         SerialWorker,
         account_keys,
@@ -28,7 +30,10 @@ try:
     from offcloud_api.pyload.cachebook import cachebook
     from offcloud_api.pyload.cleanup import request_id_of
     from offcloud_api.pyload.compat import unsupported_pyload
+    from offcloud_api.pyload.imports import Importer
+    from offcloud_api.pyload.queueing import PyloadLinks, queue_job_files
     from offcloud_api.pyload.support import FileLinkStore, client_for, job_storage_key
+    from offcloud_api.pyload.torrents import submitting
 
     IMPORT_ERROR = None
     # Why the plugins cannot work here, said where the user looks: the library is missing, or
@@ -42,7 +47,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComHook(BaseAddon):
     __name__ = "OffcloudComHook"
     __type__ = "addon"
-    __version__ = "0.03"
+    __version__ = "0.04"
     __status__ = "testing"
 
     __config__ = [
@@ -58,6 +63,31 @@ class OffcloudComHook(BaseAddon):
             "bool",
             "Ask Offcloud about magnets added together in one call per 1000 before they are decrypted",
             True,
+        ),
+        (
+            "bulk",
+            "bool",
+            "Magnets added together: queue the files of cached ones at once, without a decrypter each",
+            True,
+        ),
+        (
+            "follow",
+            "bool",
+            "Follow unfinished Offcloud jobs in the background instead of holding a pyLoad thread",
+            True,
+        ),
+        ("follow_interval", "int", "Seconds between background checks of Offcloud jobs", 30),
+        (
+            "max_running_jobs",
+            "int",
+            "Most torrent jobs running at Offcloud at once (0 for no limit)",
+            0,
+        ),
+        (
+            "import_finished",
+            "bool",
+            "Import: queue jobs finished on offcloud.com or by other apps that pyLoad did not add",
+            False,
         ),
         (
             "cloud_only",
@@ -81,6 +111,8 @@ class OffcloudComHook(BaseAddon):
         self.routed_first = None
         self.bypass_lock = threading.Lock()
         self.bypass = set()
+        self.follower = None
+        self.bulk_worker = None
 
     # ---------------------------------------------------------------------------------------
     # pyLoad lifecycle and events
@@ -90,9 +122,12 @@ class OffcloudComHook(BaseAddon):
             self.log_error(UNUSABLE)
             return
         self.worker = SerialWorker(self.classname, self._task_failed)
+        self.bulk_worker = SerialWorker(self.classname + "Bulk", self._task_failed)
         self.active = True
         self.m.add_event("plugin_updated", self.plugins_updated)
         self._route_torrents()
+        self._start_follower()
+        self.bulk_worker.submit(self._resume_batches)
 
     def deactivate(self):
         if not self.active:
@@ -100,11 +135,16 @@ class OffcloudComHook(BaseAddon):
         self.active = False
         self.m.remove_event("plugin_updated", self.plugins_updated)
         self.worker.stop()
+        self.bulk_worker.stop()
+        self._stop_follower()
         self._route_torrents()
 
     def exit(self):
         if self.worker is not None:
             self.worker.stop()
+        if self.bulk_worker is not None:
+            self.bulk_worker.stop()
+        self._stop_follower()
 
     def plugins_updated(self, updated_plugins):
         # pyLoad rebuilt its plugin index (an update): put our decrypter back in its place.
@@ -115,6 +155,13 @@ class OffcloudComHook(BaseAddon):
         # Registered with pyLoad for the lifetime of the process, so check we are still on.
         if self.active and section == "plugin" and category in ("TORRENT", self.classname):
             self._route_torrents()
+        if self.active and section == "plugin" and category == self.classname:
+            if option == "follow":
+                self._stop_follower()
+                self._start_follower()
+            elif self.follower is not None:
+                self._apply_settings(self.follower)
+                self.follower.wake()
 
     def links_added(self, urls, pypack):
         if not self.active:
@@ -127,13 +174,16 @@ class OffcloudComHook(BaseAddon):
                 self.bypass.difference_update(passing)
             cloud_only = self.config.get("cloud_only", False)
             cache_check = self.config.get("cache_check", True)
-            if passing or not (cloud_only or cache_check) or not has_account(self.pyload):
+            take_bulk = self.config.get("bulk", True)
+            if passing or not (cloud_only or cache_check or take_bulk):
+                return
+            if not has_account(self.pyload):
                 return
             # What pyLoad is about to decide for these links (it calls the same right after us).
             matches = self.pyload.plugin_manager.parse_urls(urls_list)
             if cloud_only:
                 self._take_for_cloud(urls, matches, pypack)
-            else:
+            elif not (take_bulk and self._take_bulk(urls, matches, pypack)) and cache_check:
                 self._batch_check(matches)
         except Exception as exc:
             # Adding links must never fail because of us.
@@ -213,6 +263,229 @@ class OffcloudComHook(BaseAddon):
             self.log_warning(self._("Offcloud cache check failed"), exc.message)
         finally:
             cachebook.release(hashes)
+
+    # ---------------------------------------------------------------------------------------
+    # many magnets at once: resolved here (offcloud_api.pyload.bulk)
+
+    def _take_bulk(self, urls, matches, pid):
+        """Take the torrents of a big add out of pyLoad's hands; False leaves them to it."""
+        if not isinstance(urls, list) or not self._in_queue(pid):
+            return False
+        queries = [
+            query
+            for query in (
+                intake.torrent_query(url, self.pyload.tempdir)
+                for url, plugin in matches
+                if plugin == intake.TORRENT_DECRYPTER
+            )
+            if query is not None
+        ]
+        if len({query.info_hash for query in queries}) < self.BATCH_MIN:
+            return False
+        taken = {query.url for query in queries}
+        batch_id = f"{pid}-{time.time():.6f}"
+        # Noted before the links leave pyLoad's add: after a crash they are given back.
+        self.db.store("bulk:" + batch_id, {"pid": pid, "urls": sorted(taken)})
+        urls[:] = [url for url in urls if url not in taken]
+        if not self.bulk_worker.submit(lambda: self._resolve_bulk(batch_id, pid, queries)):
+            self._give_back_batch(batch_id, pid, [query.url for query in queries])
+        return True
+
+    def _in_queue(self, pid):
+        try:
+            return bool(self.pyload.files.get_package(pid).queue)
+        except Exception:  # no such package: leave the links to pyLoad
+            return False
+
+    def _resolve_bulk(self, batch_id, pid, queries):
+        started = time.monotonic()
+        left = [query.url for query in queries]
+        try:
+            key = select_key(self.pyload)
+            if key is None:
+                self.log_warning(self._("Bulk: no usable Offcloud account; the links go to pyLoad"))
+                return
+            store = background.PluginStore(self.pyload.db, intake.TORRENT_DECRYPTER)
+            result = bulk.resolve_batch(
+                queries,
+                client=lambda: client_for(self, key, self._exiting),
+                store=store,
+                queue_files=lambda query, job, files: self._queue_bulk(
+                    batch_id, pid, query, job, files
+                ),
+                submitting=submitting,
+                should_stop=self._exiting,
+                on_error=lambda query, exc: self.log_warning(
+                    self._("Bulk: {} failed here, it goes to the decrypter").format(
+                        query.name or query.info_hash
+                    ),
+                    repr(exc),
+                ),
+            )
+            left = [query.url for query in result.left]
+            self.log_info(
+                self._(
+                    "Bulk: {done} of {total} torrents queued from Offcloud's cache in {secs:.1f} s; {left} go to the decrypter, {repeats} links repeated a torrent of the batch"
+                ).format(
+                    done=len(result.resolved),
+                    total=len(queries),
+                    secs=time.monotonic() - started,
+                    left=len(result.left),
+                    repeats=len(result.repeats),
+                )
+            )
+        except OffcloudError as exc:
+            self.log_warning(
+                self._("Bulk: Offcloud's cache check failed; the links go to pyLoad"), exc.message
+            )
+        finally:
+            self._give_back_batch(batch_id, pid, left)
+
+    def _queue_bulk(self, batch_id, pid, query, job, files):
+        source = self.pyload.files.get_package(pid)
+        if source is None:
+            return False
+        try:
+            queue_job_files(
+                self.pyload,
+                job,
+                files,
+                name=query.name or job.file_name or query.info_hash,
+                source=source,
+                log=self.log_debug,
+            )
+        except ValueError:  # the filters kept nothing: the decrypter says so on the link
+            return False
+        self.db.store(f"bulkdone:{batch_id}:{query.info_hash}", True)
+        return True
+
+    def _give_back_batch(self, batch_id, pid, urls):
+        """Links the addon did not resolve go back to pyLoad, for the decrypter; the batch's notes
+        go."""
+        if urls:
+            with self.bypass_lock:
+                self.bypass.update(urls)
+            if self.pyload.files.get_package(pid) is not None:
+                self.pyload.api.add_files(pid, list(urls))
+            else:
+                self.pyload.api.add_package("Offcloud torrents", list(urls))
+        for key in [k for k, _ in self._stored(f"bulkdone:{batch_id}:")]:
+            self.db.delete(key)
+        self.db.delete("bulk:" + batch_id)
+        if self.pyload.files.get_package(pid) is not None:
+            self._drop_if_empty(pid)
+
+    def _resume_batches(self):
+        """Batches a pyLoad restart interrupted: what was not queued goes back to pyLoad."""
+        for key, value in self._stored("bulk:"):
+            if not isinstance(value, dict):
+                self.db.delete(key)
+                continue
+            batch_id = key[len("bulk:") :]
+            done = {k.rpartition(":")[2] for k, _ in self._stored(f"bulkdone:{batch_id}:")}
+            tempdir = self.pyload.tempdir
+            urls = []
+            for url in value.get("urls") or []:
+                query = intake.torrent_query(url, tempdir)
+                if query is None or query.info_hash not in done:
+                    urls.append(url)
+            self.log_info(
+                self._("Bulk: {} links of an interrupted batch go back to pyLoad").format(len(urls))
+            )
+            self._give_back_batch(batch_id, int(value.get("pid") or 0), urls)
+
+    def _stored(self, prefix):
+        return list(background.PluginStore(self.pyload.db, self.classname).items(prefix))
+
+    # ---------------------------------------------------------------------------------------
+    # jobs followed in the background (offcloud_api.pyload.background), and the import
+
+    def _start_follower(self):
+        if not self.config.get("follow", True) or self.follower is not None:
+            return
+        importer = Importer(
+            background.PluginStore(self.pyload.db, self.classname),
+            known=self._known_request_ids,
+            queue_job=self._import_job,
+            notice=self.log_info,
+        )
+        follower = background.Follower(
+            PyloadLinks(self.pyload),
+            background.PluginStore(self.pyload.db, self.classname),
+            self._follow_client,
+            plugin_store=lambda plugin: background.PluginStore(self.pyload.db, plugin),
+            on_history=lambda jobs: self._on_history(importer, jobs),
+            notice=self.log_info,
+        )
+        self._apply_settings(follower)
+        self.follower = follower
+        follower.start()
+        background.attach(follower)
+
+    def _stop_follower(self):
+        follower, self.follower = self.follower, None
+        if follower is not None:
+            background.detach(follower)
+            follower.stop()
+
+    def _apply_settings(self, follower):
+        settings = follower.settings
+        settings.interval = max(2, int(self.config.get("follow_interval", 30) or 30))
+        settings.max_running = max(0, int(self.config.get("max_running_jobs", 0) or 0))
+        settings.always_history = bool(self.config.get("import_finished", False))
+
+    def _follow_client(self):
+        key = select_key(self.pyload)
+        return client_for(self, key, self._exiting) if key is not None else None
+
+    def _on_history(self, importer, jobs):
+        if self.config.get("import_finished", False):
+            importer.on_history(jobs)
+
+    def _known_request_ids(self):
+        stores = [
+            background.PluginStore(self.pyload.db, name)
+            for name in (
+                intake.DOWNLOADER,
+                intake.TORRENT_DECRYPTER,
+                intake.FOLDER_DECRYPTER,
+                self.classname,
+            )
+        ]
+        return background.stored_request_ids(stores)
+
+    def _import_job(self, job):
+        key = select_key(self.pyload)
+        if key is None:
+            return False
+        try:
+            with client_for(self, key, self._exiting) as api:
+                files = api.explore_cloud(job.request_id, job=job)
+        except OffcloudError as exc:
+            self.log_warning(self._("Import: Offcloud did not list the job's files"), exc.message)
+            return False
+        # A package of its own in the queue, like a pasted cloud folder link.
+        source = SimpleNamespace(queue=1, password="", folder="")
+        try:
+            queue_job_files(
+                self.pyload,
+                job,
+                files,
+                name=job.file_name or job.request_id,
+                source=source,
+                log=self.log_debug,
+            )
+        except ValueError as exc:  # the filters kept nothing: imported all the same
+            self.log_info(
+                self._("Import: nothing of Offcloud job {} queued").format(job.request_id), exc
+            )
+            return True
+        self.log_info(
+            self._("Import: {name} (Offcloud job {id}) queued").format(
+                name=job.file_name or "?", id=job.request_id
+            )
+        )
+        return True
 
     # ---------------------------------------------------------------------------------------
     # cloud only

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from urllib.request import url2pathname
 
 from ..magnet import info_hash_of, is_magnet
@@ -111,6 +111,7 @@ class TorrentQuery:
     url: str
     info_hash: str
     query: str  # a magnet link
+    name: Optional[str] = None  # the magnet's dn or the .torrent's name
 
 
 def torrent_query(url: str, tempdir: str) -> Optional[TorrentQuery]:
@@ -120,11 +121,16 @@ def torrent_query(url: str, tempdir: str) -> Optional[TorrentQuery]:
     """
     if is_magnet(url):
         info_hash = info_hash_of(url)
-        return TorrentQuery(url, info_hash, url.strip()) if info_hash else None
+        return TorrentQuery(url, info_hash, url.strip(), _display_name(url)) if info_hash else None
     info = _read_local_torrent(url, tempdir)
     if info is None:
         return None
-    return TorrentQuery(url, info.info_hash, info.magnet)
+    return TorrentQuery(url, info.info_hash, info.magnet, info.name)
+
+
+def _display_name(magnet: str) -> Optional[str]:
+    names = parse_qs(urlsplit(magnet.strip()).query).get("dn")
+    return (names[0].strip() or None) if names else None
 
 
 def submission_for(url: str, tempdir: str) -> Optional[str]:

@@ -73,6 +73,7 @@ __all__ = [
     "show_progress",
     "source_kind",
     "submitted_message",
+    "submitting",
     "torrent_from_bytes",
     "torrent_from_magnet",
 ]
@@ -180,6 +181,7 @@ class Step(str, Enum):
     FETCH = "fetch"  # add (or reuse) the job, wait for it, hand its files to pyLoad
     SUBMIT_ONLY = "submit_only"  # add (or reuse) the job and stop there
     REFUSE = "refuse"  # add nothing
+    WAIT_SLOT = "wait_slot"  # add nothing yet: max_running_jobs is reached (the addon adds it)
 
 
 def decide(policy: CachePolicy, *, ready: bool) -> Step:
@@ -274,7 +276,7 @@ _submission_locks: dict[str, threading.Lock] = {}
 
 
 @contextlib.contextmanager
-def _submitting(info_hash: str) -> Iterator[None]:
+def submitting(info_hash: str) -> Iterator[None]:
     """One decision per torrent at a time: a magnet and its .torrent added together add once."""
     with _submission_guard:
         lock = _submission_locks.setdefault(info_hash, threading.Lock())
@@ -300,6 +302,7 @@ def obtain_job(
     *,
     book: CacheBook = cachebook,
     memo: HistoryMemo = history_memo,
+    admit: Optional[Callable[[], bool]] = None,
 ) -> TorrentJob:
     """Find or add the cloud job of ``torrent`` as ``policy`` says; never add it twice.
 
@@ -309,9 +312,13 @@ def obtain_job(
     book the batch-check addon fills, else one ``cache/info`` call; with policy ``all`` the
     answer changes nothing, so it is only read from the book). A failed job is retried by
     Offcloud once, or added again when Offcloud will not retry it.
+
+    ``admit`` is the cap on running jobs (``max_running_jobs``): asked before a torrent that is
+    not ready starts a new job; when it says no, nothing is added (``Step.WAIT_SLOT``). With a
+    cap the cache answer matters, so it is asked for when the book has none.
     """
     key = torrent.storage_key
-    with _submitting(torrent.info_hash):
+    with submitting(torrent.info_hash):
         job = remembered_job(api, store, key)
         remembered = job is not None
         if job is None and api.api_generation != "2026":
@@ -322,13 +329,15 @@ def obtain_job(
         if job is not None and not job.status.is_failed:
             ready = job.status is JobStatus.DOWNLOADED
         else:
-            answer = _cache_answer(api, torrent, policy, book)
+            answer = _cache_answer(api, torrent, policy, book, needed=admit is not None)
             cached = answer.cached if answer is not None else None
             ready = bool(cached)
         step = decide(policy, ready=ready)
         reused = job is not None
         if step is Step.REFUSE:
             return TorrentJob(step, job, cached, reused)
+        if job is None and not ready and admit is not None and not admit():
+            return TorrentJob(Step.WAIT_SLOT, None, cached, False)
         if job is None:
             job = api.cloud(torrent.magnet)
             remember(store, key, job.request_id)
@@ -340,9 +349,14 @@ def obtain_job(
 
 
 def _cache_answer(
-    api: OffcloudAPI, torrent: TorrentRef, policy: CachePolicy, book: CacheBook
+    api: OffcloudAPI,
+    torrent: TorrentRef,
+    policy: CachePolicy,
+    book: CacheBook,
+    *,
+    needed: bool = False,
 ) -> Optional[CacheResult]:
-    needed = policy is not CachePolicy.ALL
+    needed = needed or policy is not CachePolicy.ALL
     # The book waits for an answer the batch check is still fetching, but only when it matters.
     answer = book.lookup(torrent.info_hash, wait=needed)
     if answer is None and needed:

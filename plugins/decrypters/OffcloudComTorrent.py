@@ -1,5 +1,6 @@
 import os
 import sys
+import time
 
 # The library: the private copy `offcloud pyload install` puts beside the plugins (one version
 # stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
@@ -9,16 +10,19 @@ _LIBRARY_COPY = os.path.join(
 if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
     sys.path.insert(0, _LIBRARY_COPY)
 
+from pyload.core.network.exceptions import Abort
 from pyload.core.network.http.exceptions import BadHeader
 
 from ..base.decrypter import BaseDecrypter
 
 try:
     from offcloud_api.exceptions import OffcloudError
+    from offcloud_api.models import JobStatus
+    from offcloud_api.pyload.background import Followed, active_follower
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.jobs import wait_retrying_once
     from offcloud_api.pyload.outcomes import apply_outcome
-    from offcloud_api.pyload.support import FileLinkStore, log_safe_args
+    from offcloud_api.pyload.support import FileLinkStore, format_progress, log_safe_args
     from offcloud_api.pyload.torrents import (
         CachePolicy,
         FileFilter,
@@ -52,7 +56,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComTorrent(BaseDecrypter):
     __name__ = "OffcloudComTorrent"
     __type__ = "decrypter"
-    __version__ = "0.05"
+    __version__ = "0.06"
     __status__ = "testing"
 
     # Offcloud's own file links are left to the downloader, even when they end in .torrent.
@@ -98,13 +102,24 @@ class OffcloudComTorrent(BaseDecrypter):
             self.fail(str(exc))
         pyfile.name = torrent.display_name
         policy = CachePolicy.parse(self.config.get("cache_policy", "all"))
+        # The addon's background loop, when it runs: it follows what Offcloud still works on,
+        # so this thread does not wait (and it holds back new jobs past max_running_jobs).
+        follower = active_follower()
+        if follower is not None:
+            follower.forget(pyfile.id)  # restarted while followed: this run takes over
         api = self.account.offcloud_client(self, self.account.api_key(), lambda: pyfile.abort)
         try:
-            found = obtain_job(api, self.db, torrent, policy)
+            found = obtain_job(
+                api,
+                self.db,
+                torrent,
+                policy,
+                admit=(lambda: follower.admit(pyfile.id)) if follower is not None else None,
+            )
             if found.step is Step.REFUSE:
                 self.fail(refusal_message(torrent, found.job))
-            if found.step is Step.SUBMIT_ONLY:
-                self.fail(submitted_message(torrent, found.job))
+            if found.step is Step.WAIT_SLOT:
+                self._hand_over(follower, torrent, None)
             self.log_info(
                 self._("Offcloud job {} for {} ({})").format(
                     found.job.request_id,
@@ -112,12 +127,16 @@ class OffcloudComTorrent(BaseDecrypter):
                     "reused" if found.reused else "added",
                 )
             )
+            if follower is not None and found.job.status is not JobStatus.DOWNLOADED:
+                self._hand_over(follower, torrent, found.job)
+            if found.step is Step.SUBMIT_ONLY:
+                self.fail(submitted_message(torrent, found.job))
             job = wait_retrying_once(
                 api,
                 self.db,
                 torrent.storage_key,
                 found.job,
-                timeout=max(1, self.config.get("cloud_timeout", 120)) * 60,
+                timeout=self._cloud_timeout(),
                 on_progress=lambda job: show_progress(pyfile, job),
                 should_abort=lambda: pyfile.abort,
                 on_retry=lambda exc: self.log_warning(
@@ -129,6 +148,8 @@ class OffcloudComTorrent(BaseDecrypter):
         except OffcloudError as exc:
             apply_outcome(self, exc)
         finally:
+            if follower is not None:
+                follower.release(pyfile.id)  # a slot it reserved and did not use
             api.close()
         try:
             wanted = FileFilter.from_config(self.config.get)
@@ -141,6 +162,40 @@ class OffcloudComTorrent(BaseDecrypter):
         FileLinkStore(self.pyload.db).remember(job.request_id, wanted.select(files))
         self.packages = [plan.as_tuple() for plan in plans]
         self._discard_upload(pyfile.url)
+
+    def _cloud_timeout(self):
+        return max(1, self.config.get("cloud_timeout", 120)) * 60
+
+    def _hand_over(self, follower, torrent, job):
+        """Leave the job to the addon's background loop and end this thread (the link waits)."""
+        follower.adopt(
+            Followed(
+                link_id=self.pyfile.id,
+                plugin=self.classname,
+                storage_key=torrent.storage_key,
+                name=torrent.display_name,
+                request_id=job.request_id if job is not None else None,
+                magnet=torrent.magnet,
+                capped=True,
+                deadline=time.time() + self._cloud_timeout(),
+                text=format_progress(job) if job is not None else "",
+            )
+        )
+        if job is None:
+            self.log_info(
+                self._("{}: {}; it is added to Offcloud when a job ends").format(
+                    torrent.display_name, follower.waiting_message()
+                )
+            )
+        else:
+            self.log_info(
+                self._(
+                    "{} is not ready at Offcloud yet (job {}): followed in the background, its files are queued when it is done"
+                ).format(torrent.display_name, job.request_id)
+            )
+        # pyLoad's decrypter thread ends here without deleting the link: the addon shows the
+        # job's state on it, and restarts it when Offcloud is done.
+        raise Abort
 
     def _log(self, level, plugintype, pluginname, args, kwargs):
         # Queued CDN links are signed for the account (L11): masked where pyLoad logs them.

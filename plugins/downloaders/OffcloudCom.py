@@ -1,5 +1,6 @@
 import os
 import sys
+import time
 
 # The library: the private copy `offcloud pyload install` puts beside the plugins (one version
 # stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
@@ -9,7 +10,7 @@ _LIBRARY_COPY = os.path.join(
 if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
     sys.path.insert(0, _LIBRARY_COPY)
 
-from pyload.core.network.exceptions import Fail
+from pyload.core.network.exceptions import Abort, Fail
 from pyload.core.network.http.exceptions import BadHeader
 
 from ..base.multi_downloader import MultiDownloader
@@ -20,8 +21,10 @@ try:
         EndpointRemovedError,
         NotFoundError,
         OffcloudError,
+        WaitTimeoutError,
         error_from_response,
     )
+    from offcloud_api.pyload.background import Followed, active_follower
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
     from offcloud_api.pyload.outcomes import (
@@ -34,6 +37,7 @@ try:
     from offcloud_api.pyload.partial import drop_partial, note_partial, restore_partial
     from offcloud_api.pyload.support import (
         FileLinkStore,
+        format_progress,
         has_headers,
         header_value,
         job_storage_key,
@@ -65,7 +69,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.07"
+    __version__ = "0.08"
     __status__ = "testing"
 
     # Offcloud's file links: legacy file servers, and the 2026 CDN explore answers with (L11).
@@ -325,19 +329,54 @@ class OffcloudCom(MultiDownloader):
             self.log_info(self._("Offcloud will not retry the job; adding the link again"))
             return self.api.cloud(url)
 
-        return wait_retrying_once(
-            self.api,
-            self.db,
-            key,
-            job,
-            timeout=max(1, self.config.get("cloud_timeout", 120)) * 60,
-            on_progress=lambda job: show_progress(self.pyfile, job),
-            should_abort=lambda: self.pyfile.abort,
-            on_retry=lambda exc: self.log_warning(
-                self._("Offcloud job failed, trying it once more"), exc.message
-            ),
-            add_again=add_again,
+        # With the addon's background loop running, a job that takes long is left to it after
+        # a short wait here, so it does not hold one of pyLoad's download slots.
+        follower = active_follower()
+        timeout = self._cloud_timeout()
+        if follower is not None:
+            follower.forget(self.pyfile.id)  # restarted while followed: this run takes over
+            timeout = min(timeout, follower.settings.hand_over_after)
+        try:
+            return wait_retrying_once(
+                self.api,
+                self.db,
+                key,
+                job,
+                timeout=timeout,
+                on_progress=lambda job: show_progress(self.pyfile, job),
+                should_abort=lambda: self.pyfile.abort,
+                on_retry=lambda exc: self.log_warning(
+                    self._("Offcloud job failed, trying it once more"), exc.message
+                ),
+                add_again=add_again,
+            )
+        except WaitTimeoutError as exc:
+            if follower is None or exc.job is None:
+                raise
+            self._hand_over(follower, key, exc.job)
+
+    def _cloud_timeout(self):
+        return max(1, self.config.get("cloud_timeout", 120)) * 60
+
+    def _hand_over(self, follower, key, job):
+        """Leave the job to the addon's background loop; this download slot is free again."""
+        follower.adopt(
+            Followed(
+                link_id=self.pyfile.id,
+                plugin=self.classname,
+                storage_key=key,
+                name=self.pyfile.name,
+                request_id=job.request_id,
+                deadline=time.time() + self._cloud_timeout(),
+                text=format_progress(job),
+            )
         )
+        self.log_info(
+            self._(
+                "Offcloud job {} takes longer: followed in the background, the download starts when it is done"
+            ).format(job.request_id)
+        )
+        raise Abort
 
     def _use_file(self, request_id, file):
         # The CDN link names no job (L11): note it, for a refresh, remove_finished and the

@@ -1,0 +1,211 @@
+"""Torrents at scale in a real pyLoad (issue 13): bulk resolution, jobs followed in the
+background across a restart, the cap on running jobs, and the import from offcloud.com.
+
+One pyLoad and one simulator (live profile) serve the module; the addon's options are switched
+through pyLoad's settings API as a user would. Assertions are on pyLoad's queue, the files on disk
+and the simulator's call log and job table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pyload")
+
+from offcloud_api import OffcloudAPI
+from offcloud_api.control.runner import LinkStatus
+from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.magnet import build_magnet
+
+pytestmark = pytest.mark.e2e
+
+DEFAULT_SCENARIO = (
+    Path(__file__).parents[2] / "offcloud_api" / "simulator" / "default_scenario.json"
+)
+HOOK = "OffcloudComHook"
+FOLLOWED = "followed in the background"
+
+
+def _hash(label: str) -> str:
+    return hashlib.sha1(label.encode()).hexdigest()  # noqa: S324 - a made-up info-hash
+
+
+BULK = [_hash(f"bulk-{i}") for i in range(60)]
+BULK_UNCACHED = [_hash(f"bulk-uncached-{i}") for i in range(2)]
+SLOW = [_hash(f"slow-{i}") for i in range(3)]  # uncached: Offcloud takes a while
+CAPPED = [_hash(f"capped-{i}") for i in range(6)]
+FOREIGN = _hash("added-on-offcloud.com")
+
+
+def _torrent(info_hash: str, name: str, *, cached: bool, duration: float = 0) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "info_hash": info_hash,
+        "name": name,
+        "cached": cached,
+        "files": [{"path": f"{name}/{name}.mkv", "size": "64 KiB"}],
+    }
+    if not cached:
+        entry.update(duration=duration, queued=0.5)
+    return entry
+
+
+def _scenario() -> dict[str, Any]:
+    scenario = json.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    scenario["torrents"] += [_torrent(h, f"Bulk.{i:02d}", cached=True) for i, h in enumerate(BULK)]
+    scenario["torrents"] += [
+        _torrent(h, f"BulkNew.{i}", cached=False, duration=3) for i, h in enumerate(BULK_UNCACHED)
+    ]
+    scenario["torrents"] += [
+        _torrent(h, f"Slow.{i}", cached=False, duration=25) for i, h in enumerate(SLOW)
+    ]
+    scenario["torrents"] += [
+        _torrent(h, f"Capped.{i}", cached=False, duration=4) for i, h in enumerate(CAPPED)
+    ]
+    scenario["torrents"].append(_torrent(FOREIGN, "Foreign", cached=True))
+    return scenario
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
+    home = tmp_path_factory.mktemp("background")
+    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
+        running.process.set_config_value(HOOK, "follow_interval", 2, plugin=True)
+        yield running
+
+
+def _set(stack: OffcloudPyloadStack, option: str, value: Any) -> None:
+    stack.process.set_config_value(HOOK, option, value, plugin=True)
+
+
+def _adds(stack: OffcloudPyloadStack, info_hash: str) -> list[Any]:
+    return [
+        c
+        for c in stack.simulator.calls
+        if c.kind == "api" and c.method == "POST" and c.path == "/api/cloud"
+        and info_hash in c.body_summary.lower()
+    ]  # fmt: skip
+
+
+def _done_names(stack: OffcloudPyloadStack) -> set[str]:
+    return {f["name"] for f in stack.process.files() if f["status"] == LinkStatus.FINISHED}
+
+
+def _clear(stack: OffcloudPyloadStack) -> None:
+    stack.process.delete_packages([p["pid"] for p in stack.process.queue()])
+
+
+def test_cached_magnets_added_together_are_queued_by_the_addon(
+    stack: OffcloudPyloadStack,
+) -> None:
+    pl = stack.process
+    links = [build_magnet(h, f"Bulk.{i:02d}") for i, h in enumerate(BULK)]
+    links.append(build_magnet(BULK[0], "Bulk.00.again"))  # the same torrent twice
+    links += [build_magnet(h, f"BulkNew.{i}") for i, h in enumerate(BULK_UNCACHED)]
+    cache_before = len([c for c in stack.simulator.calls if c.path.startswith("/api/cache")])
+    started = time.monotonic()
+    pl.add_package("Bulk", links)
+
+    def queued(pl: Any) -> bool:
+        names = {f["name"] for f in pl.files()}
+        return all(f"Bulk.{i:02d}.mkv" in names for i in range(len(BULK)))
+
+    pl.wait_until(queued, timeout=60, interval=0.5)
+    elapsed = time.monotonic() - started
+    # Far faster than one decrypter a second (60 s for 60 magnets).
+    assert elapsed < 30, elapsed
+    cache_calls = [c for c in stack.simulator.calls if c.path.startswith("/api/cache")]
+    assert len(cache_calls) - cache_before == 1
+    # Each torrent added once, the duplicate link included; the uncached ones went the usual way.
+    for info_hash in BULK + BULK_UNCACHED:
+        pl.wait_until(lambda pl, h=info_hash: len(_adds(stack, h)) >= 1, timeout=60)
+    assert all(len(_adds(stack, h)) == 1 for h in BULK), Counter(len(_adds(stack, h)) for h in BULK)
+    pl.wait_until(
+        lambda pl: {f"BulkNew.{i}.mkv" for i in range(2)} <= _done_names(stack), timeout=90
+    )
+    assert "Bulk: 60 of 63 torrents queued" in pl.log_text()
+    assert all(len(_adds(stack, h)) == 1 for h in BULK_UNCACHED)
+    _clear(stack)
+
+
+def test_uncached_torrents_wait_without_a_thread_and_survive_a_restart(
+    stack: OffcloudPyloadStack,
+) -> None:
+    pl = stack.process
+    for i, info_hash in enumerate(SLOW):
+        pl.add_package(f"Slow.{i}", [build_magnet(info_hash, f"Slow.{i}")])
+
+    def followed(pl: Any) -> list[dict[str, Any]]:
+        return [f for f in pl.files() if FOLLOWED in (f["statusmsg"] or "")]
+
+    pl.wait_until(lambda pl: len(followed(pl)) == len(SLOW), timeout=30, interval=0.5)
+    waiting = followed(pl)
+    assert all(f["status"] == LinkStatus.PROCESSING for f in waiting)
+    # No pyLoad thread works on them: nothing is downloading or decrypting.
+    assert not pl.status_downloads()
+    assert not [f for f in pl.files() if f["status"] == LinkStatus.DECRYPTING]
+    stack.restart_pyload()
+    # After the restart the same links are followed again (pyLoad had marked them aborted).
+    pl.wait_until(lambda pl: len(followed(pl)) == len(SLOW), timeout=30, interval=0.5)
+    pl.wait_until(
+        lambda pl: {f"Slow.{i}.mkv" for i in range(len(SLOW))} <= _done_names(stack),
+        timeout=120,
+    )
+    for info_hash in SLOW:
+        assert len(_adds(stack, info_hash)) == 1  # resumed, never added again
+    _clear(stack)
+
+
+def test_the_cap_holds_jobs_back_until_others_end(stack: OffcloudPyloadStack) -> None:
+    pl = stack.process
+    cap = 2
+    _set(stack, "max_running_jobs", cap)
+    try:
+        pl.add_package("Capped", [build_magnet(h, f"Capped.{i}") for i, h in enumerate(CAPPED)])
+        pl.wait_until(
+            lambda pl: any("free Offcloud slot" in (f["statusmsg"] or "") for f in pl.files()),
+            timeout=30,
+            interval=0.3,
+        )
+        pl.wait_until(
+            lambda pl: {f"Capped.{i}.mkv" for i in range(len(CAPPED))} <= _done_names(stack),
+            timeout=180,
+        )
+    finally:
+        _set(stack, "max_running_jobs", 0)
+    # The simulator's jobs: at no moment more than ``cap`` of them ran at once.
+    state = stack.simulator.state
+    spans = []
+    for info_hash in CAPPED:
+        adds = _adds(stack, info_hash)
+        assert len(adds) == 1
+        job = state.jobs[adds[0].request_id]
+        spans.append((job.started_at, job.started_at + job.queued + job.duration))
+    most = max(sum(1 for s, e in spans if s <= start < e) for start, _ in spans)
+    assert most <= cap, spans
+    _clear(stack)
+
+
+def test_jobs_finished_on_offcloud_are_imported_once(stack: OffcloudPyloadStack) -> None:
+    pl = stack.process
+    _set(stack, "import_finished", True)
+    try:
+        pl.wait_until(lambda pl: "Import: baseline" in pl.log_text(), timeout=30)
+        # Someone adds a torrent on offcloud.com (it is cached: finished at once).
+        with OffcloudAPI(stack.api_key, base_url=stack.simulator.api_url) as api:
+            job = api.cloud(build_magnet(FOREIGN, "Foreign"))
+        pl.wait_until(lambda pl: "Foreign.mkv" in _done_names(stack), timeout=60)
+        time.sleep(5)  # more rounds: nothing is imported twice
+        names = [f["name"] for f in pl.files()]
+        assert names.count("Foreign.mkv") == 1
+        assert f"Import: Foreign (Offcloud job {job.request_id}) queued" in pl.log_text()
+    finally:
+        _set(stack, "import_finished", False)
+    _clear(stack)
