@@ -106,6 +106,7 @@ class Followed:
     shown: str = field(default="", compare=False)
     refreshed_at: float = field(default=0.0, compare=False)
     created_since: Optional[float] = field(default=None, compare=False)
+    busy: bool = field(default=False, compare=False)  # a pyLoad thread had it at the last look
 
     STORED = (
         "link_id", "plugin", "storage_key", "name", "request_id", "magnet", "capped",
@@ -319,6 +320,7 @@ class Follower:
         while not self._stopped.is_set():
             try:
                 if self.clock() >= next_round:
+                    next_round = self.clock() + self.settings.interval  # also if the round fails
                     self.round()
                     next_round = max(self.clock() + self.settings.interval, self._pause_until)
                 else:
@@ -361,6 +363,7 @@ class Follower:
                 self.notice(f"{entry.name}: the link was deleted, Offcloud is no longer followed")
                 self.forget(entry.link_id)
                 continue
+            entry.busy = state.busy
             if state.busy:
                 continue  # its plugin is handing it over, or runs it again
             if state.status not in HANDED_OVER or (entry.marked and state.status != PROCESSING):
@@ -377,6 +380,8 @@ class Follower:
     def _show(
         self, entry: Followed, text: str, percent: Optional[int], force: bool = False
     ) -> None:
+        if entry.busy:
+            return  # shown once its plugin's thread ended (pyLoad then sets "aborted")
         if force or text != entry.shown:
             self.links.show(entry.link_id, text, percent)
             entry.shown, entry.marked = text, True
@@ -425,7 +430,10 @@ class Follower:
             self._act(entry, job, now)
         self._refresh_progress(api, now)
         if self.on_history is not None:
-            self.on_history(list(history.values()))
+            try:
+                self.on_history(list(history.values()))
+            except Exception:  # the import's trouble: the loop goes on (submits what waits)
+                log.warning("Offcloud history consumer failed", exc_info=True)
 
     def _history_wanted(self) -> bool:
         return self.on_history is not None and self.settings.always_history
