@@ -78,6 +78,12 @@ class OffcloudComHook(BaseAddon):
         ),
         ("follow_interval", "int", "Seconds between background checks of Offcloud jobs", 30),
         (
+            "follow_after",
+            "int",
+            "Hoster links: seconds a cloud job is waited for in the download slot before the background takes it",
+            300,
+        ),
+        (
             "max_running_jobs",
             "int",
             "Most torrent jobs running at Offcloud at once (0 for no limit)",
@@ -432,6 +438,7 @@ class OffcloudComHook(BaseAddon):
         settings = follower.settings
         settings.interval = max(2, int(self.config.get("follow_interval", 30) or 30))
         settings.max_running = max(0, int(self.config.get("max_running_jobs", 0) or 0))
+        settings.hand_over_after = max(1, int(self.config.get("follow_after", 300) or 300))
         settings.always_history = bool(self.config.get("import_finished", False))
 
     def _follow_client(self):

@@ -168,9 +168,9 @@ class Settings:
     interval: float = 30.0  # seconds between rounds while something is followed
     max_running: int = 0  # jobs running at Offcloud at once (torrents); 0: no cap
     progress_calls: int = 2  # status calls a round for the progress shown
-    progress_every: float = 60.0  # seconds before one job's progress is asked again
+    progress_every: float = 0.0  # seconds before one job's progress may be asked again
     stuck_after: float = 600.0  # a job still "created" this long never starts (§00 L7)
-    hand_over_after: float = 30.0  # seconds a hoster link waits in its own thread first
+    hand_over_after: float = 300.0  # seconds a hoster link waits in its own thread first
     always_history: bool = False  # ask for the history every round, also with nothing followed
 
 
@@ -316,20 +316,22 @@ class Follower:
         self._wake.set()
 
     def _run(self) -> None:
-        next_round = 0.0
+        last_round = float("-inf")
         while not self._stopped.is_set():
+            # Read each time: a changed follow_interval applies to the round under way.
+            next_round = max(last_round + self.settings.interval, self._pause_until)
             try:
                 if self.clock() >= next_round:
-                    next_round = self.clock() + self.settings.interval  # also if the round fails
+                    last_round = self.clock()
                     self.round()
-                    next_round = max(self.clock() + self.settings.interval, self._pause_until)
                 else:
                     self._sync_links()  # a link just handed over shows its state at once
-            except Exception:
+            except Exception:  # the loop must outlive any one failure
                 log.warning("Offcloud background round failed", exc_info=True)
+            next_round = max(last_round + self.settings.interval, self._pause_until)
             unmarked = any(not entry.marked for entry in self.snapshot())
             wait = 0.5 if unmarked else max(0.0, next_round - self.clock())
-            self._wake.wait(wait)
+            self._wake.wait(min(wait, self.settings.interval))
             self._wake.clear()
 
     def round(self) -> None:

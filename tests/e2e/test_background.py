@@ -43,6 +43,7 @@ BULK_UNCACHED = [_hash(f"bulk-uncached-{i}") for i in range(2)]
 SLOW = [_hash(f"slow-{i}") for i in range(3)]  # uncached: Offcloud takes a while
 CAPPED = [_hash(f"capped-{i}") for i in range(6)]
 FOREIGN = _hash("added-on-offcloud.com")
+SLOW_HOSTER_LINK = "https://nitroflare.com/view/SLOWJOB1/slow-cloud-job.bin"
 
 
 def _torrent(info_hash: str, name: str, *, cached: bool, duration: float = 0) -> dict[str, Any]:
@@ -70,6 +71,13 @@ def _scenario() -> dict[str, Any]:
         _torrent(h, f"Capped.{i}", cached=False, duration=4) for i, h in enumerate(CAPPED)
     ]
     scenario["torrents"].append(_torrent(FOREIGN, "Foreign", cached=True))
+    scenario["links"].append(
+        {
+            "url": SLOW_HOSTER_LINK,
+            "file": {"name": "slow-cloud-job.bin", "size": "96 KiB"},
+            "duration": 12,
+        }
+    )
     return scenario
 
 
@@ -139,6 +147,8 @@ def test_uncached_torrents_wait_without_a_thread_and_survive_a_restart(
     stack: OffcloudPyloadStack,
 ) -> None:
     pl = stack.process
+    # uncached_to_cloud: with the background loop the files come without a manual restart.
+    pl.set_config_value("OffcloudComTorrent", "cache_policy", "uncached_to_cloud", plugin=True)
     for i, info_hash in enumerate(SLOW):
         pl.add_package(f"Slow.{i}", [build_magnet(info_hash, f"Slow.{i}")])
 
@@ -160,6 +170,30 @@ def test_uncached_torrents_wait_without_a_thread_and_survive_a_restart(
     )
     for info_hash in SLOW:
         assert len(_adds(stack, info_hash)) == 1  # resumed, never added again
+    pl.set_config_value("OffcloudComTorrent", "cache_policy", "all", plugin=True)
+    _clear(stack)
+
+
+def test_a_long_hoster_job_frees_its_download_slot(stack: OffcloudPyloadStack) -> None:
+    pl = stack.process
+    _set(stack, "follow_after", 2)
+    try:
+        pl.add_package("SlowHoster", [SLOW_HOSTER_LINK])
+        pl.wait_until(
+            lambda pl: any(FOLLOWED in (f["statusmsg"] or "") for f in pl.files()),
+            timeout=30,
+            interval=0.5,
+        )
+        assert not pl.status_downloads()  # the download slot is free while Offcloud works
+        pl.wait_until(lambda pl: "slow-cloud-job.bin" in _done_names(stack), timeout=60)
+    finally:
+        _set(stack, "follow_after", 300)
+    adds = [
+        c
+        for c in stack.simulator.calls
+        if c.kind == "api" and c.path == "/api/cloud" and "SLOWJOB1" in c.body_summary
+    ]
+    assert len(adds) == 1  # resumed by the downloader, not added again
     _clear(stack)
 
 

@@ -262,6 +262,9 @@ def test_a_thousand_magnets_added_together_cost_one_cache_call(
     # With this policy the decrypter needs Offcloud's cache answer for every magnet (with the
     # default one it would not ask at all), so each decrypter must find it in the book.
     _set(stack, TORRENT_DECRYPTER, "cache_policy", "only_cached")
+    # The batch check alone: bulk resolution (on by default) would queue every file itself
+    # (tests/e2e/test_background.py covers it).
+    _set(stack, HOOK, "bulk", False)
     before = len(_cache_calls(stack))
     pid = pl.add_package("Hook.Batch", BATCH_MAGNETS)
     try:
@@ -284,6 +287,7 @@ def test_a_thousand_magnets_added_together_cost_one_cache_call(
     finally:
         pl.delete_packages([p["pid"] for p in pl.queue() if p["name"].startswith("Hook.Batch")])
         _set(stack, TORRENT_DECRYPTER, "cache_policy", "all")
+        _set(stack, HOOK, "bulk", True)
     time.sleep(2)  # decrypters that were running finish or abort
     pl.delete_packages([p["pid"] for p in pl.queue() if p["name"].startswith("Hook.Batch")])
     assert len(_cache_calls(stack)[before:]) == math.ceil(BATCH / 1000)

@@ -147,6 +147,8 @@ def _scenario() -> dict[str, Any]:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
     home = tmp_path_factory.mktemp("torrents")
     with OffcloudPyloadStack(home, scenario=_scenario()) as running:
+        # The background loop's rounds every 2 s instead of 30: the tests see progress sooner.
+        running.process.set_config_value("OffcloudComHook", "follow_interval", 2, plugin=True)
         yield running
 
 
@@ -323,7 +325,10 @@ def test_uncached_magnet_waits_with_progress_then_downloads(stack: OffcloudPyloa
         return len(files) == 2 and all(f["status"] == LinkStatus.FINISHED for f in files)
 
     stack.process.wait_until(finished, timeout=30, interval=1.5)
-    assert any("Offcloud downloading" in text for text in seen), seen
+    # Followed in the background: no pyLoad thread waits, the link shows Offcloud's progress.
+    assert any(
+        "Offcloud downloading" in text and "followed in the background" in text for text in seen
+    ), seen
     _assert_tree(stack, "Demo.Uncached", _spec(stack, UNCACHED_HASH).files, "Demo.Uncached")
     polls = [c for c in stack.simulator.calls if c.path == "/api/cloud/status"]
     assert polls
@@ -377,9 +382,20 @@ def test_single_file_torrent_and_single_file_job_download(stack: OffcloudPyloadS
     assert file_sha256(_on_disk(stack, job_file.name, job_file.name)) == expected_sha256(job_file)
 
 
+@pytest.fixture
+def in_thread(stack: OffcloudPyloadStack) -> Iterator[OffcloudPyloadStack]:
+    """The decrypter waits in its own thread, as with OffcloudComHook's ``follow`` off."""
+    stack.process.set_config_value("OffcloudComHook", "follow", False, plugin=True)
+    try:
+        yield stack
+    finally:
+        stack.process.set_config_value("OffcloudComHook", "follow", True, plugin=True)
+
+
 def test_stop_during_the_wait_for_offcloud_takes_effect_within_two_seconds(
-    stack: OffcloudPyloadStack,
+    in_thread: OffcloudPyloadStack,
 ) -> None:
+    stack = in_thread
     stack.process.add_package("slow", [build_magnet(SLOW_HASH, "Demo.Slow")])
 
     def waiting(pl: Any) -> bool:
@@ -410,8 +426,9 @@ def test_only_cached_refuses_an_uncached_magnet(stack: OffcloudPyloadStack) -> N
 
 
 def test_uncached_to_cloud_adds_the_job_then_a_restart_downloads_it(
-    stack: OffcloudPyloadStack,
+    in_thread: OffcloudPyloadStack,
 ) -> None:
+    stack = in_thread
     stack.process.set_config_value(TORRENT, "cache_policy", "uncached_to_cloud", plugin=True)
     try:
         stack.process.add_package("later", [build_magnet(LATER_HASH, "Demo.Later")])
