@@ -43,6 +43,7 @@ BULK_UNCACHED = [_hash(f"bulk-uncached-{i}") for i in range(2)]
 SLOW = [_hash(f"slow-{i}") for i in range(3)]  # uncached: Offcloud takes a while
 CAPPED = [_hash(f"capped-{i}") for i in range(6)]
 FOREIGN = _hash("added-on-offcloud.com")
+INTERRUPTED = [_hash(f"interrupted-{i}") for i in range(12)]
 SLOW_HOSTER_LINK = "https://nitroflare.com/view/SLOWJOB1/slow-cloud-job.bin"
 
 
@@ -65,12 +66,15 @@ def _scenario() -> dict[str, Any]:
         _torrent(h, f"BulkNew.{i}", cached=False, duration=3) for i, h in enumerate(BULK_UNCACHED)
     ]
     scenario["torrents"] += [
-        _torrent(h, f"Slow.{i}", cached=False, duration=25) for i, h in enumerate(SLOW)
+        _torrent(h, f"Slow.{i}", cached=False, duration=15) for i, h in enumerate(SLOW)
     ]
     scenario["torrents"] += [
         _torrent(h, f"Capped.{i}", cached=False, duration=4) for i, h in enumerate(CAPPED)
     ]
     scenario["torrents"].append(_torrent(FOREIGN, "Foreign", cached=True))
+    scenario["torrents"] += [
+        _torrent(h, f"Cut.{i:02d}", cached=True) for i, h in enumerate(INTERRUPTED)
+    ]
     scenario["links"].append(
         {
             "url": SLOW_HOSTER_LINK,
@@ -125,7 +129,7 @@ def test_cached_magnets_added_together_are_queued_by_the_addon(
         names = {f["name"] for f in pl.files()}
         return all(f"Bulk.{i:02d}.mkv" in names for i in range(len(BULK)))
 
-    pl.wait_until(queued, timeout=60, interval=0.5)
+    pl.wait_until(queued, timeout=60, interval=1.0)
     elapsed = time.monotonic() - started
     # Far faster than one decrypter a second (60 s for 60 magnets).
     assert elapsed < 30, elapsed
@@ -135,11 +139,44 @@ def test_cached_magnets_added_together_are_queued_by_the_addon(
     for info_hash in BULK + BULK_UNCACHED:
         pl.wait_until(lambda pl, h=info_hash: len(_adds(stack, h)) >= 1, timeout=60)
     assert all(len(_adds(stack, h)) == 1 for h in BULK), Counter(len(_adds(stack, h)) for h in BULK)
+    # The uncached ones: followed in the background, their files queued when Offcloud is done
+    # (behind the 60 downloads above, so not waited for here).
     pl.wait_until(
-        lambda pl: {f"BulkNew.{i}.mkv" for i in range(2)} <= _done_names(stack), timeout=90
+        lambda pl: {f"BulkNew.{i}.mkv" for i in range(2)} <= {f["name"] for f in pl.files()},
+        timeout=60,
+        interval=2,
     )
     assert "Bulk: 60 of 63 torrents queued" in pl.log_text()
     assert all(len(_adds(stack, h)) == 1 for h in BULK_UNCACHED)
+    _clear(stack)
+
+
+def test_a_bulk_cut_by_a_pyload_crash_loses_nothing_and_doubles_nothing(
+    stack: OffcloudPyloadStack,
+) -> None:
+    pl = stack.process
+    names = {f"Cut.{i:02d}.mkv" for i in range(len(INTERRUPTED))}
+    # Offcloud lists files slowly, so pyLoad is killed with part of the batch queued.
+    stack.simulator.inject("delay", path="/api/cloud/explore", delay=1.0)
+    try:
+        pl.add_package("Cut", [build_magnet(h, f"Cut.{i:02d}") for i, h in enumerate(INTERRUPTED)])
+        pl.wait_until(
+            lambda pl: any(f["name"] in names for f in pl.files()), timeout=30, interval=0.2
+        )
+        stack.restart_pyload(kill=True)
+    finally:
+        stack.simulator.clear_faults()
+    # What the batch had not queued went back to the package, for the decrypter.
+    pl.wait_until(lambda pl: names <= {f["name"] for f in pl.files()}, timeout=120)
+    pl.restart_failed()  # pyLoad marks every link unfinished at a crash "aborted"
+    pl.wait_until(lambda pl: names <= _done_names(stack), timeout=120)
+    queued = Counter(f["name"] for f in pl.files() if f["name"] in names)
+    assert set(queued.values()) == {1}, queued
+    assert "links of an interrupted batch go back to pyLoad" in pl.log_text()
+    # One job per torrent at Offcloud, however often it was asked for.
+    for info_hash in INTERRUPTED:
+        jobs = {c.request_id for c in _adds(stack, info_hash) if c.status == 200}
+        assert len(jobs) == 1, (info_hash, jobs)
     _clear(stack)
 
 
