@@ -142,7 +142,9 @@ class OffcloudComHook(BaseAddon):
         self.m.remove_event("plugin_updated", self.plugins_updated)
         self.worker.stop()
         self.bulk_worker.stop()
-        self._stop_follower()
+        # Switched off by the user: the followed links go back to their plugins, which wait
+        # in their own threads. At pyLoad's exit (deactivate runs then too) they stay followed.
+        self._stop_follower(hand_back=not self._exiting())
         self._route_torrents()
 
     def exit(self):
@@ -163,7 +165,7 @@ class OffcloudComHook(BaseAddon):
             self._route_torrents()
         if self.active and section == "plugin" and category == self.classname:
             if option == "follow":
-                self._stop_follower()
+                self._stop_follower(hand_back=True)
                 self._start_follower()
             elif self.follower is not None:
                 self._apply_settings(self.follower)
@@ -428,11 +430,19 @@ class OffcloudComHook(BaseAddon):
         follower.start()
         background.attach(follower)
 
-    def _stop_follower(self):
+    def _stop_follower(self, hand_back=False):
         follower, self.follower = self.follower, None
         if follower is not None:
             background.detach(follower)
             follower.stop()
+            if hand_back:
+                count = follower.hand_back()
+                if count:
+                    self.log_info(
+                        self._(
+                            "{} links followed in the background go back to their plugins"
+                        ).format(count)
+                    )
 
     def _apply_settings(self, follower):
         settings = follower.settings

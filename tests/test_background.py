@@ -877,3 +877,26 @@ def test_the_loop_thread_starts_wakes_and_stops(caplog: pytest.LogCaptureFixture
     follower.stop()  # stopping twice is harmless
     time.sleep(0.05)
     assert follower.rounds == 2
+
+
+def test_switching_the_loop_off_gives_every_link_back_to_its_plugin() -> None:
+    rig = Rig()
+    rig.hand_over(1, "job-1")
+    rig.hand_over(2, magnet=MAGNET)  # waiting for a slot
+    rig.links.restart = _raising_for(rig.links, 2)  # type: ignore[method-assign]
+    assert rig.follower.hand_back() == 2
+    assert rig.links.restarted == [1]  # link 2 vanished meanwhile: nothing to restart
+    assert rig.follower.snapshot() == []
+    # Nothing is left in the storage for the next start.
+    assert list(PluginStore(rig.db, HOOK_STORAGE).items("follow:")) == []
+
+
+def _raising_for(links: FakeLinks, gone: int) -> Callable[[int], None]:
+    restart = links.restart
+
+    def restart_unless_gone(link_id: int) -> None:
+        if link_id == gone:
+            raise LookupError(link_id)
+        restart(link_id)
+
+    return restart_unless_gone

@@ -258,6 +258,18 @@ class Follower:
             self.store.delete(entry.key)
             self._wake.set()
 
+    def hand_back(self) -> int:
+        """Give every followed link back to its plugin (restarted: it waits in its own thread
+        then); for when the loop is switched off. Returns how many."""
+        entries = self.snapshot()
+        for entry in entries:
+            self.forget(entry.link_id)
+            try:
+                self.links.restart(entry.link_id)
+            except Exception:
+                log.debug("link %s could not be restarted", entry.link_id, exc_info=True)
+        return len(entries)
+
     def follows(self, link_id: int) -> bool:
         with self._lock:
             return link_id in self._entries
