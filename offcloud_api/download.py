@@ -4,6 +4,12 @@ A file is written to ``<name>.part`` and renamed once complete, so a name withou
 always a whole file. A ``.part`` left by an interrupted run is continued with a ``Range`` request;
 a server that will not resume it gets a fresh download from byte zero.
 
+Nothing that was not written here is replaced or deleted: an existing file (or a symlink) in the
+way raises :class:`DestinationExistsError` unless ``overwrite`` asks for it, a ``.part`` that is
+not a regular file is never opened, and the finished file is linked into place without replacing
+one that appeared meanwhile. :func:`job_destinations` puts a job's files into a folder of its own
+and refuses any path that would leave it, name no file, or land where another file of the job does.
+
 Download servers never get the API key: the requests carry no ``Authorization`` header. Logs and
 errors show a link without its query and, for a 2026 CDN link, without its signed part (§00 L11).
 """
@@ -12,9 +18,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, Callable, Optional
+from typing import IO, Any, Callable, Optional
 
 import requests
 
@@ -32,12 +41,17 @@ __all__ = [
     "CHUNK_SIZE",
     "DOWNLOAD_TIMEOUT",
     "PART_SUFFIX",
+    "DestinationExistsError",
     "IncompleteDownloadError",
     "ProgressCallback",
     "UnsafePathError",
     "destination_for",
     "download_file",
+    "is_complete",
+    "job_destinations",
     "part_path",
+    "relative_path",
+    "safe_folder_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,6 +62,11 @@ DOWNLOAD_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 PART_SUFFIX = ".part"
 #: The most of an error body read to classify it; error pages are small.
 _ERROR_BODY_LIMIT = 64 * 1024
+#: Offcloud's error bodies nest a level or two; deeper JSON is read as no JSON at all (the
+#: parser, the redaction and ``str()`` of an error would hit the recursion limit).
+_MAX_JSON_DEPTH = 64
+#: Control characters (C0, DEL, C1): replaced by ``_`` in the names written to disk.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 #: Called with (bytes on disk, total size if known) after each chunk.
 ProgressCallback = Callable[[int, Optional[int]], None]
@@ -55,6 +74,10 @@ ProgressCallback = Callable[[int, Optional[int]], None]
 
 class UnsafePathError(OffcloudError):
     """A file's path would land outside the target folder (``..``, absolute, a drive)."""
+
+
+class DestinationExistsError(OffcloudError):
+    """A file (or a symlink, a folder) is where a download would go; it is left as it is."""
 
 
 class IncompleteDownloadError(TemporaryError):
@@ -66,20 +89,97 @@ def part_path(dest: Path) -> Path:
     return dest.with_name(dest.name + PART_SUFFIX)
 
 
+def relative_path(path: str, name: str) -> str:
+    """Offcloud's ``path`` of a file, or its ``name`` where that path names no file (``./``)."""
+    return path if _parts_of(path) else name
+
+
 def destination_for(root: Path, relative: str) -> Path:
-    """``root`` joined with Offcloud's relative ``path`` of a file, refusing any escape from it."""
+    """``root`` joined with Offcloud's relative ``path`` of a file, refusing any escape from it.
+
+    Refused (:class:`UnsafePathError`): absolute paths, drives, ``..``, NUL, and paths that name
+    no file (empty, ``.``, ``./``). Other control characters in a name become ``_``.
+    """
+    return root.joinpath(*_safe_parts(relative))
+
+
+def job_destinations(
+    root: Path,
+    paths: Sequence[str],
+    *,
+    job_name: Optional[str],
+    fallback: str,
+    own_folder: bool = True,
+) -> list[Path]:
+    """Where each of a job's files goes, checked before the first byte is written.
+
+    With ``own_folder`` the job gets a folder of its own under ``root``: the one top folder its
+    files share (``Release/a.mkv``, ``Release/b.srt``), else one named after the job (a single
+    file's folder drops its extension), ``fallback`` (the request id) where the name is unusable.
+    The folder is never hidden and never outside ``root``: ``.ssh`` becomes ``_ssh``. Raises
+    :class:`UnsafePathError` for a path :func:`destination_for` refuses and for two files that
+    would be written to one place (the same path, or one file's ``.part``).
+    """
+    parts_of_each = [_safe_parts(path) for path in paths]
+    base = root
+    if own_folder:
+        tops = {parts[0] for parts in parts_of_each}
+        if len(tops) == 1 and all(len(parts) > 1 for parts in parts_of_each):
+            base = root / safe_folder_name(tops.pop(), fallback)
+            parts_of_each = [parts[1:] for parts in parts_of_each]
+        else:
+            name = (job_name or "").strip()
+            if len(parts_of_each) == 1 and parts_of_each[0] == [_CONTROL.sub("_", name)]:
+                name = PurePosixPath(name).stem or name  # movie.mkv goes into movie/
+            base = root / safe_folder_name(name, fallback)
+    targets = [base.joinpath(*parts) for parts in parts_of_each]
+    _refuse_collisions(paths, targets)
+    return targets
+
+
+def safe_folder_name(name: str, fallback: str) -> str:
+    """``name`` as one folder name that is neither hidden nor special; ``fallback`` if unusable."""
+    text = name.strip()
+    if not text.strip("."):
+        text = fallback.strip() if fallback.strip().strip(".") else "offcloud-job"
+    text = _CONTROL.sub("_", text.replace("/", "_").replace("\\", "_"))
+    if text.startswith("."):
+        text = "_" + text.lstrip(".")
+    return text
+
+
+def _parts_of(relative: str) -> list[str]:
+    parts = relative.replace("\\", "/").split("/")
+    return [part for part in parts if part.strip() not in ("", ".")]
+
+
+def _safe_parts(relative: str) -> list[str]:
     posix = relative.replace("\\", "/")
-    if (
-        not posix.strip("/ ")
-        or "\x00" in posix
-        or PurePosixPath(posix).is_absolute()
-        or PureWindowsPath(relative).drive
-    ):
+    if "\x00" in posix or PurePosixPath(posix).is_absolute() or PureWindowsPath(relative).drive:
         raise UnsafePathError(f"refusing to write the file path {relative!r}: it is not relative")
-    parts = [part for part in posix.split("/") if part not in ("", ".")]
+    parts = _parts_of(relative)
+    if not parts:
+        raise UnsafePathError(f"refusing to write the file path {relative!r}: it names no file")
     if ".." in parts:
         raise UnsafePathError(f"refusing to write the file path {relative!r}: it leaves the folder")
-    return root.joinpath(*parts)
+    return [_CONTROL.sub("_", part) for part in parts]
+
+
+def _refuse_collisions(paths: Sequence[str], targets: Sequence[Path]) -> None:
+    """Two files of one job must not be written to one place, nor one onto another's ``.part``."""
+    owner: dict[Path, str] = {}
+    for path, target in zip(paths, targets):
+        if target in owner:
+            raise UnsafePathError(
+                f"refusing to write the file path {path!r}: {owner[target]!r} goes there too"
+            )
+        owner[target] = path
+    for path, target in zip(paths, targets):
+        other = owner.get(part_path(target))
+        if other is not None:
+            raise UnsafePathError(
+                f"refusing to write the file path {other!r}: {path!r} is downloaded there first"
+            )
 
 
 def download_file(
@@ -91,22 +191,35 @@ def download_file(
     progress: Optional[ProgressCallback] = None,
     chunk_size: int = CHUNK_SIZE,
     timeout: tuple[float, float] = DOWNLOAD_TIMEOUT,
+    overwrite: bool = False,
 ) -> Path:
     """Download ``url`` to ``dest``, resuming ``dest.part`` if one is there; return ``dest``.
 
-    A ``dest`` that already has ``expected_size`` bytes is taken as done. Raises
+    A ``dest`` that already has ``expected_size`` bytes is taken as done. Any other file (or
+    symlink) at ``dest`` raises :class:`DestinationExistsError` before anything is fetched, and
+    again at the end if one appeared meanwhile (the finished ``.part`` stays), unless
+    ``overwrite``. A ``.part`` that is not a regular file is never written through. Raises
+    :class:`UnsafePathError` for a ``dest`` without a file name (``.``),
     :class:`IncompleteDownloadError` when fewer than ``expected_size`` bytes arrived,
     :class:`~offcloud_api.exceptions.OffcloudConnectionError` when the connection failed (the
     ``.part`` stays for the next try) and the library's usual classes for error answers.
     """
-    if expected_size is not None and dest.is_file() and dest.stat().st_size == expected_size:
+    if dest.name in ("", ".", ".."):
+        raise UnsafePathError(f"refusing to write to {str(dest)!r}: it names no file")
+    if is_complete(dest, expected_size):
         log.debug("%s is complete already", dest)
-        if progress is not None:
+        if progress is not None and expected_size is not None:
             progress(expected_size, expected_size)
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite and os.path.lexists(dest):
+        raise DestinationExistsError(f"{dest} exists already; it was not replaced")
     part = part_path(dest)
-    offset = part.stat().st_size if part.is_file() else 0
+    if os.path.lexists(part) and not _is_regular(part):
+        raise DestinationExistsError(
+            f"{part} is not a partial download (not a regular file); it was not touched"
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    offset = part.lstat().st_size if os.path.lexists(part) else 0
     if expected_size is not None and offset > expected_size:
         offset = 0  # more than the whole file: not a prefix of it
     fetch_options: dict[str, Any] = {
@@ -128,8 +241,53 @@ def download_file(
         )
     if expected_size is not None and size > expected_size:
         log.warning("%s has %d bytes, Offcloud listed %d", dest.name, size, expected_size)
-    part.replace(dest)
+    _move_into_place(part, dest, overwrite=overwrite)
     return dest
+
+
+def is_complete(dest: Path, expected_size: Optional[int]) -> bool:
+    """Whether ``dest`` is a regular file (not a symlink) of exactly ``expected_size`` bytes."""
+    if expected_size is None:
+        return False
+    try:
+        info = dest.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size == expected_size
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _move_into_place(part: Path, dest: Path, *, overwrite: bool) -> None:
+    """Rename the finished ``part`` to ``dest``; without ``overwrite`` never replacing a file."""
+    if overwrite:
+        part.replace(dest)
+        return
+    exists = DestinationExistsError(
+        f"{dest} appeared while it downloaded; it was not replaced (the download is in {part.name})"
+    )
+    try:
+        os.link(part, dest)  # unlike a rename, fails if dest exists
+    except FileExistsError:
+        raise exists from None
+    except OSError:  # a file system without hard links: check, then rename
+        if os.path.lexists(dest):
+            raise exists from None
+        part.replace(dest)
+    else:
+        part.unlink()
+
+
+def _open_part(part: Path, *, append: bool) -> IO[bytes]:
+    """``part`` opened for writing, never through a symlink."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    return os.fdopen(os.open(part, flags, 0o666), "ab" if append else "wb")
 
 
 def _fetch(
@@ -170,7 +328,7 @@ def _fetch(
         length = _int_header(response.headers.get("Content-Length"))
         total = expected_size if expected_size is not None else _sum(done, length)
         try:
-            with part.open(mode) as stream:
+            with _open_part(part, append=mode == "ab") as stream:
                 for chunk in chunks:
                     stream.write(chunk)
                     done += len(chunk)
@@ -213,12 +371,7 @@ def _error_for(response: requests.Response, url: str) -> OffcloudError:
 
 def _error_in(body: bytes, response: requests.Response, url: str) -> Optional[OffcloudError]:
     text = body.decode("utf-8", errors="replace").lstrip()
-    payload: Any = None
-    if text and not text.startswith("<"):
-        try:
-            payload = json.loads(text)
-        except ValueError:
-            payload = None
+    payload = _json_or_none(text) if text and not text.startswith("<") else None
     if isinstance(payload, dict):
         payload = redact_mapping(payload)
     return error_from_response(
@@ -229,6 +382,23 @@ def _error_in(body: bytes, response: requests.Response, url: str) -> Optional[Of
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
         html=text.startswith("<"),
     )
+
+
+def _json_or_none(text: str) -> Any:
+    """``text`` parsed, or None when it is not JSON or nests deeper than Offcloud's ever do."""
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
+        return None
+    pending: list[tuple[Any, int]] = [(payload, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (dict, list)):
+            if depth >= _MAX_JSON_DEPTH:
+                return None
+            items = value.values() if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return payload
 
 
 def _where(url: str) -> str:

@@ -14,6 +14,7 @@ from responses import matchers
 from offcloud_api.download import (
     CHUNK_SIZE,
     DOWNLOAD_TIMEOUT,
+    DestinationExistsError,
     IncompleteDownloadError,
     UnsafePathError,
     destination_for,
@@ -156,13 +157,17 @@ def test_existing_complete_file_is_not_fetched_again(rsps, session, dest):
     assert progress.calls == [(len(CONTENT), len(CONTENT))]
 
 
-def test_existing_file_of_unknown_size_is_replaced(rsps, session, dest):
+def test_existing_file_of_unknown_size_is_kept_unless_overwrite(rsps, session, dest):
+    # Issue 14, item 1: a file that is there already is never replaced unless asked.
     dest.parent.mkdir(parents=True)
     dest.write_bytes(b"old contents")
+
+    with pytest.raises(DestinationExistsError):
+        download_file(session, URL, dest)
+    assert dest.read_bytes() == b"old contents"
+
     rsps.get(URL, body=CONTENT)
-
-    download_file(session, URL, dest)
-
+    download_file(session, URL, dest, overwrite=True)
     assert sha256_of(dest) == SHA256
 
 
