@@ -16,6 +16,10 @@ people by default and JSON with ``--json``. Errors are one line on stderr and an
 6     the account lacks a feature, or the IP is not confirmed
 130   interrupted (Ctrl-C)
 ====  ==========================================================================
+
+Text from a server (file names, job names, error messages) never reaches the terminal raw:
+:func:`printable` shows control characters and bidirectional overrides as escapes, in every
+line, progress bar and log line, and ``--json`` escapes the ones JSON would let through.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import importlib
 import json
 import logging
+import re
 import shutil
 import sys
 import time
@@ -41,7 +46,13 @@ import requests
 from . import __version__
 from .client import OffcloudAPI
 from .config import ENV_API_KEY, ENV_API_URL, ENV_CONFIG, KEY_PAGE, ConfigError, load_settings
-from .download import destination_for, download_file
+from .download import (
+    download_file,
+    is_complete,
+    job_destinations,
+    part_path,
+    relative_path,
+)
 from .exceptions import (
     AuthError,
     CloudOnlyError,
@@ -60,7 +71,15 @@ from .redact import redact
 from .retry import RetryPolicy
 from .units import format_size
 
-__all__ = ["COMMAND_PARSERS", "ProgressBar", "exit_code_for", "format_size", "main", "to_json"]
+__all__ = [
+    "COMMAND_PARSERS",
+    "ProgressBar",
+    "exit_code_for",
+    "format_size",
+    "main",
+    "printable",
+    "to_json",
+]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +136,36 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------------------------
 # formatting
+
+#: What a terminal would act on instead of showing: C0 controls, DEL, C1 controls (``\x9b`` is
+#: a CSI on some terminals), bidirectional overrides (a name that reads backwards) and the
+#: Unicode line separators.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+#: The same, less what ``json.dumps`` escapes itself (C0, which includes its own newlines).
+_UNPRINTABLE_IN_JSON = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to write to a terminal: what a terminal would act on becomes an escape.
+
+    ``\x1b`` is shown as the four characters ``\x1b``, a newline as ``\n``, U+202E as
+    ``\u202e``; everything else, any script or emoji included, is left as it is. Applying it
+    twice changes nothing more.
+    """
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def format_duration(seconds: Optional[float]) -> str:
@@ -304,6 +353,7 @@ class ProgressBar:
         self._drawn_width = 0
 
     def _write(self, line: str) -> None:
+        line = printable(line)
         if self.is_tty:
             columns = shutil.get_terminal_size(fallback=(80, 24)).columns
             line = line[: max(columns - 1, 10)]
@@ -349,16 +399,19 @@ class Context:
 
     def print(self, *lines: str) -> None:
         for line in lines:
-            print(line, file=self.out)
+            print(printable(line), file=self.out)
 
     def print_json(self, value: Any) -> None:
-        print(json.dumps(to_json(value), indent=2, ensure_ascii=False), file=self.out)
+        text = json.dumps(to_json(value), indent=2, ensure_ascii=False)
+        # Valid JSON either way: any character may be written as a \u escape.
+        text = _UNPRINTABLE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+        print(text, file=self.out)
 
     def note(self, message: str) -> None:
-        print(f"{PROG}: {self.redact(message)}", file=self.err)
+        print(f"{PROG}: {printable(self.redact(message))}", file=self.err)
 
     def error(self, message: str) -> None:
-        print(f"{PROG}: error: {self.redact(message)}", file=self.err)
+        print(f"{PROG}: error: {printable(self.redact(message))}", file=self.err)
 
     def redact(self, text: str) -> str:
         return " ".join(redact(text, self.secrets).split())
@@ -768,14 +821,36 @@ def add_download_parser(subparsers: Subparsers) -> None:
         metavar="DIR",
         type=Path,
         default=Path(),
-        help="the folder to save into, keeping the job's folders (default: the current one)",
+        help=(
+            "the folder to save into (default: the current one); the job goes into a folder of "
+            "its own there: the top folder its files share, else one named after the job"
+        ),
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=(
+            "replace files that exist already (default: if any is in the way, nothing is "
+            "downloaded; a file of the size Offcloud lists is kept as complete either way)"
+        ),
+    )
+    parser.add_argument(
+        "--no-job-folder",
+        action="store_true",
+        help="write the job's paths straight into DIR, without a folder of the job's own",
+    )
+
+
+#: What ``download`` does with each file: fetch it, or leave the one there (complete, or of
+#: unknown size and so kept rather than replaced).
+_FETCH, _COMPLETE, _KEPT = "fetch", "complete", "kept"
 
 
 def run_download(ctx: Context) -> int:
     api = ctx.client
     request_id: str = ctx.args.request_id
     root: Path = ctx.args.to
+    overwrite: bool = ctx.args.overwrite
     job = api.cloud_status(request_id)
     if job.status is not JobStatus.DOWNLOADED:
         raise CommandError(
@@ -784,26 +859,98 @@ def run_download(ctx: Context) -> int:
         )
     # The links come from explore, signed per call (a CDN on the 2026 API): asked for now.
     files = api.explore_cloud(request_id, job=job)
-    # Every path is checked before the first byte is written.
-    targets = [(file, destination_for(root, file.path)) for file in files]
+    # Every path, and every file in the way, is checked before the first byte is written.
+    targets = job_destinations(
+        root,
+        [relative_path(file.path, file.name) for file in files],
+        job_name=job.file_name,
+        fallback=request_id,
+        own_folder=not ctx.args.no_job_folder,
+    )
+    plan = [(file, target, _plan(file, target, overwrite)) for file, target in zip(files, targets)]
+    _refuse_files_in_the_way([(file, target) for file, target, what in plan if what is None])
     saved: list[dict[str, Any]] = []
     with requests.Session() as session:
         session.headers["User-Agent"] = api.user_agent
-        for file, target in targets:
-            path = _download_one(ctx, session, file, target)
-            saved.append({"path": file.path, "file": path, "size": path.stat().st_size})
-            if not ctx.args.json:
-                ctx.print(f"saved {path} ({format_size(path.stat().st_size)})")
+        for file, target, what in plan:
+            if what == _FETCH:
+                _download_one(ctx, session, file, target, overwrite=overwrite)
+            size = target.stat().st_size
+            saved.append(
+                {
+                    "path": file.path,
+                    "file": target,
+                    "size": size,
+                    "state": "downloaded" if what == _FETCH else "present",
+                }
+            )
+            if ctx.args.json:
+                continue
+            if what == _FETCH:
+                ctx.print(f"saved {target} ({format_size(size)})")
+            elif what == _COMPLETE:
+                ctx.print(f"kept {target} ({format_size(size)}): complete already")
+            else:
+                ctx.print(
+                    f"kept {target} ({format_size(size)}): it exists already; "
+                    "--overwrite replaces it"
+                )
     if ctx.args.json:
         ctx.print_json(saved)
     return EXIT_OK
 
 
-def _download_one(ctx: Context, session: requests.Session, file: CloudFile, target: Path) -> Path:
+def _plan(file: CloudFile, target: Path, overwrite: bool) -> Optional[str]:
+    """What to do with one file; None when a file is in the way (see ``--overwrite``)."""
+    if is_complete(target, file.size):
+        return _COMPLETE
+    part = part_path(target)
+    if part.is_symlink() or (part.exists() and not part.is_file()):
+        return None  # not a .part this command wrote: never written through, even to replace
+    if not (target.is_symlink() or target.exists()) or overwrite:
+        return _FETCH
+    if file.size is None and target.is_file() and not target.is_symlink():
+        return _KEPT  # most likely this job's, from an earlier run: no size to tell
+    return None
+
+
+def _refuse_files_in_the_way(blocked: list[tuple[CloudFile, Path]]) -> None:
+    if not blocked:
+        return
+    file, target = blocked[0]
+    part = part_path(target)
+    if part.is_symlink() or (part.exists() and not part.is_file()):
+        first = f"{part} is in the way (not a partial download)"
+    elif target.is_symlink():
+        first = f"{target} exists already (a symlink)"
+    elif target.is_dir():
+        first = f"{target} exists already (a folder)"
+    else:
+        listed = "" if file.size is None else f", Offcloud lists {format_size(file.size)}"
+        first = f"{target} exists already ({format_size(target.stat().st_size)}{listed})"
+    if len(blocked) == 1:
+        what = "it"
+    else:
+        first += f"; so do {len(blocked) - 1} more"
+        what = "them"
+    raise CommandError(
+        f"{first}; nothing was downloaded: pass --overwrite to replace {what}, "
+        "or choose another --to"
+    )
+
+
+def _download_one(
+    ctx: Context, session: requests.Session, file: CloudFile, target: Path, *, overwrite: bool
+) -> Path:
     bar = ctx.progress(file.path)
     try:
         return download_file(
-            session, file.url, target, expected_size=file.size, progress=bar.transfer
+            session,
+            file.url,
+            target,
+            expected_size=file.size,
+            progress=bar.transfer,
+            overwrite=overwrite,
         )
     except OSError as exc:
         raise CommandError(f"cannot write {target}: {exc.strerror or type(exc).__name__}") from exc
@@ -1083,7 +1230,9 @@ class _RedactingFormatter(logging.Formatter):
         self.secrets = secrets  # the caller's list: the key is added once read
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record), self.secrets)
+        text = redact(super().format(record), self.secrets)
+        # Line by line: a traceback keeps its lines.
+        return "\n".join(printable(line) for line in text.split("\n"))
 
 
 @contextmanager
@@ -1122,7 +1271,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
-        print(f"{PROG}: error: {_mask_configured_key(str(exc))}", file=err)
+        print(f"{PROG}: error: {printable(_mask_configured_key(str(exc)))}", file=err)
         return EXIT_USAGE
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK

@@ -115,7 +115,7 @@ def job_destinations(
 
     With ``own_folder`` the job gets a folder of its own under ``root``: the one top folder its
     files share (``Release/a.mkv``, ``Release/b.srt``), else one named after the job (a single
-    file's folder drops its extension), ``fallback`` (the request id) where the name is unusable.
+    file too: ``movie.mkv/movie.mkv``), ``fallback`` (the request id) where the name is unusable.
     The folder is never hidden and never outside ``root``: ``.ssh`` becomes ``_ssh``. Raises
     :class:`UnsafePathError` for a path :func:`destination_for` refuses and for two files that
     would be written to one place (the same path, or one file's ``.part``).
@@ -128,10 +128,7 @@ def job_destinations(
             base = root / safe_folder_name(tops.pop(), fallback)
             parts_of_each = [parts[1:] for parts in parts_of_each]
         else:
-            name = (job_name or "").strip()
-            if len(parts_of_each) == 1 and parts_of_each[0] == [_CONTROL.sub("_", name)]:
-                name = PurePosixPath(name).stem or name  # movie.mkv goes into movie/
-            base = root / safe_folder_name(name, fallback)
+            base = root / safe_folder_name(job_name or "", fallback)
     targets = [base.joinpath(*parts) for parts in parts_of_each]
     _refuse_collisions(paths, targets)
     return targets

@@ -1016,7 +1016,8 @@ def test_download_from_the_live_api_cdn_without_sizes(server, run, tmp_path, fix
     result = run("download", rid, "--to", str(tmp_path))
 
     assert result.code == 0
-    assert (tmp_path / "archive.part1.rar").read_bytes() == FILE_A
+    # A single file goes into a folder of its own, named after the job (issue 14, item 1).
+    assert (tmp_path / "archive.part1.rar" / "archive.part1.rar").read_bytes() == FILE_A
     (file_request,) = [c.request for c in server.calls if "energycdn.com" in c.request.url]
     assert "Authorization" not in file_request.headers
 
@@ -1043,7 +1044,7 @@ def test_download_resumes_a_part_file(server, run, tmp_path):
     assert hashlib.sha256(final.read_bytes()).hexdigest() == hashlib.sha256(content).hexdigest()
     assert not (tmp_path / "Release" / "a.bin.part").exists()
     assert json.loads(result.out) == [
-        {"path": "Release/a.bin", "file": str(final), "size": len(content)}
+        {"path": "Release/a.bin", "file": str(final), "size": len(content), "state": "downloaded"}
     ]
 
 
@@ -1101,7 +1102,7 @@ def test_download_into_an_unwritable_place_is_one_error_line(server, run, tmp_pa
 
     assert result.code == 1
     assert len(result.err_lines) == 1
-    assert result.err.startswith(f"offcloud: error: cannot write {blocker / 'a.bin'}: ")
+    assert result.err.startswith(f"offcloud: error: cannot write {blocker / 'Release' / 'a.bin'}: ")
 
 
 # --------------------------------------------------------------------------------------------

@@ -91,9 +91,9 @@ def test_download_file_refuses_a_destination_without_a_file_name(
         # files at the top go into a folder named after the job
         ("Pack", [".bashrc", "notes.txt"], ["Pack/.bashrc", "Pack/notes.txt"]),
         ("Pack", ["a.txt", "Sub/b.txt"], ["Pack/a.txt", "Pack/Sub/b.txt"]),
-        # a single file: the folder is its name without the extension
-        ("movie.mkv", ["movie.mkv"], ["movie/movie.mkv"]),
-        ("archive.part1.rar", ["archive.part1.rar"], ["archive.part1/archive.part1.rar"]),
+        # a single file too: the folder is the job's name as it is (no guessing at extensions)
+        ("movie.mkv", ["movie.mkv"], ["movie.mkv/movie.mkv"]),
+        ("Some.Release", ["Some.Release"], ["Some.Release/Some.Release"]),
         # a hidden or odd name never makes a hidden folder, nor one outside the root
         (".ssh", [".ssh/authorized_keys"], ["_ssh/authorized_keys"]),
         ("Pack", [".config/autostart/x.desktop"], ["_config/autostart/x.desktop"]),
