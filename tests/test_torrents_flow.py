@@ -38,6 +38,8 @@ UNCACHED = "3a48a5100c48c07ddce34b0322d81057ca80c94a"  # Demo.Uncached
 FAILED = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"  # a failed job in the history
 FAILED_JOB = "aaaaaaaaaaaaaaaaaaaaaaaa"
 SLOW = "5105105105105105105105105105105105105105"  # uncached, a day long even at 1000x
+# Uncached, 2 s at 1000x: long enough that a fault injected right after the add finds it running.
+RETRIED = "2e7121ed2e7121ed2e7121ed2e7121ed2e7121ed"
 
 
 def _scenario(profile: str) -> Any:
@@ -52,6 +54,12 @@ def _scenario(profile: str) -> Any:
                     "name": "Demo.Slow",
                     "duration": 86_400_000,
                     "files": [{"path": "Demo.Slow/a.bin", "size": 1024}],
+                },
+                {
+                    "info_hash": RETRIED,
+                    "name": "Demo.Retried",
+                    "duration": 2000,
+                    "files": [{"path": "Demo.Retried/a.bin", "size": 1024}],
                 },
                 {
                     "info_hash": FAILED,
@@ -352,7 +360,7 @@ def test_a_job_that_fails_is_retried_once_then_finishes(
 def test_without_a_retry_route_a_failed_job_is_added_again_once(
     sim: Simulator, api: OffcloudAPI
 ) -> None:
-    magnet = build_magnet(UNCACHED)
+    magnet = build_magnet(RETRIED)
     job = api.cloud(magnet)
     sim.inject("job_error", request_id=job.request_id, message="Tracker timeout")
     store = MemoryStore()
