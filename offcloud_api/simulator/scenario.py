@@ -26,6 +26,7 @@ from .files import FileSpec
 
 __all__ = [
     "API_PROFILES",
+    "OAUTH_DECISIONS",
     "SITE_STATUSES",
     "AccountSpec",
     "ApiOptions",
@@ -238,12 +239,29 @@ class RemoteAccountSpec:
     path: str = "/"
 
 
+#: What the simulated user does with a device code (``oauth.decision``): ``none`` never acts.
+OAUTH_DECISIONS = ("approve", "deny", "none")
+
+
 @dataclass(frozen=True)
 class OAuthOptions:
+    """The OAuth device flow (docs/offcloud-api.md §1.4): what the simulated user does, and when.
+
+    The user decides (``decision``) once ``approve_after`` simulated seconds have passed and
+    ``pending_polls`` polls were answered ``authorization_pending``, whichever comes later.
+    The polls numbered in ``slow_down_polls`` (1-based) answer ``slow_down``; with
+    ``enforce_interval``, so does a poll that comes sooner than the code's interval after the
+    previous one (RFC 8628 §3.5), and each ``slow_down`` adds 5 s to that code's interval.
+    """
+
     account: Optional[str] = None
     approve_after: float = 3.0
-    interval: int = 5
-    expires_in: int = 600
+    interval: float = 5.0
+    expires_in: float = 600.0
+    pending_polls: int = 0
+    decision: str = "approve"
+    slow_down_polls: tuple[int, ...] = ()
+    enforce_interval: bool = True
 
 
 @dataclass(frozen=True)
@@ -624,7 +642,10 @@ _API_KEYS = (
     "profile", "modern", "legacy", "instant", "login", "oauth", "dedupe", "error_status",
     "file_index_base",
 )  # fmt: skip
-_OAUTH_KEYS = ("account", "approve_after", "interval", "expires_in")
+_OAUTH_KEYS = (
+    "account", "approve_after", "interval", "expires_in", "pending_polls", "decision",
+    "slow_down_polls", "enforce_interval",
+)  # fmt: skip
 _ACCOUNT_KEYS = (
     "key", "email", "user_id", "premium", "expiration_date", "expires_in_days", "can_download",
     "password", "limits",
@@ -952,11 +973,30 @@ def _build_oauth(section: _Section, accounts: tuple[AccountSpec, ...]) -> OAuthO
     account = section.opt_text("account")
     if account is not None and not any(account in (a.key, a.email) for a in accounts):
         raise ScenarioError(f"scenario.oauth.account: no account {account!r}")
+    slow_down = section.raw("slow_down_polls") or []
+    if not isinstance(slow_down, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in slow_down
+    ):
+        raise ScenarioError(
+            f"scenario.oauth.slow_down_polls: expected a list of poll numbers (1, 2, ...), "
+            f"got {slow_down!r}"
+        )
+    pending = section.integer("pending_polls", 0)
+    if pending < 0:
+        raise ScenarioError("scenario.oauth.pending_polls: expected 0 or more")
+    interval = section.number("interval", 5.0)
+    expires_in = section.number("expires_in", 600.0)
+    if interval <= 0 or expires_in <= 0:
+        raise ScenarioError("scenario.oauth: interval and expires_in must be more than 0")
     return OAuthOptions(
         account=account,
         approve_after=section.number("approve_after", 3.0),
-        interval=section.integer("interval", 5),
-        expires_in=section.integer("expires_in", 600),
+        interval=interval,
+        expires_in=expires_in,
+        pending_polls=pending,
+        decision=section.choice("decision", OAUTH_DECISIONS, "approve"),
+        slow_down_polls=tuple(sorted(set(slow_down))),
+        enforce_interval=section.flag("enforce_interval", True),
     )
 
 

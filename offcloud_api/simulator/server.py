@@ -145,6 +145,8 @@ class Backend:
             except ValueError:
                 return json_reply({"error": "advance must be a number of seconds"}, 400)
             return json_reply({"now": state.clock.now()})
+        if path == "/_sim/oauth":
+            return self.api.oauth_control(request)
         if path == "/_sim/faults":
             if method == "GET":
                 return json_reply([fault.to_json() for fault in state.faults.snapshot()])
