@@ -93,7 +93,9 @@ _GENERATIONS = (GENERATION_2026, GENERATION_LEGACY)
 
 _LOGIN_REMOVED = (
     "Offcloud no longer accepts e-mail and password: since its 2026 API only API keys work. "
-    "Copy your key from https://offcloud.com/#/account and pass it as api_key."
+    "Log in with the device flow instead, which gives a token that works as the key "
+    "('offcloud login' on the command line, offcloud_api.oauth.device_login(client) in Python), "
+    "or copy your key from https://offcloud.com/#/account and pass it as api_key."
 )
 
 DownloadType = str  # "instant", "cloud" or "remote"
@@ -820,7 +822,14 @@ class OffcloudAPI:
         )
 
     def login(self, username: str, password: str) -> dict[str, Any]:
-        """Legacy e-mail and password login. Today's API answers 404: that raises a clear error."""
+        """Legacy e-mail and password login (``POST /api/login``); the answer, on a legacy server.
+
+        Offcloud's 2026 API answers 404 (docs/offcloud-api.md §1.3): that raises
+        :class:`EndpointRemovedError`, whose message points to the device flow. To log in without
+        a key today, use :func:`offcloud_api.oauth.device_login` (or
+        :class:`~offcloud_api.oauth.DeviceLogin`): the user confirms a code on offcloud.com and
+        the token it returns works as ``api_key``.
+        """
         try:
             payload = self._request(
                 "POST",
@@ -840,7 +849,12 @@ class OffcloudAPI:
         return payload
 
     def get_api_key(self) -> str:
-        """Legacy: the key of the logged-in session. Today's API answers 404: a clear error."""
+        """Legacy: the key of the session :meth:`login` opened (``POST /api/key``).
+
+        Offcloud's 2026 API answers 404: that raises :class:`EndpointRemovedError` pointing to
+        the device flow, :func:`offcloud_api.oauth.device_login`, whose token is used as the key
+        (``client.api_key = device_login(client, on_code=show)``).
+        """
         try:
             payload = self._request("POST", "/key", idempotent=True, auth=False)
         except RouteNotFoundError as exc:

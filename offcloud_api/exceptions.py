@@ -4,6 +4,11 @@
 
     OffcloudError                     root; never raised itself
     ├── AuthError                     bad, missing or expired key (HTTP 401/403, ``NOAUTH``)
+    │   └── DeviceLoginError          a device login ended without a token (``code``: OAuth's)
+    │       ├── DeviceLoginDeniedError  the user refused on Offcloud's page (``access_denied``)
+    │       ├── DeviceLoginExpiredError the code expired unconfirmed (``expired_token``)
+    │       ├── DeviceLoginTimeoutError the caller's deadline passed first; a WaitTimeoutError too
+    │       └── DeviceLoginAbortedError the caller's abort hook stopped it; a WaitAbortedError too
     ├── IPNotRegisteredError          Offcloud wants this IP confirmed by e-mail first
     ├── FeatureNotAvailableError      the plan lacks an add-on (``not_available``); ``.feature``
     ├── NotFoundError                 unknown request id (a JSON 404)
@@ -40,6 +45,11 @@ body is not JSON. An HTML 5xx stays a :class:`ServerError` (an outage page) and 
 :class:`RateLimitError`; a JSON 404 (``{"error": "Transfer not found"}``) is a plain
 :class:`NotFoundError`, an unknown id.
 
+The device login (:mod:`offcloud_api.oauth`, docs/offcloud-api.md §1.4) raises the
+``DeviceLogin*`` errors: each is an :class:`AuthError` (no credential came of it), ``code`` is the
+OAuth error Offcloud answered (``None`` when the client stopped on its own), and no message holds
+the device code or a token.
+
 The 2026 add endpoint refuses with HTTP 500 and a bare JSON string such as
 ``"Error parsing url - HTTP code: 404 "`` (L6): that is Offcloud's answer, not an outage. It becomes
 :class:`FileOfflineError` when the upstream status is 404 or 410, else :class:`RefusedError`
@@ -59,6 +69,11 @@ __all__ = [
     "BadArchiveError",
     "CloudJobError",
     "CloudOnlyError",
+    "DeviceLoginAbortedError",
+    "DeviceLoginDeniedError",
+    "DeviceLoginError",
+    "DeviceLoginExpiredError",
+    "DeviceLoginTimeoutError",
     "EndpointRemovedError",
     "FeatureNotAvailableError",
     "FileOfflineError",
@@ -208,6 +223,37 @@ class WaitTimeoutError(OffcloudError):
 
 class WaitAbortedError(OffcloudError):
     """The caller's abort hook asked a wait to stop. The job goes on at Offcloud."""
+
+
+class DeviceLoginError(AuthError):
+    """A device login (:mod:`offcloud_api.oauth`) ended without a token.
+
+    ``code`` is the OAuth error Offcloud answered (``invalid_grant``, ``unsupported_grant_type``,
+    ...), or ``None`` when the client gave up on its own. Start a new login to try again.
+    """
+
+
+class DeviceLoginDeniedError(DeviceLoginError):
+    """The user refused the login on Offcloud's page (``access_denied``)."""
+
+
+class DeviceLoginExpiredError(DeviceLoginError):
+    """The code expired before the user confirmed it (``expired_token``, or its ``expires_in``
+    passed here first)."""
+
+
+class DeviceLoginTimeoutError(DeviceLoginError, WaitTimeoutError):
+    """The caller's deadline passed before the user confirmed; the code itself may still be valid.
+
+    Also a :class:`WaitTimeoutError` (with ``job`` None), so one ``except`` catches every wait.
+    """
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, job=None, **kwargs)
+
+
+class DeviceLoginAbortedError(DeviceLoginError, WaitAbortedError):
+    """The caller's abort hook stopped the wait for the user; also a :class:`WaitAbortedError`."""
 
 
 class HTTPError(OffcloudError):
