@@ -511,17 +511,11 @@ def _wait(ctx: Context, request_id: str, first: Optional[Job] = None) -> Job:
 # account and sites
 
 
-def add_account_parser(subparsers: Subparsers) -> None:
-    _add_command(subparsers, "account", "show the account behind the key", run_account)
+def add_credential_parsers(subparsers: Subparsers) -> None:
+    """``account``, ``login`` and ``logout`` (offcloud_api.cli_login)."""
+    from .cli_login import add_parsers  # noqa: PLC0415 - cli_login imports this module
 
-
-def run_account(ctx: Context) -> int:
-    account = ctx.client.get_account_stats()
-    if ctx.args.json:
-        ctx.print_json(account)
-    else:
-        ctx.print(*format_fields(_account_fields(account)))
-    return EXIT_OK
+    add_parsers(subparsers)
 
 
 def _account_fields(account: AccountInfo) -> list[tuple[str, Optional[str]]]:
@@ -1044,6 +1038,9 @@ def add_pyload_parser(subparsers: Subparsers) -> None:
                 action="store_true",
                 help="also replace (install) or remove (uninstall) files changed since or not ours",
             )
+    from .cli_login import add_pyload_login  # noqa: PLC0415 - cli_login imports this module
+
+    add_pyload_login(actions)
 
 
 def run_pyload_help(ctx: Context) -> int:  # pragma: no cover - argparse requires an action
@@ -1165,7 +1162,7 @@ def run_pyload_status(ctx: Context) -> int:
 
 #: Each adds one command (or one group of commands) to the parser.
 COMMAND_PARSERS: tuple[Callable[[Subparsers], None], ...] = (
-    add_account_parser,
+    add_credential_parsers,
     add_sites_parser,
     add_add_parser,
     add_status_parser,

@@ -134,6 +134,7 @@ def test_account_human(server, run):
         "E-mail:        me@example.com",
         "Limits:        cloud 1000, links unlimited",
         "API:           2026",
+        "Credential:    API key from OFFCLOUD_API_KEY",
     ]
     assert result.err == ""
 
@@ -145,7 +146,7 @@ def test_account_expired_is_marked(server, run):
 
 
 @pytest.mark.parametrize("argv", [["--json", "account"], ["account", "--json"]])
-def test_account_json_before_or_after_the_command(server, run, argv):
+def test_account_json_before_or_after_the_command(server, run, argv, tmp_path):
     server.get(f"{BASE}/account/info", json=ACCOUNT, match=[AUTH])
 
     result = run(*argv)
@@ -159,6 +160,7 @@ def test_account_json_before_or_after_the_command(server, run, argv):
         "expiration": "2099-12-31",
         "limits": {"links": None, "cloud": 1000},
         "api_generation": "2026",
+        "credential": {"source": "environment", "config": str(tmp_path / "no-such-config.ini")},
     }
 
 

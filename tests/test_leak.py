@@ -164,3 +164,142 @@ def test_a_job_message_that_echoes_the_key_is_masked(api, mocked) -> None:
     job = api.cloud_status("r1")
     assert job.error_message == "key *** refused"
     assert job.message == "***"
+
+
+# --------------------------------------------------------------------------------------------
+# the device login's token and device code (issue 15)
+
+SITE = "https://offcloud.com"
+DEVICE_CODE = "DEVICE-CODE-SECRET-77"
+ACCESS_TOKEN = "ocat.ACCESS-TOKEN-SECRET-99"
+DEVICE_ANSWER = {
+    "device_code": DEVICE_CODE,
+    "user_code": "WXYZ-1234",
+    "verification_uri": "https://offcloud.com/activate",
+    "verification_uri_complete": "https://offcloud.com/activate?code=WXYZ-1234",
+    "interval": 5,
+    "expires_in": 600,
+}
+
+
+def test_device_login_token_and_code_never_leak(ordered, caplog):
+    from offcloud_api import OffcloudAPI, RetryPolicy  # noqa: PLC0415
+    from offcloud_api.exceptions import DeviceLoginDeniedError  # noqa: PLC0415
+    from offcloud_api.oauth import DeviceLogin  # noqa: PLC0415
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    caplog.set_level(logging.DEBUG, logger="offcloud_api")
+    echo = f"unknown device_code {DEVICE_CODE}"
+    ordered.post(f"{SITE}/oauth/device/code", json=DEVICE_ANSWER)
+    # The first login: a server that echoes the device code in every error, then the token.
+    ordered.post(f"{SITE}/oauth/token", status=400, json={"error": "authorization_pending"})
+    ordered.post(f"{SITE}/oauth/token", status=500, json={"error": echo})
+    ordered.post(f"{SITE}/oauth/token", status=400, json={"error": "slow_down", "x": echo})
+    ordered.post(f"{SITE}/oauth/token", json={"access_token": ACCESS_TOKEN, "token_type": "Bearer"})
+    # The second: refused, with the echo in the description.
+    ordered.post(f"{SITE}/oauth/device/code", json=DEVICE_ANSWER)
+    ordered.post(
+        f"{SITE}/oauth/token",
+        status=400,
+        json={"error": "access_denied", "error_description": echo},
+    )
+    ordered.get(f"{BASE}/account/info", json={"user_id": "u", "is_premium": True})
+
+    slept: list[float] = []
+    with OffcloudAPI(retry=RetryPolicy(sleep=slept.append, jitter=lambda c: c)) as client:
+        clock = iter(float(n) for n in range(10_000))
+        login = DeviceLogin.start(client, clock=lambda: next(clock))
+        token = login.wait()
+        assert token == ACCESS_TOKEN
+        for shown in (repr(login), repr(login.code), str(login.code)):
+            assert DEVICE_CODE not in shown
+
+        second = DeviceLogin.start(client, clock=lambda: next(clock))
+        with pytest.raises(DeviceLoginDeniedError) as caught:
+            second.wait()
+        client.api_key = token
+        assert client.get_account_stats().is_premium
+
+    for record in caplog.records:
+        for secret in (ACCESS_TOKEN, DEVICE_CODE):
+            assert secret not in record.getMessage(), record.getMessage()
+            assert secret not in repr(record.args)
+    for link in chain(caught.value):
+        for secret in (ACCESS_TOKEN, DEVICE_CODE):
+            assert secret not in str(link)
+            assert secret not in repr(link)
+            assert secret not in str(getattr(link, "code", "") or "")
+    for sent in ordered.calls:
+        assert ACCESS_TOKEN not in sent.request.url
+        assert DEVICE_CODE not in sent.request.url
+        assert ACCESS_TOKEN not in str(sent.request.body or "")
+    # The device code travels in the token request's JSON body, and only there.
+    token_calls = [c for c in ordered.calls if c.request.url.endswith("/oauth/token")]
+    assert all(DEVICE_CODE in str(c.request.body) for c in token_calls)
+    assert all("Authorization" not in c.request.headers for c in token_calls)
+    # The token, once in use, only as the Bearer credential.
+    assert ordered.calls[-1].request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+
+
+def test_cli_login_token_is_in_no_output_log_url_or_process(tmp_path, monkeypatch, capsys, caplog):
+    import subprocess  # noqa: PLC0415
+
+    from offcloud_api import cli  # noqa: PLC0415
+    from offcloud_api.config import load_settings  # noqa: PLC0415
+    from offcloud_api.simulator import Simulator, load_scenario  # noqa: PLC0415
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    started: list[object] = []
+
+    class NoProcess:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            started.append(args)
+            raise AssertionError(f"a process was started: {args!r}")
+
+    monkeypatch.setattr(subprocess, "Popen", NoProcess)
+    config = tmp_path / "offcloud" / "config.ini"
+    userdir = tmp_path / "pyload"
+    (userdir / "plugins" / "accounts").mkdir(parents=True)
+    (userdir / "plugins" / "accounts" / "OffcloudCom.py").write_text("#\n", encoding="utf-8")
+    monkeypatch.delenv("OFFCLOUD_API_KEY", raising=False)
+    monkeypatch.setenv("OFFCLOUD_CONFIG", str(config))
+    scenario = load_scenario(
+        {"extends": "default", "api": {"oauth": True}, "oauth": {"pending_polls": 1}}
+    )
+    with Simulator(scenario) as sim:
+        monkeypatch.setenv("OFFCLOUD_API_URL", sim.api_url)
+        now = [0.0]
+
+        def sleep(seconds: float) -> None:
+            now[0] += seconds
+            sim.advance(seconds)
+
+        monkeypatch.setattr(cli, "sleep", sleep)
+        monkeypatch.setattr(cli, "clock", lambda: now[0])
+        assert cli.main(["-v", "login"]) == 0
+        assert cli.main(["-v", "account"]) == 0
+        assert cli.main(["-v", "pyload", "login", "--userdir", str(userdir)]) == 0
+        secrets = [*sim.state.access_tokens, *sim.state.devices]
+        calls = sim.calls
+    assert len(secrets) == 4  # two tokens, two device codes
+    out = capsys.readouterr()
+    assert "offcloud_api" in out.err  # -v logged the requests
+    for secret in secrets:
+        assert secret not in out.out
+        assert secret not in out.err
+        for record in caplog.records:
+            assert secret not in record.getMessage()
+        for call in calls:
+            assert secret not in call.path
+            assert secret not in call.body_summary
+        assert secret not in repr(load_settings())
+    assert started == []
+    # Where the tokens are: the config file and pyLoad's accounts file, both 0600.
+    first, second = (s for s in secrets if s.startswith("ocat."))
+    assert first in config.read_text(encoding="utf-8")
+    assert second in (userdir / "settings" / "accounts.cfg").read_text(encoding="utf-8")
+    for path in (config, userdir / "settings" / "accounts.cfg"):
+        assert path.stat().st_mode & 0o077 == 0
+    assert [c.key_location for c in calls if c.path == "/api/account/info"] == ["bearer"] * 3

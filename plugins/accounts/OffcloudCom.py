@@ -39,7 +39,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudCom(MultiAccount):
     __name__ = "OffcloudCom"
     __type__ = "account"
-    __version__ = "0.05"
+    __version__ = "0.06"
     __status__ = "testing"
 
     __config__ = [
@@ -50,7 +50,7 @@ class OffcloudCom(MultiAccount):
         ("expiry_warning_days", "int", "Warn this many days before premium ends (0 = off)", 7),
     ]
 
-    __description__ = """Offcloud.com account: put your Offcloud API key in the password field, the login is any name you like"""
+    __description__ = """Offcloud.com account: the password field takes your Offcloud API key, or the login token offcloud pyload login puts there; the login is any name you like"""
     __license__ = "GPLv3"
     __authors__ = [("Offcloud for pyLoad", "")]
 
@@ -70,7 +70,8 @@ class OffcloudCom(MultiAccount):
         super().init()
 
     def api_key(self, user=None):
-        """The API key (pyLoad's password field) of ``user`` or of the chosen account."""
+        """The credential (pyLoad's password field) of ``user`` or of the chosen account: an API
+        key or a device-login token, both sent as Bearer and never judged by their shape."""
         return self.accounts[user or self.user]["password"]
 
     #: A bare host name of Offcloud's 2026 list (``rapidgator``), and the pattern it becomes.
@@ -122,7 +123,7 @@ class OffcloudCom(MultiAccount):
         if not password or not password.strip():
             self.fail_login(
                 self._(
-                    "Put your Offcloud API key in the password field (https://offcloud.com/#/account)"
+                    "Put your Offcloud API key in the password field (https://offcloud.com/#/account), or log in with: offcloud pyload login"
                 )
             )
         try:
@@ -130,7 +131,7 @@ class OffcloudCom(MultiAccount):
         except AuthError:
             self.fail_login(
                 self._(
-                    "Offcloud rejected the API key: copy it again from https://offcloud.com/#/account (the password field takes the key, not your password)"
+                    "Offcloud rejected the API key: copy it again from https://offcloud.com/#/account, or log in again with: offcloud pyload login (the password field takes the key or that login's token, not your password)"
                 )
             )
         except TemporaryError as exc:
