@@ -258,11 +258,13 @@ class OffcloudAPI:
                     policy.sleep(wait)
                     continue
                 raise
-            except (ServerError, InvalidResponseError):
-                if idempotent and attempt < policy.attempts:
-                    policy.sleep(policy.backoff(attempt))
-                    continue
-                raise
+            except (ServerError, InvalidResponseError) as exc:
+                again = _transient_wait(policy, attempt, exc, response) if idempotent else None
+                if again is None:
+                    raise
+                log.debug("%s %s: %s; again in %.1f s", method, log_path, exc.message, again)
+                policy.sleep(again)
+                continue
 
     def _decode(
         self,
@@ -865,6 +867,25 @@ class OffcloudAPI:
         if not isinstance(key, str) or not key:
             raise InvalidResponseError("no apiKey in the answer", method="POST", path="/key")
         return key
+
+
+def _transient_wait(
+    policy: RetryPolicy,
+    attempt: int,
+    error: Union[ServerError, InvalidResponseError],
+    response: Response,
+) -> Optional[float]:
+    """Seconds before trying a safe call again after a 5xx or a broken answer; None: give up.
+
+    The policy's backoff, or what a 503's ``Retry-After`` asks; a longer wait than the policy
+    allows is the caller's to schedule, as for a 429.
+    """
+    if attempt >= policy.attempts:
+        return None
+    asked = parse_retry_after(response.header("retry-after")) if error.status == 503 else None
+    if asked is None:
+        return policy.backoff(attempt)
+    return asked if asked <= policy.max_retry_after else None
 
 
 def _site_or_none(item: Any) -> Optional[Site]:

@@ -6,14 +6,23 @@ poll asks again about a job that is still running.
 
 from __future__ import annotations
 
+import math
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import Callable, Optional
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["MAX_RETRY_AFTER", "RetryPolicy", "parse_retry_after"]
+
+#: The longest wait a ``Retry-After`` may ask for (seconds); more is read as this much. A server
+#: asking for hours (or ``inf``, or a date in the year 9999) must not park a link for years.
+MAX_RETRY_AFTER = 3600.0
+# RFC 9110: delay-seconds = 1*DIGIT. A decimal fraction is tolerated; a sign, an exponent,
+# "inf", "nan" and the underscores float() takes are not a delay.
+_DELAY_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -47,23 +56,55 @@ class RetryPolicy:
         """A policy that tries once."""
         return cls(attempts=1)
 
+    @classmethod
+    def for_bursts(
+        cls, sleep: Callable[[float], None] = time.sleep, *, max_retry_after: float = 10.0
+    ) -> RetryPolicy:
+        """Enough tries to ride out a burst of transient errors in seconds.
 
-def parse_retry_after(value: Optional[str], *, now: Optional[float] = None) -> Optional[float]:
-    """Seconds from a ``Retry-After`` header: a number of seconds or an HTTP date."""
+        Five tries, at most 0.5, 1, 2 and 4 s apart (7.5 s in all, half that on average): three
+        or four 5xx answers or reset connections in a row cost a few seconds instead of a failed
+        call, which a pyLoad link would answer with a wait of its own.
+        """
+        return cls(
+            attempts=5,
+            backoff_base=0.5,
+            backoff_cap=4.0,
+            max_retry_after=max_retry_after,
+            sleep=sleep,
+        )
+
+
+def parse_retry_after(
+    value: Optional[str], *, now: Optional[float] = None, cap: float = MAX_RETRY_AFTER
+) -> Optional[float]:
+    """Seconds from a ``Retry-After`` header: a number of seconds or an HTTP date.
+
+    ``None`` when the header is missing or is no delay (a sign, ``inf``, ``nan``, words, a date
+    that cannot be one): the caller then waits as if nothing was said. A longer wait than ``cap``
+    seconds (an hour by default) is read as ``cap``; a date in the past as 0.
+    """
     if value is None:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if _DELAY_SECONDS.fullmatch(value):
+        return _bounded(float(value), cap)  # many digits make inf: still "very long"
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment is None:
         return None
     if moment.tzinfo is None:  # HTTP dates are GMT; "-0000" parses as naive, not local time
         moment = moment.replace(tzinfo=timezone.utc)
     current = time.time() if now is None else now
-    return max(0.0, moment.timestamp() - current)
+    try:
+        return _bounded(moment.timestamp() - current, cap)
+    except (OverflowError, ValueError):  # pragma: no cover - datetime refuses such years first
+        return None
+
+
+def _bounded(seconds: float, cap: float) -> Optional[float]:
+    if math.isnan(seconds):  # pragma: no cover - neither digits nor a date make nan
+        return None
+    return min(max(0.0, seconds), cap)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email.utils
 import time
+from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -20,6 +22,7 @@ from offcloud_api.exceptions import (
     RateLimitError,
     ServerError,
 )
+from offcloud_api.pyload.support import client_for
 
 BASE = "https://offcloud.com/api"
 RID = "682fec68087e0a20ce1e7f95"
@@ -207,3 +210,94 @@ def test_never_policy_tries_once(ordered):
     with pytest.raises(ServerError):
         client.get_supported_sites()
     assert len(ordered.calls) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 14, item 2: a Retry-After that is garbage or absurd
+
+
+@pytest.mark.parametrize("header", ["inf", "nan", "-1"])
+def test_429_with_a_garbage_retry_after_backs_off_instead(ordered, api, sleeps, header):
+    # inf was "too long to wait here" and raised at once, carrying inf on to pyLoad's round().
+    ordered.get(f"{BASE}/sites", status=429, headers={"Retry-After": header})
+    ordered.get(f"{BASE}/sites", json=[])
+    assert api.get_supported_sites() == []
+    assert sleeps.calls == [0.5]
+
+
+def test_429_with_a_retry_after_of_years_raises_a_sane_wait(ordered, api, sleeps):
+    ordered.get(f"{BASE}/sites", status=429, headers={"Retry-After": "99999999999"})
+    with pytest.raises(RateLimitError) as caught:
+        api.get_supported_sites()
+    assert caught.value.retry_after == 3600.0  # clamped, not three thousand years
+    assert sleeps.calls == []
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 14, item 11: a burst of transient errors costs seconds
+
+
+def test_503_with_retry_after_waits_what_it_asks(ordered, api, sleeps):
+    ordered.get(f"{BASE}/sites", status=503, headers={"Retry-After": "3"}, body=HTML_503)
+    ordered.get(f"{BASE}/sites", json=[])
+    assert api.get_supported_sites() == []
+    assert sleeps.calls == [3.0]
+
+
+def test_503_with_a_retry_after_too_long_for_the_client_raises_at_once(ordered, api, sleeps):
+    ordered.get(f"{BASE}/sites", status=503, headers={"Retry-After": "120"}, body=HTML_503)
+    with pytest.raises(ServerError):
+        api.get_supported_sites()
+    assert sleeps.calls == []
+
+
+def test_a_500_names_no_wait_even_with_retry_after(ordered, api, sleeps):
+    # Retry-After means something on 503 and 429 only; a 500 backs off as usual.
+    ordered.get(f"{BASE}/sites", status=500, headers={"Retry-After": "120"}, body=HTML_503)
+    ordered.get(f"{BASE}/sites", json=[])
+    assert api.get_supported_sites() == []
+    assert sleeps.calls == [0.5]
+
+
+def _pyload_policy() -> RetryPolicy:
+    """The policy ``client_for`` gives the pyLoad plugins, built on a stand-in plugin."""
+    factory = SimpleNamespace(get_request=lambda name: SimpleNamespace(close=lambda: None))
+    plugin = SimpleNamespace(pyload=SimpleNamespace(request_factory=factory), classname="X")
+    with client_for(plugin, "SECRET-KEY-123", lambda: False) as client:
+        return client.retry_policy
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500, "body": HTML_503},
+        {"status": 502, "body": HTML_503},
+        {"status": 503, "body": HTML_503},
+        {"body": requests.exceptions.ConnectionError("Connection reset by peer")},
+    ],
+    ids=["500", "502", "503", "reset"],
+)
+def test_pyload_clients_ride_out_three_transient_errors_in_a_row(ordered, sleeps, failure):
+    # Three in a row used to exhaust the three tries, and pyLoad then waited 30 s per link.
+    policy = _pyload_policy()
+    client = OffcloudAPI(
+        "SECRET-KEY-123",
+        base_url=BASE,
+        retry=replace(policy, sleep=sleeps, jitter=lambda ceiling: ceiling),
+    )
+    for _ in range(3):
+        ordered.post(f"{BASE}/cloud/status", **failure)
+    ordered.post(f"{BASE}/cloud/status", json={"status": CREATED})
+    assert client.cloud_status(RID).request_id == RID
+    assert sleeps.calls == [0.5, 1.0, 2.0]
+
+
+def test_the_pyload_backoff_is_short_and_capped():
+    policy = _pyload_policy()
+    ceilings = replace(policy, jitter=lambda ceiling: ceiling)
+    waits = [ceilings.backoff(n) for n in range(1, policy.attempts)]
+    assert policy.attempts >= 5
+    assert waits == sorted(waits)  # growing
+    assert max(waits) <= 4.0
+    assert sum(waits) <= 10.0  # the whole burst costs seconds
+    assert policy.max_retry_after == 10.0

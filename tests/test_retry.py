@@ -10,7 +10,7 @@ import time
 import pytest
 
 from offcloud_api import RetryPolicy
-from offcloud_api.retry import parse_retry_after
+from offcloud_api.retry import MAX_RETRY_AFTER, parse_retry_after
 
 NOW = 1_445_412_480.0  # Wed, 21 Oct 2015 07:28:00 GMT
 
@@ -53,7 +53,6 @@ def test_policy_is_comparable_without_its_callables():
         (None, None),
         ("2", 2.0),
         (" 1.5 ", 1.5),
-        ("-3", 0.0),
         ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0),
         ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),  # already past
         ("Wed, 21 Oct 2015 07:28:30 -0000", 30.0),  # naive: GMT, not local time
@@ -61,8 +60,8 @@ def test_policy_is_comparable_without_its_callables():
         ("soon", None),
         ("", None),
     ],
-    ids=["missing", "seconds", "float", "negative", "date", "past", "naive-date", "offset",
-         "words", "empty"],
+    ids=["missing", "seconds", "float", "date", "past", "naive-date", "offset", "words",
+         "empty"],
 )  # fmt: skip
 def test_parse_retry_after(header, expected):
     assert parse_retry_after(header, now=NOW) == expected
@@ -86,3 +85,42 @@ def test_parse_retry_after_uses_the_clock():
         )
         <= 60.0
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 14, item 2: a Retry-After that is garbage or absurd
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["inf", "Infinity", "-inf", "nan", "NaN", "-3", "-0.5", "+5", "1e3", "1_000", "0x10", "5 s"],
+)
+def test_garbage_retry_after_counts_as_absent(header):
+    # float() takes all of these; RFC 9110 takes digits or an HTTP date. inf crashed pyLoad's
+    # round() and the CLI with OverflowError; nan compared false with every limit.
+    assert parse_retry_after(header, now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "86400000",  # 1000 days
+        "9" * 400,  # float() makes this inf
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ],
+    ids=["days", "huge", "far-date"],
+)
+def test_an_absurd_retry_after_is_clamped(header):
+    assert parse_retry_after(header, now=NOW) == MAX_RETRY_AFTER
+
+
+def test_the_clamp_is_an_hour_and_a_caller_may_ask_for_less():
+    assert MAX_RETRY_AFTER == 3600.0
+    assert parse_retry_after("7200", now=NOW) == 3600.0
+    assert parse_retry_after("7200", now=NOW, cap=600.0) == 600.0
+    assert parse_retry_after("42", now=NOW, cap=600.0) == 42.0
+
+
+def test_a_date_that_cannot_be_a_date_counts_as_absent():
+    assert parse_retry_after("Wed, 32 Oct 2015 07:28:30 GMT", now=NOW) is None
+    assert parse_retry_after("Wed, 21 Oct 99999 07:28:30 GMT", now=NOW) is None

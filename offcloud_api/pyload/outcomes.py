@@ -8,7 +8,9 @@ same for a file server that refuses a download with an HTTP status.
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, NoReturn, Optional
@@ -29,32 +31,49 @@ from ..exceptions import (
     TemporaryError,
     WaitAbortedError,
     WaitTimeoutError,
+    error_from_response,
 )
+from ..redact import MASK, SENSITIVE_KEYS, mask_file_links, redact
 
 __all__ = [
     "Action",
     "DownloadRetry",
     "Outcome",
     "apply_outcome",
+    "file_server_error",
     "outcome_for",
     "refused_download",
+    "temporary_wait",
 ]
 
-#: Seconds pyLoad waits before trying again after a 429 that named no delay.
+#: Seconds pyLoad waits before trying again after a 429 that named no delay (or nonsense).
 DEFAULT_RATE_LIMIT_WAIT = 60
-#: Temporary trouble (5xx, broken answers, no connection): waits grow per attempt.
-TEMPORARY_WAIT = 30
-TEMPORARY_ATTEMPTS = 5
+#: The longest wait a 429 may impose on a link (a longer Retry-After is read as this).
+MAX_RATE_LIMIT_WAIT = 3600
+#: Temporary trouble (5xx, broken answers, no connection): the link's waits, one per retry of
+#: it, short first and growing; a burst of errors costs seconds, a longer outage minutes.
+TEMPORARY_WAITS = (2, 4, 8, 15, 30, 60)
+TEMPORARY_ATTEMPTS = len(TEMPORARY_WAITS)
 #: A host that answered Offcloud with an error of its own (5xx, 429): a few tries, then the text.
-REFUSED_ATTEMPTS = 3
-#: A host that is disabled or over its quota today.
-HOST_WAIT = 15 * 60
-HOST_ATTEMPTS = 3
+#: The downloader rests a host that keeps failing (offcloud_api.pyload.hostrest) before that.
+REFUSED_ATTEMPTS = 4
+#: A host that is disabled or over its quota today: short waits until the host rests.
+HOST_ATTEMPTS = 4
+#: Where :func:`apply_outcome` counts a link's retries after temporary trouble: on the plugin
+#: object, which pyLoad keeps across its retries of a link (docs/pyload-ng.md §2.4).
+RETRY_COUNT_ATTRIBUTE = "offcloud_temporary_retries"
 #: A busy file server (503) that named no time (Offcloud's file servers answer "Temporary error";
 #: retry after 10-30 s, docs/offcloud-api.md §4.1); the longest wait it may ask for; tries.
 FILE_BUSY_WAIT = 10
 FILE_BUSY_MAX_WAIT = 10 * 60
 FILE_BUSY_ATTEMPTS = 5
+#: Any other refusal of a file server (a 5xx without Retry-After, a 403 that a fresh link did
+#: not cure): a few tries, 30 s apart.
+FILE_ERROR_WAIT = 30
+#: A file server's error answer is a small JSON object (docs/offcloud-api.md §4.1): a larger body,
+#: or one nested deeper than this, is no error of Offcloud's.
+MAX_ERROR_BODY = 64 * 1024
+MAX_ERROR_DEPTH = 16
 #: Where Offcloud shows what holds an account back.
 ACCOUNT_PAGE = "https://offcloud.com/#/account"
 
@@ -83,13 +102,20 @@ class Outcome:
     attempts: int = 0
 
 
-def outcome_for(error: OffcloudError, *, kept_job: Optional[str] = None) -> Outcome:
+def temporary_wait(retry: int) -> int:
+    """Seconds a link waits before its ``retry``-th try (1: the first) after temporary trouble."""
+    return TEMPORARY_WAITS[min(max(retry, 1), len(TEMPORARY_WAITS)) - 1]
+
+
+def outcome_for(error: OffcloudError, *, kept_job: Optional[str] = None, retry: int = 1) -> Outcome:
     """What a pyLoad plugin should do about ``error``; messages are for the user to read.
 
     ``kept_job`` is the request id of the cloud job the link was following: a failure that
     leaves the job alone (a rejected key, say) then says that restarting the link resumes it.
+    ``retry`` counts the link's retries after temporary trouble, this one included: the wait
+    grows with it (:func:`temporary_wait`).
     """
-    outcome = _outcome(error)
+    outcome = _outcome(error, retry)
     if (
         kept_job
         and outcome.action in (Action.FAIL, Action.ACCOUNT_INVALID)
@@ -100,7 +126,7 @@ def outcome_for(error: OffcloudError, *, kept_job: Optional[str] = None) -> Outc
     return outcome
 
 
-def _outcome(error: OffcloudError) -> Outcome:
+def _outcome(error: OffcloudError, retry: int) -> Outcome:
     text = error.message
     if isinstance(error, WaitAbortedError):
         return Outcome(Action.ABORT, "Stopped by the user")
@@ -130,11 +156,12 @@ def _outcome(error: OffcloudError) -> Outcome:
             f"(buy it at https://offcloud.com/#/pricing)",
         )
     if isinstance(error, RateLimitError):
-        wait = error.retry_after if error.retry_after is not None else DEFAULT_RATE_LIMIT_WAIT
         return Outcome(
             Action.RETRY,
             "Offcloud asks to slow down (HTTP 429)",
-            wait=max(1, round(wait)),
+            wait=max(
+                1, round(_sane(error.retry_after, DEFAULT_RATE_LIMIT_WAIT, MAX_RATE_LIMIT_WAIT))
+            ),
             attempts=10,
         )
     if isinstance(error, RefusedError):
@@ -144,16 +171,16 @@ def _outcome(error: OffcloudError) -> Outcome:
         upstream = error.upstream_status
         message = f"Offcloud could not fetch the link from its host: {error.code or text}"
         if upstream is None or upstream == 429 or upstream >= 500:
-            return Outcome(Action.RETRY, message, TEMPORARY_WAIT, REFUSED_ATTEMPTS)
+            return Outcome(Action.RETRY, message, temporary_wait(retry), REFUSED_ATTEMPTS)
         return Outcome(Action.FAIL, message)
     if isinstance(error, HostUnavailableError):
         message = f"Host unavailable at Offcloud: {text}"
-        return Outcome(Action.RETRY, message, HOST_WAIT, HOST_ATTEMPTS)
+        return Outcome(Action.RETRY, message, temporary_wait(retry), HOST_ATTEMPTS)
     if isinstance(error, TemporaryError):
         return Outcome(
             Action.RETRY,
             f"Offcloud is not answering properly: {text}",
-            TEMPORARY_WAIT,
+            temporary_wait(retry),
             TEMPORARY_ATTEMPTS,
         )
     if isinstance(error, WaitTimeoutError):
@@ -218,9 +245,7 @@ def refused_download(
             one_connection=True,
         )
     if status in (429, 503):
-        wait = FILE_BUSY_WAIT
-        if retry_after is not None:
-            wait = min(FILE_BUSY_MAX_WAIT, max(1, math.ceil(retry_after)))
+        wait = max(1, math.ceil(_sane(retry_after, FILE_BUSY_WAIT, FILE_BUSY_MAX_WAIT)))
         return DownloadRetry(
             f"File server busy (HTTP {status}); trying again in {wait} s",
             wait=wait,
@@ -232,11 +257,77 @@ def refused_download(
             one_connection=True,
         )
     return DownloadRetry(
-        f"The file server answered HTTP {status}; trying again in {TEMPORARY_WAIT} s",
-        wait=TEMPORARY_WAIT,
+        f"The file server answered HTTP {status}; trying again in {FILE_ERROR_WAIT} s",
+        wait=FILE_ERROR_WAIT,
         attempts=3,
         give_up=f"The file server answered HTTP {status} three times; restart the link later",
     )
+
+
+def _sane(value: Optional[float], default: int, cap: int) -> float:
+    """A wait a server named, at most ``cap`` seconds; ``default`` when it named none or nonsense.
+
+    ``Retry-After`` is checked where it is read (:func:`offcloud_api.retry.parse_retry_after`);
+    this is the last guard before pyLoad's integer waits (``round(inf)`` raised OverflowError).
+    """
+    if value is None or not math.isfinite(value) or value < 0:
+        return float(default)
+    return min(float(cap), value)
+
+
+def file_server_error(
+    body: bytes, status: int = 200, *, secrets: Iterable[Optional[str]] = ()
+) -> Optional[OffcloudError]:
+    """The Offcloud error a file server's answer stands for, or ``None`` if it is none.
+
+    Offcloud's file servers report errors as small JSON objects, with a 200 (in place of the
+    file) or an error status (docs/offcloud-api.md §4.1). Anything else is no such error: a body
+    that is not a JSON object, larger than :data:`MAX_ERROR_BODY`, or nested deeper than
+    :data:`MAX_ERROR_DEPTH` (parsing or printing that would hit Python's recursion limit). Every
+    text is redacted first (``secrets``, the account's key; credential-looking values; signed
+    file links), so no message built from it can carry them to a link or to pyLoad's log.
+    """
+    stripped = body.strip()
+    if not stripped.startswith(b"{") or len(stripped) > MAX_ERROR_BODY:
+        return None
+    try:
+        payload = json.loads(stripped.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
+        return None
+    if not isinstance(payload, dict) or _deeper_than(payload, MAX_ERROR_DEPTH):
+        return None
+    cleaned = _redacted(payload, tuple(secret for secret in secrets if secret))
+    return error_from_response(status=status, payload=cleaned, method="GET", path="/cloud/download")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests deeper than ``limit`` levels (without recursing itself)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+def _redacted(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with secrets masked in every text and under every sensitive name."""
+    if isinstance(value, str):
+        return mask_file_links(redact(value, secrets))
+    if isinstance(value, list):
+        return [_redacted(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {
+            _redacted(str(name), secrets): MASK
+            if str(name).lower() in SENSITIVE_KEYS
+            else _redacted(item, secrets)
+            for name, item in value.items()
+        }
+    return value
 
 
 def _is_instant(error: OffcloudError) -> bool:
@@ -251,7 +342,8 @@ def apply_outcome(plugin: Any, error: OffcloudError, *, kept_job: Optional[str] 
     Every pyLoad call used here raises (``Abort``, ``Fail``, ``Retry``); the final ``fail`` also
     covers ``USE_CLOUD``, which only the downloader's instant route acts on before it gets here.
     """
-    outcome = outcome_for(error, kept_job=kept_job)
+    retry = int(getattr(plugin, RETRY_COUNT_ATTRIBUTE, 0) or 0) + 1
+    outcome = outcome_for(error, kept_job=kept_job, retry=retry)
     plugin.log_warning(outcome.message)
     if outcome.action is Action.ABORT:
         plugin.abort()
@@ -265,6 +357,8 @@ def apply_outcome(plugin: Any, error: OffcloudError, *, kept_job: Optional[str] 
             forget()
         plugin.account.relogin()
     if outcome.action is Action.RETRY:
+        if not isinstance(error, RateLimitError):  # a 429 names its own wait
+            setattr(plugin, RETRY_COUNT_ATTRIBUTE, retry)
         plugin.retry(outcome.attempts, outcome.wait, outcome.message, outcome.message)
     plugin.fail(outcome.message)
     raise AssertionError("pyLoad's fail() returned")  # pragma: no cover - fail() always raises

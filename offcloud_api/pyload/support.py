@@ -106,11 +106,14 @@ def client_for(
 
     ``api_generation`` is what the account check learned (``"2026"`` or ``"legacy"``), so the
     client calls no route the account's API lacks (instant on 2026, docs/offcloud-api.md §00 L4).
+    Calls that are safe to repeat ride out a burst of transient errors in seconds
+    (:meth:`RetryPolicy.for_bursts`), waiting what a 429 or 503 asks up to 10 s; the waits end
+    early when pyLoad stops the link.
     """
     return OffcloudAPI(
         api_key,
         transport=PyloadTransport(plugin),
-        retry=RetryPolicy(sleep=abortable_sleep(should_abort), max_retry_after=10.0),
+        retry=RetryPolicy.for_bursts(abortable_sleep(should_abort), max_retry_after=10.0),
         api_generation=api_generation,
     )
 
