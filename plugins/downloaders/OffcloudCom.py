@@ -22,15 +22,16 @@ try:
         NotFoundError,
         OffcloudError,
         WaitTimeoutError,
-        error_from_response,
     )
     from offcloud_api.pyload.background import Followed, active_follower
     from offcloud_api.pyload.compat import unsupported_pyload
+    from offcloud_api.pyload.hostrest import MAX_RESTS, counts_against_host, hostrest
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
     from offcloud_api.pyload.outcomes import (
         IP_ADVICE,
         Action,
         apply_outcome,
+        file_server_error,
         outcome_for,
         refused_download,
     )
@@ -40,6 +41,7 @@ try:
         format_progress,
         has_headers,
         header_value,
+        host_of,
         job_storage_key,
         log_safe_args,
         matching_host,
@@ -69,7 +71,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.08"
+    __version__ = "0.09"
     __status__ = "testing"
 
     # Offcloud's file links: legacy file servers, and the 2026 CDN explore answers with (L11).
@@ -82,6 +84,12 @@ class OffcloudCom(MultiDownloader):
         ("max_wait", "int", "Reconnect if waiting time is greater than minutes", 10),
         ("force_cloud", "bool", "Always use cloud downloading, never instant", False),
         ("cloud_timeout", "int", "Give up waiting for a cloud job after minutes", 120),
+        (
+            "host_rest",
+            "float",
+            "Minutes a host rests for all its links after Offcloud could not serve it 3 times in a row (0 to never rest)",
+            10.0,
+        ),
         (
             "remove_finished",
             "bool",
@@ -134,6 +142,7 @@ class OffcloudCom(MultiDownloader):
         # retry, so these live here, for as long as the link runs (a restart starts afresh).
         self._from_start = False  # the server will not resume: download the whole file
         self._one_connection = False
+        self._rest_shown = False  # the link shows that its host rests
 
     def setup(self):
         super().setup()
@@ -175,6 +184,8 @@ class OffcloudCom(MultiDownloader):
     def handle_premium(self, pyfile):
         if UNUSABLE:
             self.fail(UNUSABLE)
+        if not self.db.retrieve(job_storage_key(pyfile.url)):  # a job at Offcloud goes on
+            self._wait_while_host_rests(pyfile)
         self._client()
         try:
             # 2026: no instant route (docs/offcloud-api.md §00 L4), so not even a call to it.
@@ -187,6 +198,14 @@ class OffcloudCom(MultiDownloader):
             self._cloud(pyfile)
         except OffcloudError as exc:
             self._apply(exc)
+
+    def _process(self, thread):
+        # Every attempt (finished, failed, retried, aborted) ends with its API client closed,
+        # which frees the pyLoad request object it holds; the next attempt makes a new one.
+        try:
+            return super()._process(thread)
+        finally:
+            self._close_client()
 
     def download(self, url, *args, **kwargs):
         try:
@@ -266,9 +285,18 @@ class OffcloudCom(MultiDownloader):
             )
         return self.api
 
+    def _close_client(self):
+        api, self.api = getattr(self, "api", None), None
+        if api is not None:
+            try:
+                api.close()
+            except Exception as exc:
+                self.log_debug("Closing the Offcloud client failed", exc)
+
     def _instant(self, pyfile):
         """Use Offcloud's instant link; False when an archive is to be expanded instead."""
         job = self.api.instant(pyfile.url)
+        hostrest.served(host_of(pyfile.url))
         if not job.url:
             raise EndpointRemovedError("instant answered without a link", feature="instant")
         if self._archive_mode() is ArchiveMode.EXPAND and is_archive_name(job.file_name):
@@ -298,6 +326,7 @@ class OffcloudCom(MultiDownloader):
                     ).format(job.request_id)
                 ),
             )
+            hostrest.served(host_of(pyfile.url))  # Offcloud took a link of this host
             self.log_info(self._("Offcloud cloud job {}").format(job.request_id))
         else:
             self.log_info(self._("Resuming Offcloud cloud job {}").format(job.request_id))
@@ -417,7 +446,36 @@ class OffcloudCom(MultiDownloader):
     # errors
 
     def _apply(self, exc):
+        if counts_against_host(exc) and parse_file_url(self.pyfile.url) is None:
+            rest = hostrest.failed(
+                host_of(self.pyfile.url), exc.code or exc.message, rest_seconds=self._rest_seconds()
+            )
+            if rest is not None:
+                self.log_warning(outcome_for(exc).message)
+                self._rest(rest)
         apply_outcome(self, exc, kept_job=self._cloud_job)
+
+    def _rest_seconds(self):
+        return max(0.0, float(self.config.get("host_rest", 10.0) or 0)) * 60
+
+    def _wait_while_host_rests(self, pyfile):
+        """A link of a host that rests waits, without an API call (offcloud_api.pyload.hostrest)."""
+        rest = hostrest.resting(host_of(pyfile.url))
+        if rest is not None:
+            self._rest(rest)
+        if getattr(self, "_rest_shown", False):
+            self._rest_shown = False
+            pyfile.error = ""
+
+    def _rest(self, rest):
+        message = rest.message()
+        self.pyfile.error = message  # shown in the queue beside the countdown
+        self._rest_shown = True
+        self.log_warning(message)
+        # pyLoad runs an overridden hoster's links under that hoster's plugin name: while this
+        # one is not multi_dl, pyLoad starts no other (they stay queued, no API call, no slot).
+        self.multi_dl = self.pyfile.pluginname == self.classname
+        self.retry(MAX_RESTS, rest.wait_seconds(hostrest.now()), message, rest.give_up())
 
     def _refreshed_link(self, url, status):
         """A fresh URL for an Offcloud file link the server refused, or None.
@@ -478,18 +536,9 @@ class OffcloudCom(MultiDownloader):
         self.retry(then.attempts, then.wait, then.message, then.give_up)
 
     def _raise_body_error(self, body, status=200):
-        stripped = body.strip()
-        if not stripped.startswith(b"{"):
-            return
-        try:
-            import json
-
-            payload = json.loads(stripped.decode("utf-8", "replace"))
-        except ValueError:
-            return
-        error = error_from_response(
-            status=status, payload=payload, method="GET", path="/cloud/download"
-        )
+        # Parsed tolerantly (deep JSON is no error of Offcloud's) and redacted: a file server
+        # echoing the key must not put it on the link or into pyLoad's log.
+        error = file_server_error(body, status, secrets=(self._api_key(),))
         if error is None:
             return
         if self.last_download:
@@ -498,6 +547,12 @@ class OffcloudCom(MultiDownloader):
         if outcome.action is Action.FAIL and IP_ADVICE in outcome.message:
             self.fail(outcome.message)
         self._apply(error)
+
+    def _api_key(self):
+        try:
+            return self.account.api_key() if self.account else None
+        except Exception:
+            return None
 
     def _finished(self):
         key = job_storage_key(self.pyfile.url)
