@@ -2,7 +2,9 @@
 
 ``tests/e2e/test_faults.py`` writes one row per fault case as JSON when
 ``OFFCLOUD_FAULT_REPORT`` names a file (with the API calls of each case by route, ``cloud``,
-``cloud/status``, ``cloud/explore`` ...); this prints them for the README::
+``cloud/status``, ``cloud/explore`` ...) and, where a case measures something of its own, a
+``figure`` in words (how fast a burst of errors was ridden out, what a resting host cost); this
+prints them for the README::
 
     OFFCLOUD_FAULT_REPORT=faults.json ./run test tests/e2e/test_faults.py
     python bench/fault_table.py faults.json
@@ -27,6 +29,7 @@ COLUMNS = (
     ("routes", "By route"),
     ("intact", "File intact"),
     ("duration_s", "Time (s)"),
+    ("figure", "Figure"),
 )
 
 

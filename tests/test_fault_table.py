@@ -32,6 +32,12 @@ ROWS = [
         "intact": "yes",
     },
     {"case": "key", "status": "finished", "first_status": "failed", "message": "rejected"},
+    {
+        "case": "three 500s on the polls",
+        "status": "finished",
+        "api_calls": 6,
+        "figure": "recovered 1.8 s after the first 500",
+    },
 ]
 
 
@@ -49,19 +55,24 @@ def test_rows_become_a_markdown_table(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == (
         "| Case | Fault | Expected | pyLoad status | Message | API calls | By route "
-        "| File intact | Time (s) |"
+        "| File intact | Time (s) | Figure |"
     )
-    assert lines[1] == "|---|---|---|---|---|---|---|---|---|"
+    assert lines[1] == "|---|---|---|---|---|---|---|---|---|---|"
     assert lines[2] == (
         "| offline link | Offcloud answers: The file is not available on the server. "
         "| offline, with Offcloud's reason | offline | File offline: a \\| b second line "
-        "| 1 | cloud 1 | n.a. | 1.0 |"
+        "| 1 | cloud 1 | n.a. | 1.0 | — |"
     )
     assert lines[3] == (
-        "| 429 | — | — | finished | — | 5 | cloud 2, cloud/status 2, cloud/explore 1 | yes | — |"
+        "| 429 | — | — | finished | — | 5 | cloud 2, cloud/status 2, cloud/explore 1 | yes | — "
+        "| — |"
     )
-    assert lines[4] == "| key | — | — | failed, then finished | rejected | — | — | — | — |"
-    assert len(lines) == 5
+    assert lines[4] == "| key | — | — | failed, then finished | rejected | — | — | — | — | — |"
+    assert lines[5] == (
+        "| three 500s on the polls | — | — | finished | — | 6 | — | — | — "
+        "| recovered 1.8 s after the first 500 |"
+    )
+    assert len(lines) == 6
 
 
 def test_a_missing_or_broken_report_is_an_error(tmp_path: Path) -> None:

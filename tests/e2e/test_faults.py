@@ -92,6 +92,14 @@ RANGE_503_LINK = "https://example-hoster.test/file/range-503.bin"
 BUSY_LINK = "https://nitroflare.com/view/FLTBUSY/busy-503.bin"
 REVOKED_LINK = "https://nitroflare.com/view/FLTKEY/revoked.bin"
 KILLED_LINK = "https://nitroflare.com/view/FLTKILL/killed.bin"
+BURST_POLL_LINK = "https://nitroflare.com/view/FLTBURST/burst-poll.bin"
+BURST_ADD_LINK = "https://nitroflare.com/view/FLTBURSTADD/burst-add.bin"
+#: Links of one host (pyLoad's own RapidgatorNet plugin is overridden, so pyLoad runs them under
+#: that name) that Offcloud cannot serve for a while: the host rests for all of them.
+RESTING_HOST = "rapidgator.net"
+RESTING_LINKS = [f"https://rapidgator.net/file/rest{n:02d}/resting-{n:02d}.bin" for n in range(20)]
+#: The host rest in the case (minutes; the downloader's ``host_rest``, 10 by default).
+CASE_HOST_REST = 0.2
 
 #: Cloud jobs of these links take this many (simulated = wall) seconds at Offcloud.
 SHORT_JOB = 2
@@ -126,6 +134,9 @@ def _scenario() -> dict[str, Any]:
         link(BUSY_LINK, size=RESUME_SIZE, duration=1),
         link(REVOKED_LINK, duration=8),
         link(KILLED_LINK, duration=12),
+        link(BURST_POLL_LINK),
+        link(BURST_ADD_LINK),
+        *(link(url, size="32 KiB", duration=0) for url in RESTING_LINKS),
     ]
     return scenario
 
@@ -152,6 +163,8 @@ class CaseRecord:
     duration_s: float = 0.0
     #: What the Offcloud plugins logged as warnings on the way (waits, retries), in order.
     warnings: list[str] = field(default_factory=list)
+    #: The case's own measure, in words (how fast it recovered, what a rest cost).
+    figure: str = ""
 
 
 ROWS: list[CaseRecord] = []
@@ -308,6 +321,15 @@ def _submissions(calls: list[Any], url: str) -> list[Any]:
         and c.path == "/api/cloud"
         and _sent(url) in (c.body_summary or "")
         and c.fault not in ("rate_limit", "server_error")
+    ]
+
+
+def _adds(calls: list[Any], url: str) -> list[Any]:
+    """Every POST /api/cloud call for ``url``, refused or not."""
+    return [
+        c
+        for c in calls
+        if c.method == "POST" and c.path == "/api/cloud" and _sent(url) in (c.body_summary or "")
     ]
 
 
@@ -549,6 +571,147 @@ def test_a_slow_api(stack: OffcloudPyloadStack) -> None:
     assert case.record.duration_s >= 5 * 3
     _one_job(stack, calls, SLOW_API_LINK)
     _live_route(case, SLOW_API_LINK)
+
+
+# ---------------------------------------------------------------------------------------------
+# transient bursts and resting hosts (issue 14, items 11 and 12)
+
+
+@pytest.mark.parametrize(
+    ("path", "url", "name", "fault", "expected"),
+    [
+        (
+            "/api/cloud/status",
+            BURST_POLL_LINK,
+            "three 500s on the polls",
+            "HTTP 500 with an nginx HTML page on three status polls in a row",
+            "the client asks again 0.5, 1 and 2 s later, finishes; no pyLoad retry",
+        ),
+        (
+            "/api/cloud",
+            BURST_ADD_LINK,
+            "three 500s on the add",
+            "HTTP 500 with an nginx HTML page on the add and the two history look-ups after it",
+            "no job found in the history: the link retries after 2 s (not 30), adds, finishes",
+        ),
+    ],
+    ids=["polls", "add"],
+)
+def test_a_burst_of_transient_errors_costs_seconds(
+    stack: OffcloudPyloadStack, path: str, url: str, name: str, fault: str, expected: str
+) -> None:
+    package = "f-burst-add" if path == "/api/cloud" else "f-burst-poll"
+    with _case(stack, name, fault, expected) as case:
+        stack.simulator.inject("server_error", path=path, count=3)
+        case.add(package, url)
+        final = case.wait_final(package)
+        case.finish(final)
+        case.check_file(package, url)
+        calls = case.calls()
+        errors = [c for c in calls if c.fault == "server_error"]
+        assert len(errors) == 3, _paths(calls)
+        after = [
+            c for c in calls if c.path == path and c.time > errors[-1].time and c.status == 200
+        ]
+        recovered = after[0].time - errors[0].time
+        case.record.figure = f"recovered {recovered:.1f} s after the first 500"
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert case.record.intact == "yes"
+    # Three in a row in the same call's tries, nothing else in between.
+    first = calls.index(errors[0])
+    assert calls[first : first + 3] == errors, _paths(calls)
+    # Seconds, where the fixed 30 s of pyLoad's retry made it 30 s or more (90 s for three).
+    assert recovered < 12, _paths(calls)
+    if path == "/api/cloud/status":
+        assert not case.logged("Download restarted: ")  # the client rode it out alone
+    else:
+        assert case.logged("Offcloud is not answering properly")
+        assert [c.path for c in calls[first : first + 3]] == [
+            "/api/cloud",
+            "/api/cloud/history",
+            "/api/cloud/history",
+        ]
+    _one_job(stack, calls, url)
+    _live_route(case, url)
+
+
+def test_a_host_offcloud_cannot_serve_rests_for_all_its_links(
+    stack: OffcloudPyloadStack,
+) -> None:
+    pl = stack.process
+    rest_s = CASE_HOST_REST * 60
+    message = re.compile(
+        r"Offcloud cannot serve rapidgator\.net right now; resting 12 s, next try at \d\d:\d\d "
+        r"\(The supported site is temporarily disabled\."
+    )
+    try:
+        with _case(
+            stack,
+            "host rests",
+            f"Offcloud answers every add of {len(RESTING_LINKS)} {RESTING_HOST} links: The "
+            "supported site is temporarily disabled; the host is back 3 s later",
+            "after 3 failures the host rests (12 s here, 10 min by default) for all its links, "
+            "which wait without API calls and say why; then all finish",
+        ) as case:
+            pl.set_config_value("OffcloudCom", "host_rest", CASE_HOST_REST, plugin=True)
+            for url in RESTING_LINKS:
+                stack.simulator.inject("link_error", link=url, message="temporarily_disabled")
+            pl.add_package("f-rest", RESTING_LINKS)
+            _until(
+                lambda: case.logged("Offcloud cannot serve rapidgator.net right now"), 30, "a rest"
+            )
+            rest_began = time.time()
+            refused = [c for c in case.calls() if c.path == "/api/cloud"]
+            # While the host rests, its links wait and say why; the rest stay queued.
+            shown = pl.files()
+            waiting = [
+                f
+                for f in shown
+                if f["package_name"] == "f-rest" and message.match(f["error"] or "")
+            ]
+            assert waiting, [(f["status_name"], f["error"]) for f in shown]
+            time.sleep(3)
+            stack.simulator.clear_faults()  # Offcloud can serve the host again
+            _until(
+                lambda: any(c.path == "/api/cloud" and c.status == 200 for c in case.calls()),
+                rest_s + 15,
+                "the first add after the rest",
+            )
+            first_ok = next(c for c in case.calls() if c.path == "/api/cloud" and c.status == 200)
+            during = [c for c in case.calls() if refused[-1].time < c.time < first_ok.time]
+            pl.wait_until(
+                lambda p: all(
+                    f["status"] in FINAL_STATUSES
+                    for f in p.files()
+                    if f["package_name"] == "f-rest"
+                ),
+                timeout=120,
+                interval=2.0,
+            )
+            links = [f for f in pl.files() if f["package_name"] == "f-rest"]
+            case.record.status = ", ".join(sorted({STATUS_NAMES[f["status"]] for f in links}))
+            case.record.first_status = "waiting"
+            case.record.message = waiting[0]["error"]
+            intact = [case.check_file("f-rest", url) for url in RESTING_LINKS]
+            case.record.intact = "yes" if all(intact) else "no"
+            case.record.figure = (
+                f"{len(refused)} API calls before the rest, {len(during)} by the "
+                f"{len(RESTING_LINKS)} links while it lasted; first add "
+                f"{first_ok.time - refused[-1].time:.1f} s after the rest began"
+            )
+    finally:
+        pl.set_config_value("OffcloudCom", "host_rest", 10.0, plugin=True)
+    assert all(f["status"] == LinkStatus.FINISHED for f in links), links
+    assert all(intact)
+    # Three failures in a row rest the host; pyLoad starts at most its download slots (3) at
+    # once, so no more than that many adds were on their way.
+    assert 3 <= len(refused) <= 3 + 2, _paths(case.calls())
+    assert during == [], _paths(during)  # no API call while the host rested
+    assert first_ok.time - refused[-1].time >= rest_s - 1
+    assert rest_began - refused[-1].time < 5
+    for url in RESTING_LINKS:  # each went to the cloud once, as one job
+        assert len([c for c in _adds(case.calls(), url) if c.status == 200]) == 1, url
+        assert len(_jobs_at_offcloud(stack, url)) == 1, url
 
 
 # ---------------------------------------------------------------------------------------------
@@ -870,7 +1033,10 @@ def test_no_link_went_to_the_cloud_twice(stack: OffcloudPyloadStack) -> None:
     if len(ROWS) < 2:
         pytest.skip("checks the jobs the cases above made: run the whole module")
     jobs = Counter(j["original_link"] for j in stack.simulator.state.snapshot()["jobs"])
-    acted = Counter(c.body_summary for c in _submissions(stack.simulator.api_calls(), ""))
+    # Adds Offcloud refused in words (a dead link, a resting host) made no job: not counted.
+    acted = Counter(
+        c.body_summary for c in _submissions(stack.simulator.api_calls(), "") if c.status < 400
+    )
     # The one documented exception: a failed job is added once more (the live API has no retry
     # route), exactly once, for the links whose job the cases made fail.
     readded = [link for link in READDED_LINKS if jobs[link]]
