@@ -68,6 +68,7 @@ __all__ = [
     "GENERATION_2026",
     "GENERATION_LEGACY",
     "HISTORY_MAX_BYTES",
+    "SMALL_ANSWER_BYTES",
     "OffcloudAPI",
 ]
 
@@ -86,6 +87,9 @@ CACHE_HASH_BATCH = 1000
 REMOVE_BATCH = 200
 #: The history has no paging and lists every job of the account (§00 L12): tens of thousands.
 HISTORY_MAX_BYTES = 64 * 1024 * 1024
+#: Answers about one job or the account are a few hundred bytes: a larger one is refused before
+#: it is parsed (parsing costs many times an answer's size in memory).
+SMALL_ANSWER_BYTES = 1024 * 1024
 #: The API generations :attr:`OffcloudAPI.api_generation` may name.
 GENERATION_2026 = "2026"
 GENERATION_LEGACY = "legacy"
@@ -372,8 +376,12 @@ class OffcloudAPI:
         """
         payload = self._with_fallback(
             "account",
-            lambda: self._request("GET", "/account/info", idempotent=True),
-            lambda: self._request("GET", "/account/stats", idempotent=True),
+            lambda: self._request(
+                "GET", "/account/info", idempotent=True, max_bytes=SMALL_ANSWER_BYTES
+            ),
+            lambda: self._request(
+                "GET", "/account/stats", idempotent=True, max_bytes=SMALL_ANSWER_BYTES
+            ),
         )
         generation = GENERATION_LEGACY if "account" in self._legacy else GENERATION_2026
         where = "GET /account/stats" if generation == GENERATION_LEGACY else "GET /account/info"
@@ -556,7 +564,9 @@ class OffcloudAPI:
                 method="POST",
                 path="/cloud",
             )
-        payload = self._request("POST", "/cloud", json={"url": url}, idempotent=False)
+        payload = self._request(
+            "POST", "/cloud", json={"url": url}, idempotent=False, max_bytes=SMALL_ANSWER_BYTES
+        )
         return _parse(self._job_from_api, payload, "POST /cloud")
 
     def remote(self, url: str, remote_option_id: str, folder_id: Optional[str] = None) -> Job:
@@ -573,7 +583,11 @@ class OffcloudAPI:
     def cloud_status(self, request_id: str) -> Job:
         """The current status of a cloud job."""
         payload = self._request(
-            "POST", "/cloud/status", json={"requestId": request_id}, idempotent=True
+            "POST",
+            "/cloud/status",
+            json={"requestId": request_id},
+            idempotent=True,
+            max_bytes=SMALL_ANSWER_BYTES,
         )
         return _parse(self._job_from_api, payload, "POST /cloud/status")
 

@@ -11,7 +11,7 @@ import pytest
 from responses import matchers
 
 from offcloud_api import Job, JobStatus, OffcloudAPI, RetryPolicy
-from offcloud_api.client import HISTORY_MAX_BYTES
+from offcloud_api.client import HISTORY_MAX_BYTES, SMALL_ANSWER_BYTES
 from offcloud_api.exceptions import (
     AuthError,
     EndpointRemovedError,
@@ -275,6 +275,20 @@ def test_history_is_read_up_to_64_mib_other_calls_8_mib():
     api.get_supported_sites()
     assert [r.max_bytes for r in transport.requests] == [HISTORY_MAX_BYTES, DEFAULT_MAX_BYTES]
     assert HISTORY_MAX_BYTES == 64 * 1024 * 1024
+
+
+def test_answers_about_one_job_or_the_account_are_capped_at_1_mib(sleeps):
+    # Parsing costs many times an answer's size in memory (issue 14, item 4): a status, an add or
+    # the account, a few hundred bytes each, is refused past 1 MiB before it is parsed.
+    transport = Recorder(b"[" + b"{}," * (SMALL_ANSWER_BYTES // 3) + b"{}]")
+    api = OffcloudAPI("K", base_url=BASE, transport=transport, retry=RetryPolicy(sleep=sleeps))
+    for call in (lambda: api.cloud_status("r1"), lambda: api.cloud("https://host.test/f")):
+        with pytest.raises(ResponseTooLargeError):
+            call()
+    with pytest.raises(ResponseTooLargeError):
+        api.get_account_stats()
+    assert {r.max_bytes for r in transport.requests} == {SMALL_ANSWER_BYTES}
+    assert SMALL_ANSWER_BYTES == 1024 * 1024
 
 
 def test_an_answer_over_the_cap_from_any_transport_is_too_large(sleeps):
