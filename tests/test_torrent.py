@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import time
+import tracemalloc
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from offcloud_api import torrent as torrent_module
 from offcloud_api.magnet import info_hash_of
 from offcloud_api.torrent import MAX_TORRENT_BYTES, TorrentError, bdecode, bencode, parse_torrent
 
@@ -166,3 +172,122 @@ def test_bencode_refuses_what_the_format_has_not() -> None:
         bencode(True)
     with pytest.raises(TypeError):
         bencode(1.5)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# Cost (issue 14, item 5): pyLoad's event thread reads saved .torrent files.
+
+
+def _with_extra(value: bytes, *, pieces: bytes = PIECES) -> bytes:
+    """A single-file torrent with ``value`` under a key no reader of ours needs."""
+    info = bencode(dict(SINGLE_INFO, pieces=pieces))
+    return b"d4:info" + info + b"7:x-cache" + value + b"e"
+
+
+def test_values_nobody_reads_are_walked_not_built() -> None:
+    # 2 MB of empty dictionaries and a 2 MB pieces string: the old decoder built 1 million
+    # dicts (some 70 MB) and copied the pieces; nothing of that is needed for the answer.
+    data = _with_extra(b"l" + b"de" * 1_000_000 + b"e", pieces=b"\x01" * 20 * 100_000)
+    tracemalloc.start()
+    try:
+        torrent = parse_torrent(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert torrent.name == "Demo.Single.mkv"
+    assert (
+        torrent.info_hash
+        == hashlib.sha1(  # noqa: S324 - BitTorrent v1 hash
+            bencode(dict(SINGLE_INFO, pieces=b"\x01" * 20 * 100_000))
+        ).hexdigest()
+    )
+    assert peak < 512 * 1024
+
+
+def test_many_trackers_cost_linear_time_and_are_capped() -> None:
+    # 20 000 distinct trackers (0.5 MB) took 4 s: each was looked up in a list of the others.
+    trackers = [f"udp://t{i}.example:80" for i in range(20_000)]
+    data = bencode(
+        {"announce": trackers[0], "announce-list": [trackers, trackers[:5]], "info": SINGLE_INFO}
+    )
+    started = time.perf_counter()
+    torrent = parse_torrent(data)
+    assert time.perf_counter() - started < 1.0
+    assert torrent.trackers == tuple(trackers[: torrent_module.MAX_TRACKERS])
+
+
+def test_the_file_list_can_be_left_unread() -> None:
+    data = bencode({"announce": "udp://a.example:1", "info": MULTI_INFO})
+    full = parse_torrent(data)
+    brief = parse_torrent(data, list_files=False)
+    assert (brief.info_hash, brief.name, brief.trackers, brief.magnet) == (
+        full.info_hash,
+        full.name,
+        full.trackers,
+        full.magnet,
+    )
+    assert brief.files == ()
+    with pytest.raises(TorrentError, match="neither files nor length"):
+        parse_torrent(bencode({"info": {"name": "a", "piece length": 1}}), list_files=False)
+
+
+def test_what_a_walk_skips_must_still_be_well_formed() -> None:
+    good = bencode({"info": SINGLE_INFO, "x-list": [1, {"a": [b"xy"]}]})
+    assert parse_torrent(good).name == "Demo.Single.mkv"
+    for bad, reason in [
+        (_with_extra(b"l5:abe"), "truncated string"),
+        (_with_extra(b"li01ee"), "malformed integer"),
+        (_with_extra(b"lq"), "unexpected byte"),
+        (_with_extra(b"l"), "truncated"),  # the list takes the last "e"
+        (good + b"0:", "trailing data"),
+        (good[:-1], "truncated"),
+    ]:
+        with pytest.raises(TorrentError, match=reason):
+            parse_torrent(bad)
+
+
+def test_the_info_hash_covers_exactly_the_info_value_wherever_it_stands() -> None:
+    raw = bencode(MULTI_INFO)
+    data = b"d1:ali1ee4:info" + raw + b"1:zd1:ki2eee"
+    assert parse_torrent(data).info_hash == hashlib.sha1(raw).hexdigest()  # noqa: S324
+
+
+def test_the_last_of_repeated_keys_counts() -> None:
+    first = bencode(dict(SINGLE_INFO, name="first.bin"))
+    last = bencode(dict(SINGLE_INFO, name="last.bin"))
+    torrent = parse_torrent(b"d4:info" + first + b"4:info" + last + b"e")
+    assert (torrent.name, torrent.info_hash) == ("last.bin", hashlib.sha1(last).hexdigest())  # noqa: S324
+
+
+BENCODED = st.recursive(
+    st.integers() | st.binary(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.binary(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=BENCODED)
+def test_bdecode_reverses_bencode(value: Any) -> None:
+    assert bdecode(bencode(value)) == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    extra=st.dictionaries(st.sampled_from([b"x", b"comment", b"nodes", b"zz"]), BENCODED),
+    info_extra=st.dictionaries(st.sampled_from([b"file tree", b"private", b"x"]), BENCODED),
+)
+def test_what_the_walk_steps_over_never_changes_the_answer(
+    extra: dict[bytes, Any], info_extra: dict[bytes, Any]
+) -> None:
+    info = {**{k.decode(): v for k, v in info_extra.items()}, **SINGLE_INFO}
+    data = bencode({**{k.decode(): v for k, v in extra.items()}, "info": info})
+    torrent = parse_torrent(data)
+    assert torrent.info_hash == hashlib.sha1(bencode(info)).hexdigest()  # noqa: S324
+    assert (torrent.name, torrent.size) == ("Demo.Single.mkv", 1048576)
+    truncated = data[: len(data) // 2]
+    with pytest.raises(TorrentError):
+        parse_torrent(truncated)
