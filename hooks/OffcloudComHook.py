@@ -47,7 +47,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComHook(BaseAddon):
     __name__ = "OffcloudComHook"
     __type__ = "addon"
-    __version__ = "0.04"
+    __version__ = "0.05"
     __status__ = "testing"
 
     __config__ = [
@@ -533,7 +533,7 @@ class OffcloudComHook(BaseAddon):
                 self.log_warning(self._("Cloud only: no usable Offcloud account"))
             elif plan.send:
                 with client_for(self, key, self._exiting) as api:
-                    done.update(url for url in plan.send if self._send_one(api, url))
+                    done.update(url for url in plan.send if self._send_one_of_many(api, url))
         except Exception as exc:
             self.log_warning(self._("Cloud only: sending to Offcloud stopped"), exc)
         finally:
@@ -542,6 +542,14 @@ class OffcloudComHook(BaseAddon):
             if failed:
                 self._give_back(failed, pid)
             self._drop_if_empty(pid)
+
+    def _send_one_of_many(self, api, url):
+        # One link that cannot be sent must not stop the others: it goes back to the collector.
+        try:
+            return self._send_one(api, url)
+        except Exception as exc:
+            self.log_warning(self._("Cloud only: a link could not be sent"), exc)
+            return False
 
     def _send_one(self, api, url):
         submission = intake.submission_for(url, self.pyload.tempdir)
@@ -572,13 +580,14 @@ class OffcloudComHook(BaseAddon):
         return True
 
     def _forget_torrent_file(self, url):
-        # pyLoad's TORRENT container left its copy of an uploaded .torrent in the temp folder.
-        path = intake.local_torrent_path(url, self.pyload.tempdir)
+        # pyLoad's TORRENT container left its copy of an uploaded .torrent in the temp folder
+        # (tmp_<name>.torrent); a .torrent of the user's own there stays.
+        path = intake.own_upload_path(url, self.pyload.tempdir)
         if path is not None:
             try:
                 os.remove(path)
-            except OSError:
-                pass
+            except OSError as exc:
+                self.log_debug("Could not remove the uploaded .torrent", exc.strerror)
 
     def _known_job(self, api, key):
         stored = self.db.retrieve(key)

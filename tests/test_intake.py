@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
+import tracemalloc
 from pathlib import Path
 from urllib.request import pathname2url
 
 import pytest
 
 from offcloud_api.magnet import info_hash_of
+from offcloud_api.pyload import intake
 from offcloud_api.pyload.intake import (
     OFFCLOUD_PLUGINS,
     TORRENT_DECRYPTER,
@@ -167,3 +171,99 @@ def test_cloud_only_takes_what_offcloud_would_handle() -> None:
     )
     assert plan.taken == [*plan.send, *plan.in_cloud]
     assert plan_cloud_only([], ours).taken == []
+
+
+# --------------------------------------------------------------------------------------------
+# Reading saved .torrent files in pyLoad's event thread (issue 14, items 5 and 6)
+
+
+def _many_files(count: int) -> bytes:
+    files = [{"length": 1, "path": ["d", f"f{i:06d}.bin"]} for i in range(count)]
+    info = {"name": "Many", "piece length": 16384, "pieces": b"\x00" * 20, "files": files}
+    return bencode({"announce": "udp://tracker.example:80", "info": info})
+
+
+def test_the_event_thread_builds_no_file_list(tmp_path: Path) -> None:
+    saved = tmp_path / "tmp_Many.torrent"
+    data = _many_files(5_000)
+    saved.write_bytes(data)
+    tracemalloc.start()
+    try:
+        query = torrent_query(file_url(saved), str(tmp_path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert query is not None
+    assert query.name == "Many"
+    assert peak < 2 * len(data)  # the bytes read, and little else (the old decoder: 25 times)
+
+
+def test_a_torrent_too_costly_for_the_event_thread_is_left_to_the_decrypter(
+    tmp_path: Path,
+) -> None:
+    # 40 000 files: beyond what the event thread may walk (MAX_EVENT_TOKENS). No query: pyLoad
+    # hands the link to OffcloudComTorrent, which reads it in its own thread.
+    saved = tmp_path / "tmp_Many.torrent"
+    saved.write_bytes(_many_files(40_000))
+    assert torrent_query(file_url(saved), str(tmp_path)) is None
+    magnet = submission_for(file_url(saved), str(tmp_path))  # a cloud-only worker may
+    assert magnet is not None
+    assert "dn=Many" in magnet
+    # Size alone is no reason: 5 MB of pieces are stepped over in one go.
+    big = tmp_path / "tmp_Big.torrent"
+    info = dict(INFO, pieces=b"\x01" * 20 * 250_000)
+    big.write_bytes(bencode({"info": info}))
+    query = torrent_query(file_url(big), str(tmp_path))
+    assert query is not None
+    assert query.info_hash == hashlib.sha1(bencode(info)).hexdigest()  # noqa: S324
+
+
+def test_a_fifo_in_the_temp_folder_does_not_block_the_event_thread(tmp_path: Path) -> None:
+    fifo = tmp_path / "tmp_fifo.torrent"
+    os.mkfifo(fifo)
+    answers: list[object] = []
+    reader = threading.Thread(
+        target=lambda: answers.append(torrent_query(file_url(fifo), str(tmp_path))), daemon=True
+    )
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():  # release it: a writer opens the other end and closes it
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(5)
+        pytest.fail("reading a FIFO blocked the event thread")
+    assert answers == [None]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file://{temp}/evil%00.torrent",
+        "file://{temp}/%00",
+        "file://[::1/x.torrent",  # not even a valid address
+    ],
+)
+def test_odd_file_links_are_refused_not_raised(url: str, tmp_path: Path) -> None:
+    # A NUL byte made realpath raise ValueError, which stopped the rest of a cloud-only batch.
+    url = url.replace("{temp}", str(tmp_path))
+    assert local_torrent_path(url, str(tmp_path)) is None
+    assert torrent_query(url, str(tmp_path)) is None
+    assert submission_for(url, str(tmp_path)) is None
+    assert intake.own_upload_path(url, str(tmp_path)) is None
+
+
+def test_only_pyloads_own_uploads_may_be_deleted(tmp_path: Path) -> None:
+    # pyLoad's TORRENT container writes tmp_<name>.torrent; anything else in the temp folder
+    # (a .torrent the user put there and linked) is not ours to delete after sending it.
+    upload = tmp_path / "tmp_Hook.Test.torrent"
+    mine = tmp_path / "mine.torrent"
+    nested = tmp_path / "upload" / "tmp_x.torrent"
+    nested.parent.mkdir()
+    for path in (upload, mine, nested):
+        path.write_bytes(TORRENT)
+    assert intake.own_upload_path(file_url(upload), str(tmp_path)) == str(upload.resolve())
+    assert intake.own_upload_path(file_url(nested), str(tmp_path)) == str(nested.resolve())
+    assert intake.own_upload_path(file_url(mine), str(tmp_path)) is None
+    assert submission_for(file_url(mine), str(tmp_path)) is not None  # still sent
+    outside = tmp_path.parent / "tmp_outside.torrent"
+    assert intake.own_upload_path(file_url(outside), str(tmp_path)) is None
+    assert intake.own_upload_path(MAGNET, str(tmp_path)) is None

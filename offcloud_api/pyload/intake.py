@@ -8,7 +8,9 @@
   :func:`decrypter_order` puts ours first instead; TORRENT's own pattern rewriting is left alone,
   so turning the option off (or removing the Offcloud account) hands torrents back to it.
 - **Batch cache check.** :func:`torrent_query` gives the info-hash and the magnet to ask Offcloud
-  about, for magnets and for .torrent files pyLoad saved in its temp folder.
+  about, for magnets and for .torrent files pyLoad saved in its temp folder. It runs in pyLoad's
+  event thread, so it reads no file list and no .torrent that would take long to walk
+  (:data:`MAX_EVENT_TOKENS`); such a link goes to the decrypter, which reads it in its own thread.
 - **Cloud only.** :func:`plan_cloud_only` splits added links into those Offcloud takes as cloud
   jobs, those already in the Offcloud cloud, and those left to pyLoad.
 """
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +27,12 @@ from urllib.parse import parse_qs, urlsplit
 from urllib.request import url2pathname
 
 from ..magnet import info_hash_of, is_magnet
-from ..torrent import MAX_TORRENT_BYTES, TorrentError, parse_torrent
+from ..torrent import MAX_TORRENT_BYTES, TorrentError, TorrentInfo, parse_torrent, token_bound
 from .support import parse_file_url
 
 __all__ = [
     "DOWNLOADER",
+    "MAX_EVENT_TOKENS",
     "OFFCLOUD_PLUGINS",
     "TORRENT_DECRYPTER",
     "CloudOnlyPlan",
@@ -36,6 +40,7 @@ __all__ = [
     "decrypter_order",
     "local_torrent_path",
     "offcloud_plugin_names",
+    "own_upload_path",
     "plan_cloud_only",
     "submission_for",
     "torrent_query",
@@ -46,6 +51,13 @@ DOWNLOADER = "OffcloudCom"
 TORRENT_DECRYPTER = "OffcloudComTorrent"
 FOLDER_DECRYPTER = "OffcloudComFolder"
 OFFCLOUD_PLUGINS = frozenset({DOWNLOADER, TORRENT_DECRYPTER, FOLDER_DECRYPTER})
+
+#: The most steps (:func:`~offcloud_api.torrent.token_bound`) a saved .torrent may take to walk
+#: in pyLoad's event thread: 0.2 s at worst, a torrent of some 15 000 files. Its size
+#: alone does not count: the pieces, most of a big .torrent, are stepped over in one go.
+MAX_EVENT_TOKENS = 250_000
+#: pyLoad's TORRENT container names its copy of an uploaded .torrent ``tmp_<name>.torrent``.
+UPLOAD_PREFIX = "tmp_"
 
 
 def decrypter_order(names: Sequence[str], ours: str, *, first: bool) -> list[str]:
@@ -78,28 +90,56 @@ def local_torrent_path(url: str, tempdir: str) -> Optional[str]:
     """The local path of a ``file://`` .torrent link, only if it lies inside ``tempdir``.
 
     pyLoad's TORRENT container saves uploads there and links them as ``file://``; any other local
-    file is refused, so a link cannot make the plugins read (and send) arbitrary files.
+    file is refused, so a link cannot make the plugins read (and send) arbitrary files. A link
+    that names no usable path (a NUL byte, a malformed address) is refused too, never raised.
     """
     if not url.lower().startswith("file://") or not tempdir:
         return None
-    path = os.path.realpath(url2pathname(urlsplit(url).path))
-    root = os.path.realpath(tempdir)
     try:
+        path = os.path.realpath(url2pathname(urlsplit(url).path))
+        root = os.path.realpath(tempdir)
         inside = os.path.commonpath([path, root]) == root
-    except ValueError:  # different drives on Windows
+    except ValueError:  # a NUL byte, a bad address, different drives on Windows
         return None
     return path if inside and path != root else None
 
 
-def _read_local_torrent(url: str, tempdir: str) -> Optional[Any]:
+def own_upload_path(url: str, tempdir: str) -> Optional[str]:
+    """The path of a ``file://`` .torrent that pyLoad's TORRENT container wrote, else ``None``.
+
+    Only such a copy (``tmp_<name>.torrent`` in the temp folder) may be deleted once sent: a
+    .torrent the user keeps in that folder and linked is the user's.
+    """
+    path = local_torrent_path(url, tempdir)
+    if path is None or not Path(path).name.startswith(UPLOAD_PREFIX):
+        return None
+    return path
+
+
+def _read_capped(path: str) -> Optional[bytes]:
+    """The bytes of a regular file of at most MAX_TORRENT_BYTES; never blocks on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_TORRENT_BYTES:
+            return None
+        return file.read(status.st_size)
+
+
+def _read_local_torrent(url: str, tempdir: str, *, in_event_thread: bool) -> Optional[TorrentInfo]:
+    """A saved .torrent, read whole (``in_event_thread``: no file list, within the budget)."""
     path = local_torrent_path(url, tempdir)
     if path is None:
         return None
-    file = Path(path)
     try:
-        if file.stat().st_size > MAX_TORRENT_BYTES:
+        data = _read_capped(path)
+        if data is None:
             return None
-        return parse_torrent(file.read_bytes())
+        if in_event_thread:
+            if token_bound(data) > MAX_EVENT_TOKENS:
+                return None
+            return parse_torrent(data, list_files=False)
+        return parse_torrent(data)
     except (OSError, TorrentError):
         return None
 
@@ -122,7 +162,7 @@ def torrent_query(url: str, tempdir: str) -> Optional[TorrentQuery]:
     if is_magnet(url):
         info_hash = info_hash_of(url)
         return TorrentQuery(url, info_hash, url.strip(), _display_name(url)) if info_hash else None
-    info = _read_local_torrent(url, tempdir)
+    info = _read_local_torrent(url, tempdir, in_event_thread=True)
     if info is None:
         return None
     return TorrentQuery(url, info.info_hash, info.magnet, info.name)
@@ -137,7 +177,7 @@ def submission_for(url: str, tempdir: str) -> Optional[str]:
     """What to send Offcloud as a cloud job for ``url``: a magnet for a saved .torrent (the API
     takes no upload), the link itself otherwise; ``None`` for a local file it may not read."""
     if url.lower().startswith("file://"):
-        info = _read_local_torrent(url, tempdir)
+        info = _read_local_torrent(url, tempdir, in_event_thread=False)
         return info.magnet if info is not None else None
     return url.strip()
 
