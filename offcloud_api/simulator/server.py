@@ -11,7 +11,9 @@ Three ways in, one set of answers:
   pyLoad, which refuses loopback targets, reaches it (docs/pyload-ng.md §4.3, §5.5).
 
 Hosts the scenario does not simulate are refused with 403 and never forwarded. ``/_sim/...`` on
-the direct address is the control API (faults, call log, state, clock).
+the direct address is the control API (faults, call log, state, clock). It answers only requests
+whose ``Host`` is the simulator's own loopback name or bound address (no DNS rebinding), and
+takes POSTs only as ``application/json`` (which no web page can send cross-site unasked).
 """
 
 from __future__ import annotations
@@ -118,6 +120,26 @@ class Backend:
 
     # ----------------------------------------------------------------------------------------
     # the control API (/_sim)
+
+    def control_refusal(self, request: ApiRequest, host: str, port: int) -> Optional[Reply]:
+        """Why a control request is refused, or ``None``: only the user's programs may drive it.
+
+        A web page in the user's browser reaches 127.0.0.1 too, in two ways: DNS rebinding (its
+        own name, resolving to 127.0.0.1, arrives as ``Host``), and cross-site POSTs a browser
+        sends without asking (text/plain, a form, no body). So the ``Host`` must be a loopback
+        name or the bound address (with this port, if one is given), and a POST must be
+        ``application/json``, which a browser sends cross-site only after a preflight this
+        server never grants.
+        """
+        name, given_port = _host_and_port(host)
+        if name not in self.local_names or given_port not in (None, port):
+            return json_reply(
+                {"error": "the control API answers only Host 127.0.0.1 or localhost"}, 403
+            )
+        content_type = (request.header("content-type") or "").partition(";")[0]
+        if request.method == "POST" and content_type.strip().lower() != "application/json":
+            return json_reply({"error": "control POSTs take Content-Type: application/json"}, 415)
+        return None
 
     def control(self, request: ApiRequest) -> Reply:
         method, path = request.method, request.path.rstrip("/")
@@ -409,8 +431,10 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             base_url=f"{'https' if incoming.via == 'tunnel' else 'http'}://{host_header}",
         )
         if incoming.role == "local" and request.path.startswith("/_sim/"):
-            reply = self.backend.control(request)
-            if request.path.rstrip("/") != "/_sim/reset":  # a reset leaves an empty log
+            refusal = self.backend.control_refusal(request, host_header, self.server.server_port)
+            reply = refusal if refusal is not None else self.backend.control(request)
+            # A reset leaves an empty log; a refused one is logged like any refusal.
+            if refusal is not None or request.path.rstrip("/") != "/_sim/reset":
                 self._record(
                     started,
                     request.method,
@@ -602,6 +626,23 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             self.connection.close()
         except OSError:
             pass
+
+
+def _host_and_port(host_header: str) -> tuple[str, Optional[int]]:
+    """A ``Host`` header's name (lower-case, IPv6 without brackets) and port (``-1``: bad)."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        name, _, rest = host[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            return name, -1
+        port_text = rest[1:] if rest else None
+    elif host.count(":") == 1:
+        name, _, port_text = host.partition(":")
+    else:
+        name, port_text = host, None
+    if port_text is None:
+        return name, None
+    return name, int(port_text) if port_text.isdigit() and len(port_text) <= 5 else -1
 
 
 def _hostname(host_header: str) -> str:

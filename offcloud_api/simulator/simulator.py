@@ -269,6 +269,8 @@ def _banner(simulator: Simulator) -> str:
         f"  ({ca_note})",
         "",
         f"Control: {simulator.url}/_sim/calls, /_sim/state, POST /_sim/faults, POST /_sim/reset",
+        "  (Host 127.0.0.1 or localhost only; POSTs as JSON:",
+        f"  curl -X POST -H 'Content-Type: application/json' -d '{{}}' {simulator.url}/_sim/reset)",
         "Press Ctrl-C to stop.",
         "",
     ]

@@ -156,9 +156,9 @@ def test_calls_endpoint_and_reset(simulator, http, client_for):
     assert simulator.calls[-1].kind == "control"
     state = http.get(simulator.url + "/_sim/state", timeout=10).json()
     assert PLAIN_LINK in [job["original_link"] for job in state["jobs"]]
-    http.post(simulator.url + "/_sim/reset", params={"only": "calls"}, timeout=10)
+    http.post(simulator.url + "/_sim/reset", params={"only": "calls"}, json={}, timeout=10)
     assert simulator.calls == []
-    http.post(simulator.url + "/_sim/reset", timeout=10)
+    http.post(simulator.url + "/_sim/reset", json={}, timeout=10)
     assert PLAIN_LINK not in [job.original_link for job in simulator.state.jobs.values()]
     assert simulator.calls == []
 
@@ -179,3 +179,55 @@ def test_retried_preset_job_downloads(frozen_simulator, client_for):
     assert client.cloud_status(ERRORED_JOB).status is JobStatus.DOWNLOADING
     frozen_simulator.advance(5)
     assert client.cloud_status(ERRORED_JOB).status is JobStatus.DOWNLOADED
+
+
+# ---------------------------------------------------------------------------------------------
+# Only the user's own programs drive the control API (issue 14, item 8)
+
+
+def test_control_answers_only_to_its_own_host_names(simulator, http):
+    # DNS rebinding: a web page's own name resolves to 127.0.0.1, and the browser sends it as
+    # Host. Offcloud's routes keep answering any name; the control API does not.
+    port = simulator.port
+    simulator.inject("server_error", count=5)
+    for host in ["rebind.example", f"rebind.example:{port}", f"127.0.0.1.nip.io:{port}"]:
+        state = http.get(simulator.url + "/_sim/state", headers={"Host": host}, timeout=10)
+        assert state.status_code == 403
+        assert "Host" in state.json()["error"]
+        reset = http.post(
+            simulator.url + "/_sim/reset", json={}, headers={"Host": host}, timeout=10
+        )
+        assert reset.status_code == 403
+    assert len(simulator.faults) == 1  # nothing was reset
+    wrong_port = http.get(
+        simulator.url + "/_sim/faults", headers={"Host": f"127.0.0.1:{port + 1}"}, timeout=10
+    )
+    assert wrong_port.status_code == 403
+    for host in [f"127.0.0.1:{port}", f"localhost:{port}", "localhost", "127.0.0.1"]:
+        answer = http.get(simulator.url + "/_sim/faults", headers={"Host": host}, timeout=10)
+        assert answer.status_code == 200, host
+    refused = [c for c in simulator.calls if c.kind == "control" and c.status == 403]
+    assert len(refused) == 7  # refusals are in the call log
+
+
+def test_control_posts_must_be_json(simulator, http):
+    # A page on any site can POST text/plain, a form or no body at all to 127.0.0.1 without
+    # asking first (a CORS "simple" request); application/json it cannot.
+    simulator.inject("server_error", count=5)
+    fault = '{"kind": "rate_limit", "count": 1}'
+    attempts = [
+        {"data": fault, "headers": {"Content-Type": "text/plain"}},
+        {"data": {"kind": "rate_limit"}},  # a form
+        {},  # no body, no type
+    ]
+    for path in ["/_sim/faults", "/_sim/reset", "/_sim/clock"]:
+        for kwargs in attempts:
+            answer = http.post(simulator.url + path, timeout=10, **kwargs)
+            assert answer.status_code == 415, (path, kwargs)
+            assert "application/json" in answer.json()["error"]
+    assert len(simulator.faults) == 1
+    typed = {"Content-Type": "application/json; charset=utf-8"}
+    assert http.post(simulator.url + "/_sim/faults", data=fault, headers=typed, timeout=10).ok
+    assert http.post(simulator.url + "/_sim/reset", json={}, timeout=10).ok
+    assert simulator.faults == []
+    assert http.delete(simulator.url + "/_sim/faults", timeout=10).ok  # no body needed
