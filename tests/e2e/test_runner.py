@@ -410,7 +410,8 @@ def test_plausible_api_key() -> None:
 def test_wait_for_api_budget_sleeps_only_when_the_calls_would_not_fit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    process = PyloadProcess(tmp_path / "pl")
+    # No pyLoad is started: any Python will do (without one, looking for pyLoad's would fail).
+    process = PyloadProcess(tmp_path / "pl", python=Path(sys.executable))
     process.api_calls_per_minute = 10
     slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
