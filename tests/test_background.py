@@ -13,6 +13,7 @@ from base64 import b85decode
 from typing import Any, Callable, Optional
 
 import pytest
+from fakes import FakePyloadDb
 
 from offcloud_api.exceptions import FileOfflineError, NotFoundError, RateLimitError, ServerError
 from offcloud_api.models import Job, JobStatus
@@ -36,23 +37,6 @@ QUEUED = 2  # pyLoad's status of a link the user restarted
 DECRYPTER = "OffcloudComTorrent"
 MAGNET = "magnet:?xt=urn:btih:08ada5a7a6183aae1e09d831df6748d566095a10"
 START = 1_000_000.0
-
-
-class FakeDb:
-    """pyLoad's storage table (``core.db``): plugin → key → encoded value."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, str]] = {}
-
-    def set_storage(self, identifier: str, key: str, value: str) -> None:
-        self.rows.setdefault(identifier, {})[key] = value
-
-    def get_storage(self, identifier: str, key: Optional[str] = None) -> Any:
-        entries = self.rows.get(identifier, {})
-        return entries.get(key) if key else dict(entries)
-
-    def del_storage(self, identifier: str, key: str) -> None:
-        self.rows.get(identifier, {}).pop(key, None)
 
 
 class FakeLinks:
@@ -154,7 +138,7 @@ class Rig:
     def __init__(
         self, *, on_history: Optional[Callable[[list[Job]], None]] = None, **settings: Any
     ):
-        self.db = FakeDb()
+        self.db = FakePyloadDb()
         self.links = FakeLinks()
         self.api = FakeAPI()
         self.clock = Clock()
@@ -229,7 +213,7 @@ class Rig:
 
 
 def test_plugin_storage_is_read_and_written_in_pyloads_encoding() -> None:
-    db = FakeDb()
+    db = FakePyloadDb()
     store = PluginStore(db, "OffcloudComHook")
     store.store("follow:1", {"link_id": 1, "name": "Ünïcode"})
     store.store("other", [1, 2])
@@ -287,7 +271,7 @@ def test_a_broken_stored_value_is_no_followed_link(value: Any) -> None:
 
 
 def test_every_remembered_request_id_is_known() -> None:
-    db = FakeDb()
+    db = FakePyloadDb()
     one, two = PluginStore(db, "OffcloudCom"), PluginStore(db, DECRYPTER)
     one.store("job:a", {"request_id": "r1", "retried": True})
     one.store("file:x", {"request_id": "r2", "path": "a.bin"})
@@ -813,7 +797,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
 def test_the_loop_thread_starts_wakes_and_stops(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="offcloud_api.pyload.background")
     links = FakeLinks()
-    db = FakeDb()
+    db = FakePyloadDb()
     clock = Clock()
     calls: list[str] = []
 

@@ -7,26 +7,11 @@ pyLoad's storage table, and knows pyLoad's own jobs the way the addon does
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from fakes import FakePyloadDb
 
 from offcloud_api.models import Job, JobStatus
 from offcloud_api.pyload.background import HOOK_STORAGE, PluginStore, stored_request_ids
 from offcloud_api.pyload.imports import BASELINE_KEY, IMPORTED_PREFIX, Importer
-
-
-class FakeDb:
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, str]] = {}
-
-    def set_storage(self, identifier: str, key: str, value: str) -> None:
-        self.rows.setdefault(identifier, {})[key] = value
-
-    def get_storage(self, identifier: str, key: Optional[str] = None) -> Any:
-        entries = self.rows.get(identifier, {})
-        return entries.get(key) if key else dict(entries)
-
-    def del_storage(self, identifier: str, key: str) -> None:
-        self.rows.get(identifier, {}).pop(key, None)
 
 
 def done(request_id: str) -> Job:
@@ -39,7 +24,7 @@ def working(request_id: str) -> Job:
 
 class Rig:
     def __init__(self) -> None:
-        self.db = FakeDb()
+        self.db = FakePyloadDb()
         self.hook = PluginStore(self.db, HOOK_STORAGE)
         self.downloader = PluginStore(self.db, "OffcloudCom")
         self.queued: list[str] = []

@@ -12,7 +12,7 @@ from base64 import b85decode, b85encode
 from typing import Any, Optional
 
 import pytest
-from fakes import MemoryStore
+from fakes import FakePyloadDb, MemoryStore
 
 from offcloud_api.exceptions import (
     CloudJobError,
@@ -60,23 +60,6 @@ CDN = "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/littlemouse-sto/aBc123SiGnEd
 CDN_FRESH = (
     "https://1-cdn2-ovh-bea.energycdn.com/cdn3sto/frostyicebreath-sto/ZzFresh/x9/Demo%20File.mkv"
 )
-
-
-class FakePyloadDb:
-    """pyLoad's storage table (``core.db``): identifier → key → encoded value."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, str]] = {}
-
-    def set_storage(self, identifier: str, key: str, value: str) -> None:
-        self.rows.setdefault(identifier, {})[key] = value
-
-    def get_storage(self, identifier: str, key: Optional[str] = None) -> Any:
-        entries = self.rows.get(identifier, {})
-        return entries.get(key) if key else dict(entries)
-
-    def del_storage(self, identifier: str, key: str) -> None:
-        self.rows.get(identifier, {}).pop(key, None)
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,27 +6,13 @@ from types import SimpleNamespace
 from typing import Any, Optional
 
 import pytest
+from fakes import FakePyloadDb
 
 from offcloud_api.models import CloudFile, Job, JobStatus
 from offcloud_api.pyload.background import LinkState
 from offcloud_api.pyload.intake import TORRENT_DECRYPTER
 from offcloud_api.pyload.queueing import PyloadLinks, queue_job_files
 from offcloud_api.pyload.support import FileLinkStore
-
-
-class FakeDb:
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, str]] = {}
-
-    def set_storage(self, identifier: str, key: str, value: str) -> None:
-        self.rows.setdefault(identifier, {})[key] = value
-
-    def get_storage(self, identifier: str, key: Optional[str] = None) -> Any:
-        entries = self.rows.get(identifier, {})
-        return entries.get(key) if key else dict(entries)
-
-    def del_storage(self, identifier: str, key: str) -> None:
-        self.rows.get(identifier, {}).pop(key, None)
 
 
 class FakeFile:
@@ -69,7 +55,7 @@ class FakeCore:
         self.added: list[tuple[str, list[str], int]] = []
         self.packages: dict[int, FakePackage] = {}
         self.options = options or {}
-        self.db = FakeDb()
+        self.db = FakePyloadDb()
         self.thread_manager = SimpleNamespace(processing_ids=lambda: list(self.active))
         self.api = SimpleNamespace(
             restart_file=self.restarted.append,
