@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from offcloud_api.torrent import bencode  # noqa: E402
+from offcloud_api.torrent import Encodable, bencode  # noqa: E402
 
 PROBE = textwrap.dedent(
     """
@@ -61,19 +61,28 @@ LABELS = {
 
 
 def many_files() -> bytes:
-    files = [
+    files: list[Encodable] = [
         {
             "length": 1000 + i,
             "path": [f"Season {i % 20:02d}", f"dir{i // 100:04d}", f"f{i:06d}.mkv"],
         }
         for i in range(80_000)
     ]
-    info = {"name": "Big", "piece length": 2**18, "pieces": os.urandom(20_000), "files": files}
+    info: dict[str | bytes, Encodable] = {
+        "name": "Big",
+        "piece length": 2**18,
+        "pieces": os.urandom(20_000),
+        "files": files,
+    }
     return bencode({"announce": "udp://t.example:80", "info": info})
 
 
 def big_pieces() -> bytes:
-    info = {"name": "Big.mkv", "length": 250_000 * 2**22, "piece length": 2**22}
+    info: dict[str | bytes, Encodable] = {
+        "name": "Big.mkv",
+        "length": 250_000 * 2**22,
+        "piece length": 2**22,
+    }
     info["pieces"] = os.urandom(20 * 250_000)
     return bencode({"announce": "udp://t.example:80", "info": info})
 
@@ -84,8 +93,13 @@ def empty_dicts() -> bytes:
 
 
 def trackers() -> bytes:
-    listed = [f"udp://t{i}.example:80" for i in range(20_000)]
-    info = {"name": "a", "length": 1, "piece length": 16384, "pieces": b"\0" * 20}
+    listed: list[Encodable] = [f"udp://t{i}.example:80" for i in range(20_000)]
+    info: dict[str | bytes, Encodable] = {
+        "name": "a",
+        "length": 1,
+        "piece length": 16384,
+        "pieces": b"\0" * 20,
+    }
     return bencode({"announce-list": [listed], "info": info})
 
 
