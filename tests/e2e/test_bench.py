@@ -4,7 +4,9 @@ Timings are printed, not asserted (they depend on the machine); what is asserted
 section ran, every file arrived intact, and the counts the benchmark exists to watch: one cache
 call per 1,000 magnets added together, a hoster link's 1 add + polls + 1 explore and no instant
 call, a cached magnet in at most 3 calls, no job submitted twice, a handful of status polls (all on
-the simulator's default profile, live).
+the simulator's default profile, live). Issue 13's sections too: every file link of the cached
+magnets pasted at once queued by the addon, uncached torrents pending without a pyLoad thread and
+with one history call a round, and the cap on running jobs held (the simulator's job table).
 """
 
 from __future__ import annotations
@@ -112,8 +114,59 @@ def test_magnets_added_together_cost_one_cache_call_per_thousand(results: dict) 
     # /api/cache takes bare hashes, 1,000 a call (L13); /api/cache/info is never asked.
     assert magnets["cache_calls_by_route"] == {"POST /api/cache": allowed}
     assert magnets["cache_calls"] == allowed
-    assert magnets["decrypted_in_window"] >= 1
     assert magnets["duplicate_submissions"] == 0
+
+
+def test_cached_magnets_pasted_at_once_are_all_queued_by_the_addon(results: dict) -> None:
+    magnets = results["magnets"]
+    # One link repeated a torrent of the paste: resolved once, one package each.
+    assert magnets["links_pasted"] == magnets["magnets"] + 1
+    assert magnets["file_links_queued"] == magnets["file_links_expected"] == magnets["magnets"]
+    assert magnets["packages_queued"] == magnets["magnets"]
+    assert magnets["addon_resolved"] == magnets["magnets"]
+    assert magnets["addon_to_decrypter"] == 0
+    assert magnets["addon_repeats"] == 1
+    # Each torrent submitted once (a cached magnet is downloaded in the add's answer), explored
+    # once, and nothing else.
+    assert magnets["cloud_submissions"] == magnets["torrents_submitted"] == magnets["magnets"]
+    assert magnets["api_calls"] == {
+        "POST /api/cache": 1,
+        "POST /api/cloud": magnets["magnets"],
+        "GET /api/cloud/explore/{id}": magnets["magnets"],
+    }
+    assert magnets["queued_s"] > 0
+    assert results["big_magnets"] is None  # 10,000 magnets: the full configuration only
+
+
+def test_uncached_torrents_pending_hold_no_thread_and_cost_few_calls(results: dict) -> None:
+    pending = results["pending"]
+    assert pending["threads_held"] == 0
+    assert pending["links_followed"] == pending["torrents"]
+    assert pending["cloud_submissions"] == pending["torrents"]
+    assert pending["duplicate_submissions"] == 0
+    # While they wait: the loop's rounds only, one history call each, at most 2 status calls a
+    # round for the progress shown; no submission, no explore, no call per job per round.
+    rounds = pending["window_s"] / pending["follow_interval_s"]
+    routes = pending["calls_in_window_by_route"]
+    assert set(routes) <= {
+        "GET /api/cloud/history",
+        "POST /api/cloud/status",
+        "GET /api/account/info",  # pyLoad's own refresh of the account, should it fall due
+    }
+    assert routes.get("GET /api/account/info", 0) <= 1
+    assert 1 <= routes.get("GET /api/cloud/history", 0) <= rounds + 1
+    assert routes.get("POST /api/cloud/status", 0) <= 2 * routes["GET /api/cloud/history"]
+    assert pending["calls_in_window"] == sum(routes.values())
+
+
+def test_the_cap_on_running_jobs_holds_under_a_paste(results: dict) -> None:
+    capped = results["capped"]
+    assert capped["jobs"] == capped["torrents"]
+    assert 1 <= capped["most_running"] <= capped["cap"]
+    assert capped["torrents_held_back"] >= 1
+    assert capped["cloud_submissions"] == capped["torrents"]
+    assert capped["duplicate_submissions"] == 0
+    assert capped["all_queued_s"] >= capped["last_job_done_s"] > 0
 
 
 def test_stops_were_measured_and_the_goals_evaluated(results: dict) -> None:
@@ -127,6 +180,9 @@ def test_stops_were_measured_and_the_goals_evaluated(results: dict) -> None:
         "hoster_link_calls",
         "cached_magnet_calls",
         "cache_calls_per_1000_magnets",
+        "magnets_queued_s",
+        "no_thread_held",
+        "cap_held",
     }
     assert results["goals"]["files_intact"] is True
     assert results["goals"]["no_duplicate_submission"] is True
@@ -134,3 +190,6 @@ def test_stops_were_measured_and_the_goals_evaluated(results: dict) -> None:
     assert results["goals"]["hoster_link_calls"] is True
     assert results["goals"]["cached_magnet_calls"] is True
     assert results["goals"]["cache_calls_per_1000_magnets"] is True
+    # Issue 13's counts: no thread held by pending torrents, the cap held.
+    assert results["goals"]["no_thread_held"] is True
+    assert results["goals"]["cap_held"] is True
