@@ -56,7 +56,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComTorrent(BaseDecrypter):
     __name__ = "OffcloudComTorrent"
     __type__ = "decrypter"
-    __version__ = "0.06"
+    __version__ = "0.07"
     __status__ = "testing"
 
     # Offcloud's own file links are left to the downloader, even when they end in .torrent.
@@ -114,7 +114,12 @@ class OffcloudComTorrent(BaseDecrypter):
                 self.db,
                 torrent,
                 policy,
-                admit=(lambda: follower.admit(pyfile.id)) if follower is not None else None,
+                # Only a cap needs the cache answer before an add (cached torrents never wait).
+                admit=(
+                    (lambda: follower.admit(pyfile.id))
+                    if follower is not None and follower.settings.max_running > 0
+                    else None
+                ),
             )
             if found.step is Step.REFUSE:
                 self.fail(refusal_message(torrent, found.job))

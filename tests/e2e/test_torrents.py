@@ -282,6 +282,8 @@ def test_a_cached_magnet_costs_at_most_three_api_calls(stack: OffcloudPyloadStac
     assert by_route[f"GET /api/cloud/explore/{request_id}"] == 1, by_route
     assert by_route["POST /api/cloud/status"] == 0, by_route  # the add said downloaded
     assert by_route["POST /api/instant"] == 0, by_route
+    # cache_policy all and no max_running_jobs: the cache answer would change nothing.
+    assert by_route["POST /api/cache"] == 0, by_route
     # Its files came from the CDN (L11), both of them, as the job's files.
     downloads = [c for c in calls if c.kind == "file" and c.request_id == request_id]
     assert {c.host.rsplit(".", 2)[-2] for c in downloads} == {"energycdn"}, downloads
