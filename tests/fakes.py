@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
 
 
@@ -36,3 +37,25 @@ class FakePyloadDb:
 
     def del_storage(self, identifier: str, key: str) -> None:
         self.rows.get(identifier, {}).pop(key, None)
+
+
+@dataclass
+class Outcome:
+    """What one run of the ``offcloud`` command line gave: its exit code and its output."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+def isolate_cli(monkeypatch: Any, tmp_path: Any, key: str) -> None:
+    """A key in the environment, and no config file that could come from the real home."""
+    monkeypatch.setenv("OFFCLOUD_API_KEY", key)
+    monkeypatch.setenv("OFFCLOUD_CONFIG", str(tmp_path / "no-such-config.ini"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("OFFCLOUD_API_URL", raising=False)

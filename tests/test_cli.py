@@ -11,12 +11,12 @@ import io
 import json
 import sys
 import types
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 import responses
+from fakes import Outcome, isolate_cli
 from responses import matchers
 
 from offcloud_api import __version__, cli
@@ -48,25 +48,10 @@ HASH_B = "f223ab10189810f6aa5fdecc696bf4621ba945b0"
 LINK = "https://rapidgator.net/file/abc/movie.mkv.html"
 
 
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.err.splitlines()
-
-
 @pytest.fixture(autouse=True)
 def environment(monkeypatch, tmp_path):
     """A key in the environment, and no config file that could come from the real home."""
-    monkeypatch.setenv("OFFCLOUD_API_KEY", KEY)
-    monkeypatch.setenv("OFFCLOUD_CONFIG", str(tmp_path / "no-such-config.ini"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("OFFCLOUD_API_URL", raising=False)
+    isolate_cli(monkeypatch, tmp_path, KEY)
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,10 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
 
 import pytest
 import responses
+from fakes import Outcome, isolate_cli
 from responses import matchers
 
 from offcloud_api import cli
@@ -32,24 +32,9 @@ RAW_CONTROL = re.compile(
 needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks here")
 
 
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.err.splitlines()
-
-
 @pytest.fixture(autouse=True)
 def environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("OFFCLOUD_API_KEY", KEY)
-    monkeypatch.setenv("OFFCLOUD_CONFIG", str(tmp_path / "no-such-config.ini"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("OFFCLOUD_API_URL", raising=False)
+    isolate_cli(monkeypatch, tmp_path, KEY)
     monkeypatch.setattr(cli, "sleep", lambda seconds: None)
     monkeypatch.setattr(cli, "clock", lambda: 0.0)
 
