@@ -11,6 +11,7 @@
     │       └── DeviceLoginAbortedError the caller's abort hook stopped it; a WaitAbortedError too
     ├── IPNotRegisteredError          Offcloud wants this IP confirmed by e-mail first
     ├── FeatureNotAvailableError      the plan lacks an add-on (``not_available``); ``.feature``
+    ├── CloudFullError                the account's cloud storage is full (``not_available: cloud``)
     ├── NotFoundError                 unknown request id (a JSON 404)
     │   └── RouteNotFoundError        this server has no such route (HTML 404/405, any 405, ...)
     │       └── EndpointRemovedError  the route is gone from today's API (``.feature``)
@@ -45,6 +46,13 @@ body is not JSON. An HTML 5xx stays a :class:`ServerError` (an outage page) and 
 :class:`RateLimitError`; a JSON 404 (``{"error": "Transfer not found"}``) is a plain
 :class:`NotFoundError`, an unknown id.
 
+``{"not_available": "cloud"}`` is no missing add-on: Offcloud answers it when the account's cloud
+storage is full (docs/api.md L23), on whatever HTTP status. It is :class:`CloudFullError`, a
+sibling of :class:`FeatureNotAvailableError` (so no ``except FeatureNotAvailableError`` reads it as
+a plan to upgrade) and no :class:`TemporaryError` (so the client never sends an add again by
+itself because of it: only removing jobs makes room). Other ``not_available`` values keep their
+meaning.
+
 The device login (:mod:`offcloud_api.oauth`, docs/offcloud-api.md §1.4) raises the
 ``DeviceLogin*`` errors: each is an :class:`AuthError` (no credential came of it), ``code`` is the
 OAuth error Offcloud answered (``None`` when the client stopped on its own), and no message holds
@@ -67,6 +75,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthError",
     "BadArchiveError",
+    "CloudFullError",
     "CloudJobError",
     "CloudOnlyError",
     "DeviceLoginAbortedError",
@@ -156,6 +165,16 @@ class FeatureNotAvailableError(OffcloudError):
     def __init__(self, message: str, *, feature: Optional[str] = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.feature = feature
+
+
+class CloudFullError(OffcloudError):
+    """The account's cloud storage is full: Offcloud takes no new job until jobs are removed.
+
+    Offcloud answers ``{"not_available": "cloud"}`` (docs/api.md L23; the HTTP status was not
+    captured, so any status counts). Every job counts against the quota, cached ones too; the
+    cure is removing jobs whose files are already downloaded. ``code`` is ``"cloud"``. Nothing
+    was made: adding again makes sense only once room was made.
+    """
 
 
 class NotFoundError(OffcloudError):
@@ -356,6 +375,10 @@ _STATUS_CLASSES: dict[int, type[OffcloudError]] = {
     429: RateLimitError,
 }
 
+#: ``not_available`` value of a full cloud (docs/api.md L23), and what its error says.
+CLOUD_FULL_FEATURE = "cloud"
+CLOUD_FULL_MESSAGE = "Offcloud cloud storage is full"
+
 _FEATURE_HINTS = (("premium", "premium"), ("user not authorized", "links"))
 
 
@@ -455,7 +478,8 @@ def error_from_response(
     cls: Optional[type[OffcloudError]] = None
     upstream = upstream_status_of(text) if text is not None else None
     if feature is not None:
-        cls = FeatureNotAvailableError
+        full = feature.strip().lower() == CLOUD_FULL_FEATURE
+        cls = CloudFullError if full else FeatureNotAvailableError
     elif text is not None:
         cls = _class_for_message(text)
         if cls is None and upstream in _UPSTREAM_OFFLINE:
@@ -466,7 +490,9 @@ def error_from_response(
         cls = _class_for_status(status) or HTTPError
 
     where = f"{method} {path}"
-    if text is not None:
+    if cls is CloudFullError:
+        message = f"{CLOUD_FULL_MESSAGE} ({where}, HTTP {status})"
+    elif text is not None:
         message = f"{_one_line(text)} ({where}, HTTP {status})"
     elif html:
         message = f"HTTP {status} with an HTML error page from {where}"

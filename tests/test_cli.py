@@ -1151,9 +1151,18 @@ def test_download_into_an_unwritable_place_is_one_error_line(server, run, tmp_pa
             ["add", LINK],
             "POST",
             "/cloud",
-            {"json": {"not_available": "cloud"}},
+            {"json": {"not_available": "torrent"}},
             6,
-            "not available: cloud (POST /cloud, HTTP 200)",
+            "not available: torrent (POST /cloud, HTTP 200)",
+        ),
+        (
+            # A full cloud (docs/api.md L23) is no missing add-on: not exit 6.
+            ["add", LINK],
+            "POST",
+            "/cloud",
+            {"status": 500, "json": {"not_available": "cloud"}},
+            1,
+            "Offcloud cloud storage is full (POST /cloud, HTTP 500)",
         ),
         (
             ["account"],

@@ -12,6 +12,7 @@ import pytest
 
 from offcloud_api import JobStatus, OffcloudAPI
 from offcloud_api.exceptions import (
+    CloudFullError,
     CloudJobError,
     CloudOnlyError,
     EndpointRemovedError,
@@ -140,11 +141,11 @@ def test_cloud_downloaded_when_cached(mocked, api, payload):
 
 
 def test_cloud_not_available(mocked, api):
-    mocked.post(f"{BASE}/cloud", json={"not_available": "cloud"})
+    mocked.post(f"{BASE}/cloud", json={"not_available": "torrent"})
     with pytest.raises(FeatureNotAvailableError) as caught:
         api.cloud(MAGNET)
-    assert caught.value.feature == "cloud"
-    assert caught.value.code == "cloud"
+    assert caught.value.feature == "torrent"
+    assert caught.value.code == "torrent"
     assert (caught.value.method, caught.value.path) == ("POST", "/cloud")
 
 
@@ -421,11 +422,13 @@ def test_cloud_add_bare_string_500_l6(mocked, api, sleeps, payload, fixture, err
     assert sleeps.calls == []
 
 
-def test_cloud_add_not_available_l6(mocked, api, payload):
+def test_cloud_add_not_available_l6_is_a_full_cloud_l23(mocked, api, payload):
+    # L6 read {"not_available": "cloud"} as a missing add-on; L23 (which wins) says: cloud full.
     mocked.post(f"{BASE}/cloud", json=payload("add_not_available_L6"))
-    with pytest.raises(FeatureNotAvailableError) as caught:
+    with pytest.raises(CloudFullError) as caught:
         api.cloud(LINK)
-    assert caught.value.feature == "cloud"
+    assert not isinstance(caught.value, FeatureNotAvailableError)
+    assert caught.value.code == "cloud"
 
 
 @pytest.mark.parametrize(
