@@ -221,6 +221,8 @@ class Reply:
     is_json: bool = False
     request_id: Optional[str] = None
     user_id: Optional[str] = None
+    #: A note for the call log's ``fault`` field when no fault fired (``cloud_full``).
+    marker: Optional[str] = None
 
     @property
     def length(self) -> int:
@@ -500,7 +502,17 @@ class Api:
     # ----------------------------------------------------------------------------------------
     # helpers
 
+    def _cloud_full(self, *, modern: bool) -> Reply:
+        """A full cloud (L23): ``{"not_available": "cloud"}``; its status is not captured."""
+        api = self.state.scenario.api
+        status = (api.cloud_full_status or api.error_status) if modern else 200
+        reply = json_reply({"not_available": "cloud"}, status)
+        reply.marker = "cloud_full"
+        return reply
+
     def _refusal(self, ctx: Ctx, refusal: Refusal) -> Reply:
+        if refusal.cloud_full:
+            return self._cloud_full(modern=ctx.modern)
         if refusal.not_found and ctx.modern:
             status = 404
         elif ctx.modern:
@@ -1083,6 +1095,8 @@ class Api:
 
     def _live_refusal(self, ctx: Ctx, refusal: Refusal) -> Reply:
         """An add refusal on live: 500 + a bare JSON string (L6), ``not_available`` as an object."""
+        if refusal.cloud_full:
+            return self._cloud_full(modern=True)
         if refusal.not_found:
             return json_reply(refusal.payload, 404)
         if "error" not in refusal.payload:

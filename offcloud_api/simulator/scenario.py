@@ -87,6 +87,9 @@ class ApiOptions:
     dedupe: bool = True
     error_status: int = 200
     file_index_base: int = 1
+    #: HTTP status of ``{"not_available": "cloud"}`` (a full cloud, L23: not captured); None:
+    #: ``error_status``.
+    cloud_full_status: Optional[int] = None
 
     @property
     def live(self) -> bool:
@@ -104,6 +107,8 @@ class AccountSpec:
     can_download: bool = True
     password: Optional[str] = None
     limits: Mapping[str, Union[int, str]] = field(default_factory=dict)
+    #: Cloud storage quota in bytes (L23); None: no cap.
+    storage_bytes: Optional[int] = None
 
     @property
     def is_expired(self) -> bool:
@@ -640,7 +645,7 @@ _TOP_KEYS = (
 )  # fmt: skip
 _API_KEYS = (
     "profile", "modern", "legacy", "instant", "login", "oauth", "dedupe", "error_status",
-    "file_index_base",
+    "file_index_base", "cloud_full_status",
 )  # fmt: skip
 _OAUTH_KEYS = (
     "account", "approve_after", "interval", "expires_in", "pending_polls", "decision",
@@ -648,7 +653,7 @@ _OAUTH_KEYS = (
 )  # fmt: skip
 _ACCOUNT_KEYS = (
     "key", "email", "user_id", "premium", "expiration_date", "expires_in_days", "can_download",
-    "password", "limits",
+    "password", "limits", "storage_bytes",
 )  # fmt: skip
 _SITE_KEYS = (
     "name", "hosts", "status", "display_name", "no_instant", "max_chunks", "max_chunks_global",
@@ -743,6 +748,7 @@ def _build_api(section: _Section) -> ApiOptions:
         dedupe=section.flag("dedupe", True),
         error_status=section.integer("error_status", 200),
         file_index_base=section.integer("file_index_base", 1),
+        cloud_full_status=_opt_status(section, "cloud_full_status"),
     )
     if not (options.modern or options.legacy):
         raise ScenarioError("scenario.api: at least one of modern and legacy must be true")
@@ -754,6 +760,16 @@ def _build_api(section: _Section) -> ApiOptions:
     if options.file_index_base not in (0, 1):
         raise ScenarioError("scenario.api.file_index_base: expected 0 or 1")
     return options
+
+
+def _opt_status(section: _Section, name: str) -> Optional[int]:
+    """An optional HTTP status (100-599)."""
+    if not section.has(name):
+        return None
+    value = section.integer(name, 200)
+    if not 100 <= value <= 599:
+        raise ScenarioError(f"{section.where}.{name}: expected an HTTP status, got {value}")
+    return value
 
 
 def _build_account(item: Any, where: str) -> AccountSpec:
@@ -782,6 +798,11 @@ def _build_account(item: Any, where: str) -> AccountSpec:
         can_download=section.flag("can_download", True),
         password=section.opt_text("password"),
         limits=dict(limits_raw),
+        storage_bytes=(
+            parse_size(section.raw("storage_bytes"), f"{where}.storage_bytes")
+            if section.has("storage_bytes")
+            else None
+        ),
     )
 
 

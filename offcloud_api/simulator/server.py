@@ -39,6 +39,7 @@ from .calllog import CallLog, CallRecord, summarize_body
 from .faults import Fault, FaultError
 from .files import iter_content
 from .routes import Api, ApiRequest, Reply, json_reply
+from .scenario import ScenarioError, parse_size
 from .state import CDN_DOMAIN, SimState
 from .tls import CertificateError, CertificateFiles, certificate_for
 
@@ -169,6 +170,8 @@ class Backend:
             return json_reply({"now": state.clock.now()})
         if path == "/_sim/oauth":
             return self.api.oauth_control(request)
+        if path == "/_sim/storage" and method in ("GET", "POST"):
+            return self._storage(request)
         if path == "/_sim/faults":
             if method == "GET":
                 return json_reply([fault.to_json() for fault in state.faults.snapshot()])
@@ -181,6 +184,30 @@ class Backend:
             removed = state.faults.remove(path.rpartition("/")[2])
             return json_reply({"success": removed}, 200 if removed else 404)
         return json_reply({"error": f"no control route {method} {path}"}, 404)
+
+    def _storage(self, request: ApiRequest) -> Reply:
+        """``GET``: every account's quota and usage; ``POST {"storage_bytes": N | "2 MiB" |
+        null, "account"?: key or e-mail}``: set one account's quota (default: the first)."""
+        state = self.state
+        if request.method == "POST":
+            payload = request.json_value
+            if not isinstance(payload, dict) or "storage_bytes" not in payload:
+                return json_reply({"error": 'send {"storage_bytes": bytes or null}'}, 400)
+            raw, account = payload["storage_bytes"], payload.get("account")
+            try:
+                size = None if raw is None else parse_size(raw, "storage_bytes")
+                spec = state.set_storage(size, account if isinstance(account, str) else None)
+            except ScenarioError as exc:
+                return json_reply({"error": str(exc)}, 400)
+            except KeyError:
+                return json_reply({"error": f"no account {account!r}"}, 404)
+            return json_reply({"account": spec.email, **state.storage_snapshot(spec)})
+        return json_reply(
+            [
+                {"account": spec.email, **state.storage_snapshot(spec)}
+                for spec in state.scenario.accounts
+            ]
+        )
 
     def _add_faults(self, request: ApiRequest) -> Reply:
         payload = request.json_value
@@ -470,7 +497,9 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             elif answer_fault.kind == "range_error":
                 reply = _range_error_reply(answer_fault, reply)
         fault_name = (
-            answer_fault.kind if answer_fault is not None else (fired[0].kind if fired else None)
+            answer_fault.kind
+            if answer_fault is not None
+            else (fired[0].kind if fired else reply.marker)
         )
         self._record(
             started,

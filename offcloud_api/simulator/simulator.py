@@ -23,7 +23,7 @@ from typing import Any, Optional, TextIO, Union
 
 from .calllog import CallLog, CallRecord
 from .faults import Fault
-from .scenario import Scenario, ScenarioSource, load_scenario
+from .scenario import Scenario, ScenarioSource, load_scenario, parse_size
 from .server import Backend, SimHTTPServer
 from .state import SimState
 from .tls import CertificateError
@@ -193,6 +193,22 @@ class Simulator:
     def revoke_key(self, key: Optional[str] = None) -> Fault:
         """Make ``key`` (default: the first account's) invalid until the fault is removed."""
         return self.inject("revoke_key", key=key)
+
+    def set_storage(
+        self, storage_bytes: Union[int, str, None], account: Optional[str] = None
+    ) -> None:
+        """Set an account's cloud quota (L23; default: the first account); None: no cap.
+
+        ``storage_bytes`` is bytes or a size such as ``"2.5 MiB"``; every cloud job the account
+        holds counts against it, and an add that does not fit answers ``not_available: cloud``.
+        """
+        size = None if storage_bytes is None else parse_size(storage_bytes, "storage_bytes")
+        self.state.set_storage(size, account)
+
+    def storage(self, account: Optional[str] = None) -> dict[str, Any]:
+        """``{"storage_bytes", "storage_used", "cloud_full_refusals"}`` of an account."""
+        spec = self.scenario.account(account) if account else self.scenario.accounts[0]
+        return self.state.storage_snapshot(spec)
 
     def advance(self, seconds: float) -> None:
         """Move the simulated clock ahead (jobs progress as if that time had passed)."""

@@ -93,12 +93,18 @@ class Refusal:
     """Offcloud said no; ``payload`` is its answer (an ``error`` or ``not_available`` object).
 
     ``not_found`` marks an unknown request id (HTTP 404 on the 2026 API); ``offline`` a link
-    that is dead upstream (the live add answers it as HTTP 500 with a bare string, L6).
+    that is dead upstream (the live add answers it as HTTP 500 with a bare string, L6);
+    ``cloud_full`` an add refused because the account's cloud storage is full (L23).
     """
 
     payload: dict[str, Any]
     not_found: bool = False
     offline: bool = False
+    cloud_full: bool = False
+
+
+#: What a full cloud answers (L23), on any status.
+CLOUD_FULL = {"not_available": "cloud"}
 
 
 @dataclass(frozen=True)
@@ -346,6 +352,10 @@ class SimState:
         self.sessions: dict[str, str] = {}
         self.devices: dict[str, Device] = {}
         self.access_tokens: dict[str, str] = {}
+        #: Cloud storage quota per user id (L23), None: no cap; set by the scenario or control.
+        self.storage_caps: dict[str, Optional[int]] = {}
+        #: Adds refused because the cloud was full, per user id.
+        self.cloud_full_refusals: dict[str, int] = {}
         self._links: dict[str, LinkSpec] = {}
         self._torrents: dict[str, TorrentSpec] = {}
         self._counter = 0
@@ -366,6 +376,8 @@ class SimState:
             self.sessions = {}
             self.devices = {}
             self.access_tokens = {}
+            self.storage_caps = {a.user_id: a.storage_bytes for a in scenario.accounts}
+            self.cloud_full_refusals = {}
             self._counter = 0
             self._links = {normalize_link(link.url): link for link in scenario.links}
             self._torrents = {t.info_hash: t for t in scenario.torrents}
@@ -632,8 +644,62 @@ class SimState:
                 )
             job.dedupe_key = key
             job.remote_option_id = remote_option_id
+            if kind == "cloud":
+                full = self.storage_refusal(account, job.size)
+                if full is not None:
+                    return full
             self.jobs[job.request_id] = job
             return job
+
+    # ----------------------------------------------------------------------------------------
+    # cloud storage (L23)
+
+    def storage_used(self, account: AccountSpec) -> int:
+        """Bytes the account's cloud holds: every cloud job not removed, cached or not, counts
+        with its total size (L23), whatever its status."""
+        with self.lock:
+            return sum(
+                job.size
+                for job in self.jobs.values()
+                if job.user_id == account.user_id and job.kind == "cloud" and not job.removed
+            )
+
+    def storage_refusal(self, account: AccountSpec, size: int) -> Optional[Refusal]:
+        """``{"not_available": "cloud"}`` (counted) if ``size`` more bytes exceed the quota."""
+        with self.lock:
+            cap = self.storage_caps.get(account.user_id)
+            if cap is None or self.storage_used(account) + size <= cap:
+                return None
+            self.cloud_full_refusals[account.user_id] = (
+                self.cloud_full_refusals.get(account.user_id, 0) + 1
+            )
+            return Refusal(dict(CLOUD_FULL), cloud_full=True)
+
+    def set_storage(
+        self, storage_bytes: Optional[int], account: Optional[str] = None
+    ) -> AccountSpec:
+        """Change an account's quota (default: the first account's); None removes the cap.
+
+        Raises ``KeyError`` for an unknown account.
+        """
+        with self.lock:
+            if account is not None:
+                spec = self.scenario.account(account)
+            elif self.scenario.accounts:
+                spec = self.scenario.accounts[0]
+            else:
+                raise KeyError("no account")
+            self.storage_caps[spec.user_id] = storage_bytes
+            return spec
+
+    def storage_snapshot(self, account: AccountSpec) -> dict[str, Any]:
+        """The account's quota, usage and full-cloud refusals (for ``/_sim/state``)."""
+        with self.lock:
+            return {
+                "storage_bytes": self.storage_caps.get(account.user_id),
+                "storage_used": self.storage_used(account),
+                "cloud_full_refusals": self.cloud_full_refusals.get(account.user_id, 0),
+            }
 
     def _torrent_at(self, url: str) -> Union[TorrentSpec, Refusal, None]:
         """The torrent a ``.torrent`` link of ``direct_files`` holds (live profile).
@@ -1122,9 +1188,11 @@ class SimState:
                         "premium": a.is_premium,
                         "can_download": a.can_download,
                         "valid": self.account_for_key(a.key) is not None,
+                        **self.storage_snapshot(a),
                     }
                     for a in self.scenario.accounts
                 ],
+                "cloud_full_refusals": sum(self.cloud_full_refusals.values()),
                 "jobs": jobs,
                 "instants": [
                     {
