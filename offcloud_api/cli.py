@@ -390,7 +390,8 @@ class Context:
             base_url = self.args.api_url or settings.api_url
             if base_url:
                 self._warn_if_plain_http(base_url)
-            self._client = OffcloudAPI(key, base_url=base_url, retry=RetryPolicy(sleep=sleep))
+            retry = RetryPolicy.for_commands(sleep)
+            self._client = OffcloudAPI(key, base_url=base_url, retry=retry)
         return self._client
 
     def close(self) -> None:

@@ -134,7 +134,7 @@ def add_pyload_login(actions: argparse._SubParsersAction[argparse.ArgumentParser
 def _device_login(ctx: Context, settings: Settings) -> tuple[str, Optional[AccountInfo]]:
     """Run the flow with its output; the token and, if Offcloud answered, the account."""
     base_url = ctx.args.api_url or settings.api_url
-    with OffcloudAPI(None, base_url=base_url, retry=RetryPolicy(sleep=cli.sleep)) as client:
+    with OffcloudAPI(None, base_url=base_url, retry=RetryPolicy.for_commands(cli.sleep)) as client:
         _warn_if_plain_http(ctx, client.site_url, "the login token")
         login = DeviceLogin.start(client, clock=cli.clock)
         ctx.secrets.append(login.code.device_code)

@@ -230,12 +230,14 @@ class OffcloudAPI:
         )
         log_path = strip_query(url)
         policy = self.retry_policy
+        # A deadline on the whole call: each try gets what is left of it, no wait runs past it.
+        ends = None if policy.deadline is None else policy.clock() + policy.deadline
         attempt = 0
         while True:
             attempt += 1
             started = time.monotonic()
             try:
-                response = self.transport.send(request)
+                response = self.transport.send(_within(request, policy, ends))
             except ResponseTooLargeError as exc:
                 exc.method, exc.path = method, path
                 log.debug("%s %s: %s", method, log_path, exc.message)
@@ -243,9 +245,14 @@ class OffcloudAPI:
             except OffcloudConnectionError as exc:
                 exc.method, exc.path = method, path
                 log.debug("%s %s failed: %s", method, log_path, exc.message)
-                if attempt < policy.attempts and (idempotent or not exc.request_sent):
-                    policy.sleep(policy.backoff(attempt))
+                if (
+                    attempt < policy.attempts
+                    and (idempotent or not exc.request_sent)
+                    and _slept_in_time(policy, ends, policy.backoff(attempt))
+                ):
                     continue
+                if ends is not None and policy.clock() >= ends:
+                    raise _past_call_deadline(exc, policy, attempt, log_path) from exc
                 raise
             elapsed_ms = (time.monotonic() - started) * 1000
             log.debug("%s %s -> %d in %.0f ms", method, log_path, response.status, elapsed_ms)
@@ -257,14 +264,18 @@ class OffcloudAPI:
                 raise
             except RateLimitError as exc:
                 wait = exc.retry_after if exc.retry_after is not None else policy.backoff(attempt)
-                if attempt < policy.attempts and wait <= policy.max_retry_after:
+                if (
+                    attempt < policy.attempts
+                    and wait <= policy.max_retry_after
+                    and _in_time(policy, ends, wait)
+                ):
                     log.debug("rate limited on %s %s; waiting %.1f s", method, log_path, wait)
                     policy.sleep(wait)
                     continue
                 raise
             except (ServerError, InvalidResponseError) as exc:
                 again = _transient_wait(policy, attempt, exc, response) if idempotent else None
-                if again is None:
+                if again is None or not _in_time(policy, ends, again):
                     raise
                 log.debug("%s %s: %s; again in %.1f s", method, log_path, exc.message, again)
                 policy.sleep(again)
@@ -881,6 +892,40 @@ class OffcloudAPI:
         if not isinstance(key, str) or not key:
             raise InvalidResponseError("no apiKey in the answer", method="POST", path="/key")
         return key
+
+
+def _within(request: Request, policy: RetryPolicy, ends: Optional[float]) -> Request:
+    """``request``, told what is left of the call's deadline (if the call has one)."""
+    return request if ends is None else replace(request, deadline=ends - policy.clock())
+
+
+def _in_time(policy: RetryPolicy, ends: Optional[float], wait: float) -> bool:
+    """Whether a wait of ``wait`` seconds still leaves time for another try before ``ends``."""
+    return ends is None or policy.clock() + wait < ends
+
+
+def _slept_in_time(policy: RetryPolicy, ends: Optional[float], wait: float) -> bool:
+    """Wait ``wait`` seconds and say True, or say False at once if that leaves no time to try."""
+    if not _in_time(policy, ends, wait):
+        return False
+    policy.sleep(wait)
+    return True
+
+
+def _past_call_deadline(
+    error: OffcloudConnectionError, policy: RetryPolicy, tries: int, where: str
+) -> OffcloudConnectionError:
+    """The error of a call that ran out of its whole deadline (``policy.deadline``)."""
+    method = error.method or ""
+    seconds = policy.deadline or 0.0
+    counted = "1 try" if tries == 1 else f"{tries} tries"
+    return OffcloudConnectionError(
+        f"no complete answer to {method} {where} within {seconds:g} s ({counted}); Offcloud is "
+        "slow or unreachable from here: try again later",
+        request_sent=error.request_sent,
+        method=method,
+        path=error.path,
+    )
 
 
 def _transient_wait(

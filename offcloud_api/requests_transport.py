@@ -11,7 +11,8 @@ Two limits hold for every call, whatever the server does:
   headers or the body. A timer thread shuts the call's connection down at the deadline; the
   session the transport makes carries :class:`DeadlineAdapter` for that. A session passed in is
   left as it is: there the deadline is checked between the body's chunks only, unless its
-  owner mounts a :class:`DeadlineAdapter` on it.
+  owner mounts a :class:`DeadlineAdapter` on it. A request's own ``deadline`` (the time left of
+  a deadline on the whole call, retries included) shortens a call's deadline, never lengthens it.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class RequestsTransport:
     def send(self, request: Request) -> Response:
         where = f"{request.method} {strip_query(request.url)}"
         seconds = self.deadline if self.deadline is not None else _total(request.timeout)
+        if request.deadline is not None:  # what is left of a deadline on the whole call
+            seconds = min(seconds, max(request.deadline, 0.0))
         with _Deadline(seconds) as deadline:
             try:
                 answer = self.session.request(

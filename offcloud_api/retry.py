@@ -15,11 +15,15 @@ from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import Callable, Optional
 
-__all__ = ["MAX_RETRY_AFTER", "RetryPolicy", "parse_retry_after"]
+__all__ = ["COMMAND_DEADLINE", "MAX_RETRY_AFTER", "RetryPolicy", "parse_retry_after"]
 
 #: The longest wait a ``Retry-After`` may ask for (seconds); more is read as this much. A server
 #: asking for hours (or ``inf``, or a date in the year 9999) must not park a link for years.
 MAX_RETRY_AFTER = 3600.0
+#: Seconds a command line call may take in all, every try and every wait between tries included
+#: (:meth:`RetryPolicy.for_commands`): a command gives up within a minute however slowly a server
+#: answers, with some seconds left for the command's own work and output.
+COMMAND_DEADLINE = 50.0
 # RFC 9110: delay-seconds = 1*DIGIT. A decimal fraction is tolerated; a sign, an exponent,
 # "inf", "nan" and the underscores float() takes are not a delay.
 _DELAY_SECONDS = re.compile(r"\d+(?:\.\d+)?")
@@ -33,6 +37,11 @@ class RetryPolicy:
     up to ``backoff_cap`` seconds, with full jitter. A 429 waits what ``Retry-After`` says, if that
     is at most ``max_retry_after``; a longer wait is the caller's to schedule, so the
     :class:`~offcloud_api.exceptions.RateLimitError` is raised at once.
+
+    ``deadline`` (seconds) bounds the whole call, every try and every wait included: each try gets
+    at most the time left, no wait runs past it, and once it has passed the last error is raised.
+    ``None`` leaves only each try's own deadline (that of the transport). ``clock`` tells the time
+    for it.
     """
 
     attempts: int = 3
@@ -45,6 +54,14 @@ class RetryPolicy:
         repr=False,
         compare=False,
     )
+    deadline: Optional[float] = None
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.deadline is not None and not (math.isfinite(self.deadline) and self.deadline > 0):
+            raise ValueError(
+                f"deadline must be a positive number of seconds, not {self.deadline!r}"
+            )
 
     def backoff(self, retry_number: int) -> float:
         """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
@@ -73,6 +90,17 @@ class RetryPolicy:
             max_retry_after=max_retry_after,
             sleep=sleep,
         )
+
+    @classmethod
+    def for_commands(cls, sleep: Callable[[float], None] = time.sleep) -> RetryPolicy:
+        """The default tries, all of them within :data:`COMMAND_DEADLINE` seconds.
+
+        For the command line: against a server that answers one byte at a time, each try would
+        last its own deadline (40 s by default), three of them two minutes; here the call gives
+        up within :data:`COMMAND_DEADLINE` in all. Inside pyLoad a link has a retry schedule of
+        its own, which is why this is no default of the library.
+        """
+        return cls(sleep=sleep, deadline=COMMAND_DEADLINE)
 
 
 def parse_retry_after(

@@ -32,7 +32,10 @@ class Request:
     """One HTTP request. ``url`` never carries the API key; ``headers`` may (``Authorization``).
 
     ``max_bytes`` is the largest body the transport may read: past it, it raises
-    ``ResponseTooLargeError``.
+    ``ResponseTooLargeError``. ``deadline`` is the most seconds this try may take, set by the
+    client when a deadline bounds the whole call (:attr:`RetryPolicy.deadline
+    <offcloud_api.retry.RetryPolicy.deadline>`): a transport that can end a call early ends it
+    then, with ``OffcloudConnectionError``. ``None``: the transport's own deadline only.
     """
 
     method: str
@@ -42,6 +45,7 @@ class Request:
     params: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    deadline: Optional[float] = None
 
     def __repr__(self) -> str:
         # Headers hold the key: a repr must never show them.
