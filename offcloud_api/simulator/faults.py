@@ -5,22 +5,27 @@ Two families:
 * request faults change how matching requests are answered: ``rate_limit`` (429 with
   Retry-After), ``server_error`` (5xx with an HTML page), ``truncated_json`` (the right JSON cut
   in half, with a matching Content-Length), ``reset`` (the connection is reset mid-answer),
-  ``delay`` (the answer comes late), and for file downloads ``ip_changed`` ("You are not
-  authorized to download this file.") and ``range_error`` (416 or 503 on a Range request);
+  ``drop`` (reset before any answer, the request not acted on), ``delay`` (the answer comes
+  late), and for file downloads ``ip_refused``/``ip_changed`` ("You are not authorized to
+  download this file.", L24), ``range_error`` (416 or 503 on a Range request) and ``file_drop``
+  (the connection reset mid-body); ``random`` fires a seeded share of them (for soaks);
 * state faults change the simulated world while they are active: ``link_offline``,
   ``link_error`` (an Offcloud error text for a link, see :data:`ERROR_PRESETS`), ``job_error``
   (a job ends in error) and ``revoke_key`` (a key stops working). Removing the fault undoes it.
 
 Faults come from the scenario (``faults``), from ``POST /_sim/faults`` and from
-:meth:`Simulator.inject <offcloud_api.simulator.Simulator.inject>`.
+:meth:`Simulator.inject <offcloud_api.simulator.Simulator.inject>`. Any fault may end by itself:
+``for_seconds`` (wall-clock seconds) or ``for_sim_seconds`` (simulated seconds) after it was added.
 """
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 __all__ = [
     "ERROR_PRESETS",
@@ -33,12 +38,31 @@ __all__ = [
 ]
 
 REQUEST_FAULTS = frozenset(
-    {"rate_limit", "server_error", "truncated_json", "reset", "delay", "ip_changed", "range_error"}
+    {
+        "rate_limit",
+        "server_error",
+        "truncated_json",
+        "reset",
+        "drop",
+        "delay",
+        "ip_changed",
+        "ip_refused",
+        "range_error",
+        "file_drop",
+        "random",
+    }
 )
 STATE_FAULTS = frozenset({"link_offline", "link_error", "job_error", "revoke_key"})
 FAULT_KINDS = REQUEST_FAULTS | STATE_FAULTS
 #: Request faults that only make sense for file downloads.
-FILE_FAULTS = frozenset({"ip_changed", "range_error"})
+FILE_FAULTS = frozenset({"ip_changed", "ip_refused", "range_error", "file_drop"})
+#: What a ``random`` fault may fire, by the kind of request: API calls and file downloads.
+#: ``html_500`` is another name of ``server_error``.
+RANDOM_API_KINDS = frozenset({"server_error", "rate_limit", "reset", "drop", "truncated_json"})
+RANDOM_FILE_KINDS = frozenset({"file_drop"})
+RANDOM_ALIASES: Mapping[str, str] = {"html_500": "server_error"}
+#: Bodies of a refused download (``ip_refused``, ``ip_changed``): L24 does not capture the 2026 one.
+REFUSAL_BODIES = ("json", "html", "text", "empty")
 
 #: Offcloud's own error texts (docs/offcloud-api.md §4.1), by a short name. ``{host}`` is filled in.
 ERROR_PRESETS: Mapping[str, str] = {
@@ -93,10 +117,25 @@ class Fault:
     route: Optional[str] = None
     key: Optional[str] = None
     retry_succeeds: bool = True
+    #: ``ip_refused``/``ip_changed``: ``json`` (default), ``html``, ``text`` or ``empty``.
+    body: Optional[str] = None
+    #: ``file_drop`` (and ``reset``): bytes of the body sent before the reset (default: half).
+    after_bytes: Optional[int] = None
+    #: The fault ends by itself this many wall-clock seconds after it was added...
+    for_seconds: Optional[float] = None
+    #: ...or this many simulated seconds (``clock.speedup``) after it was added.
+    for_sim_seconds: Optional[float] = None
+    #: ``random``: the seed of its draws, and the share of requests each kind hits.
+    seed: Optional[str] = None
+    shares: Optional[dict[str, float]] = None
     id: str = ""
     hits: int = 0
     #: Simulated time at which the fault became active (set by the state).
     since: float = 0.0
+    #: ``time.monotonic()`` when it was added (for ``for_seconds``).
+    added_at: float = 0.0
+    #: ``random``: how often it fired each kind.
+    fired: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -117,12 +156,25 @@ class Fault:
             raise FaultError("delay needs delay (seconds)")
         if self.route not in (None, "instant", "cloud"):
             raise FaultError("route must be instant or cloud")
+        if self.body is not None and self.body not in REFUSAL_BODIES:
+            raise FaultError(f"body must be one of {', '.join(REFUSAL_BODIES)}")
+        for name in ("for_seconds", "for_sim_seconds"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise FaultError(f"{name} must be more than 0 seconds")
+        if self.after_bytes is not None and self.after_bytes < 0:
+            raise FaultError("after_bytes cannot be negative")
+        if self.kind == "random":
+            self.shares = _check_shares(self.shares)
+            self.seed = self.seed or "offcloud-simulator"
+        elif self.shares is not None:
+            raise FaultError("shares are for the random fault only")
         if self.message is not None and self.message in ERROR_PRESETS:
             self.message = ERROR_PRESETS[self.message]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
-        known = {f.name for f in fields(cls)} - {"hits", "since"}
+        known = {f.name for f in fields(cls)} - {"hits", "since", "added_at", "fired"}
         unknown = set(data) - known
         if unknown:
             raise FaultError(f"unknown fault field(s) {', '.join(sorted(unknown))}")
@@ -130,12 +182,14 @@ class Fault:
             raise FaultError("a fault needs kind")
         values = dict(data)
         try:
-            for name in ("count", "skip", "status"):
+            for name in ("count", "skip", "status", "after_bytes"):
                 if values.get(name) is not None:
                     values[name] = int(values[name])
-            for name in ("retry_after", "delay"):
+            for name in ("retry_after", "delay", "for_seconds", "for_sim_seconds"):
                 if values.get(name) is not None:
                     values[name] = float(values[name])
+            if values.get("seed") is not None:
+                values["seed"] = str(values["seed"])
         except (TypeError, ValueError) as exc:
             raise FaultError(f"bad number in fault: {exc}") from None
         return cls(**values)
@@ -148,6 +202,8 @@ class Fault:
         """Whether a request of ``kind`` (``api``/``file``) at ``path`` is in scope."""
         if not self.is_request_fault:
             return False
+        if self.kind == "random":
+            return self.path is None or path.startswith(self.path)
         if self.kind in FILE_FAULTS:
             if kind != "file" or (self.kind == "range_error" and not has_range):
                 return False
@@ -155,8 +211,42 @@ class Fault:
             return False
         return self.path is None or path.startswith(self.path)
 
+    def expired(self, wall: float, sim: float) -> bool:
+        """Whether ``for_seconds`` (wall) or ``for_sim_seconds`` (simulated) has run out."""
+        if self.for_seconds is not None and wall - self.added_at >= self.for_seconds:
+            return True
+        return self.for_sim_seconds is not None and sim - self.since >= self.for_sim_seconds
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("added_at")
+        if self.for_seconds is not None:
+            left = self.added_at + self.for_seconds - time.monotonic()
+            data["seconds_left"] = round(max(left, 0.0), 3)
+        if self.kind != "random":
+            data.pop("fired")
+        return data
+
+
+def _check_shares(shares: Any) -> dict[str, float]:
+    """``{kind: share}`` of a ``random`` fault, with ``html_500`` read as ``server_error``."""
+    if not isinstance(shares, Mapping) or not shares:
+        raise FaultError(
+            'random needs shares, e.g. {"html_500": 0.05, "rate_limit": 0.03, "file_drop": 0.02}'
+        )
+    known = RANDOM_API_KINDS | RANDOM_FILE_KINDS | set(RANDOM_ALIASES)
+    checked: dict[str, float] = {}
+    for name, value in shares.items():
+        if name not in known:
+            raise FaultError(f"random: unknown share {name!r} (known: {', '.join(sorted(known))})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise FaultError(f"random: the share of {name} must be a number from 0 to 1")
+        kind = RANDOM_ALIASES.get(name, name)
+        checked[kind] = checked.get(kind, 0.0) + float(value)
+    for family in (RANDOM_API_KINDS, RANDOM_FILE_KINDS):
+        if sum(v for k, v in checked.items() if k in family) > 1 + 1e-9:
+            raise FaultError("random: the shares of one kind of request add up to more than 1")
+    return checked
 
 
 @dataclass
@@ -166,14 +256,33 @@ class FaultSet:
     _faults: list[Fault] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _counter: int = 0
+    #: The simulated clock (``for_sim_seconds``); the state sets it.
+    sim_now: Callable[[], float] = field(default=lambda: 0.0, repr=False)
+    #: ``random`` faults' draws: one stream per fault and kind of request (``api``, ``file``).
+    _streams: dict[tuple[str, str], random.Random] = field(default_factory=dict, repr=False)
 
     def add(self, fault: Fault, now: float) -> Fault:
         with self._lock:
             self._counter += 1
             fault.id = fault.id or f"fault-{self._counter}"
             fault.since = now
+            fault.added_at = time.monotonic()
             self._faults.append(fault)
+            if fault.kind == "random":
+                for kind in ("api", "file"):
+                    # Reproducible test faults, not secrets.
+                    stream = random.Random(f"{fault.seed}:{kind}")  # noqa: S311
+                    self._streams[fault.id, kind] = stream
         return fault
+
+    def _purge(self) -> None:
+        """Drop the faults whose time ran out (call with the lock held)."""
+        if not any(
+            f.for_seconds is not None or f.for_sim_seconds is not None for f in self._faults
+        ):
+            return
+        wall, sim = time.monotonic(), self.sim_now()
+        self._faults = [f for f in self._faults if not f.expired(wall, sim)]
 
     def remove(self, fault_id: str) -> bool:
         with self._lock:
@@ -187,21 +296,28 @@ class FaultSet:
 
     def snapshot(self) -> list[Fault]:
         with self._lock:
+            self._purge()
             return list(self._faults)
 
     def active(self, kind: str) -> list[Fault]:
         """State faults of one kind."""
         with self._lock:
+            self._purge()
             return [f for f in self._faults if f.kind == kind]
 
     def take(self, kind: str, path: str, has_range: bool) -> list[Fault]:
         """The request faults that fire for this request, counted as used.
 
-        Every matching ``delay`` fires; of the others only the first that matches.
+        Every matching ``delay`` fires; of the others only the first that matches. A ``random``
+        fault draws once per request it could answer (one seeded stream for API calls, one for
+        downloads, so the draws depend only on the seed and the order of the requests); when the
+        draw hits, it fires as the drawn kind (a copy carrying its ``id``); when it misses, the
+        next fault may answer.
         """
         fired: list[Fault] = []
         answer_taken = False
         with self._lock:
+            self._purge()
             for fault in list(self._faults):
                 if not fault.applies_to(kind, path, has_range):
                     continue
@@ -210,11 +326,38 @@ class FaultSet:
                 if fault.skip > 0:
                     fault.skip -= 1
                     continue
+                made = fault
+                if fault.kind == "random":
+                    drawn = self._draw(fault, kind)
+                    if drawn is None:
+                        continue
+                    made = Fault(
+                        kind=drawn,
+                        status=fault.status if drawn == "server_error" else None,
+                        retry_after=fault.retry_after,
+                        after_bytes=fault.after_bytes,
+                        id=fault.id,
+                    )
+                    fault.fired[drawn] = fault.fired.get(drawn, 0) + 1
                 fault.hits += 1
                 if fault.count is not None:
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
-                fired.append(fault)
+                fired.append(made)
                 answer_taken = answer_taken or fault.kind != "delay"
         return fired
+
+    def _draw(self, fault: Fault, kind: str) -> Optional[str]:
+        """The kind a ``random`` fault fires for one request of ``kind``, or None."""
+        family = RANDOM_FILE_KINDS if kind == "file" else RANDOM_API_KINDS
+        shares = [(name, share) for name, share in sorted((fault.shares or {}).items())]
+        shares = [(name, share) for name, share in shares if name in family and share > 0]
+        if not shares:
+            return None
+        point = self._streams[fault.id, kind].random()
+        for name, share in shares:
+            if point < share:
+                return name
+            point -= share
+        return None

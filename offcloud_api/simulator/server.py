@@ -36,9 +36,9 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from .calllog import CallLog, CallRecord, summarize_body
-from .faults import Fault, FaultError
+from .faults import ERROR_PRESETS, Fault, FaultError
 from .files import iter_content
-from .routes import Api, ApiRequest, Reply, json_reply
+from .routes import Api, ApiRequest, Reply, download_error_html, json_reply
 from .scenario import ScenarioError, parse_size
 from .state import CDN_DOMAIN, SimState
 from .tls import CertificateError, CertificateFiles, certificate_for
@@ -484,6 +484,21 @@ class SimRequestHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
         answer_fault = next((f for f in fired if f.kind != "delay"), None)
+        if answer_fault is not None and answer_fault.kind == "drop":
+            # Not acted on, no answer at all: the connection is reset at once.
+            self._record(
+                started,
+                request.method,
+                incoming.host,
+                request.path,
+                Reply(status=0),
+                kind=kind,
+                via=incoming.via,
+                request=request,
+                fault="drop",
+            )
+            self._reset_connection()
+            return
         early = _fault_reply(answer_fault)
         reply = early if early is not None else self._answer(request, incoming.role)
         cut: Optional[int] = None
@@ -491,9 +506,13 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         if answer_fault is not None:
             if answer_fault.kind == "truncated_json" and reply.is_json:
                 reply.body = reply.body[: len(reply.body) // 2]
-            elif answer_fault.kind == "reset":
+            elif answer_fault.kind in ("reset", "file_drop"):
                 reset = True
-                cut = reply.length // 2
+                cut = (
+                    reply.length // 2
+                    if answer_fault.after_bytes is None
+                    else min(answer_fault.after_bytes, reply.length)
+                )
             elif answer_fault.kind == "range_error":
                 reply = _range_error_reply(answer_fault, reply)
         fault_name = (
@@ -699,11 +718,23 @@ def _fault_reply(fault: Optional[Fault]) -> Optional[Reply]:
             "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
         )
         return Reply(status=status, body=page.encode(), content_type="text/html")
-    if fault.kind == "ip_changed":
-        return json_reply(
-            {"error": "You are not authorized to download this file."}, fault.status or 403
-        )
+    if fault.kind in ("ip_changed", "ip_refused"):
+        return _ip_refusal_reply(fault)
     return None
+
+
+def _ip_refusal_reply(fault: Fault) -> Reply:
+    """A download refused for the IP (L24): the text as JSON (default), HTML, plain or nothing."""
+    text = fault.message or ERROR_PRESETS["not_authorized_file"]
+    status = fault.status or 403
+    body = fault.body or "json"
+    if body == "json":
+        return json_reply({"error": text}, status)
+    if body == "html":
+        return download_error_html(status, text)
+    if body == "text":
+        return Reply(status=status, body=text.encode(), content_type="text/plain; charset=utf-8")
+    return Reply(status=status, content_type="text/html; charset=utf-8")
 
 
 def _range_error_reply(fault: Fault, reply: Reply) -> Reply:

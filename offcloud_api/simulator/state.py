@@ -384,6 +384,7 @@ class SimState:
             for index, spec in enumerate(scenario.jobs):
                 self._add_preset(spec, index)
             self.faults.clear()
+            self.faults.sim_now = self.clock.now
             for data in scenario.faults:
                 self.add_fault(Fault.from_dict(data))
 

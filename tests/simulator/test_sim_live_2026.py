@@ -8,6 +8,7 @@ so they pin the server alone; each also checks the switch that turns the row's b
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 import pytest
@@ -174,3 +175,100 @@ def test_l23_downloads_keep_the_content(session, simulator):
     job = simulator.scenario.job(SINGLE_FILE_JOB)
     body = session.get(url, timeout=10).content
     assert hashlib.sha256(body).hexdigest() == expected_sha256(job.files[0].seed, job.files[0].size)
+
+
+# --------------------------------------------------------------------------------------------
+# L24: downloads refused for the IP
+
+
+def explore_one(session: requests.Session, sim: Simulator, request_id: str) -> str:
+    (url,) = call(session, sim, "GET", f"/cloud/explore/{request_id}").json()
+    return url  # type: ignore[no-any-return]
+
+
+NOT_AUTHORIZED = "You are not authorized to download this file."
+
+
+def test_l24_ip_refused_answers_not_authorized_as_json_403_by_default(session, simulator):
+    url = explore_one(session, simulator, SINGLE_FILE_JOB)
+    fault = control(session, simulator, "POST", "/_sim/faults", json={"kind": "ip_refused"})
+    fault_id = fault["faults"][0]["id"]
+    for _ in range(2):  # every download, until removed
+        refused = session.get(url, timeout=10)
+        assert refused.status_code == 403
+        assert refused.headers["Content-Type"].startswith("application/json")
+        assert refused.json() == {"error": NOT_AUTHORIZED}
+    ranged = session.get(url, headers={"Range": "bytes=0-0"}, timeout=10)
+    assert ranged.status_code == 403  # the one-byte probe is refused too
+    assert call(session, simulator, "GET", "/account/info").status_code == 200  # API untouched
+    control(session, simulator, "DELETE", f"/_sim/faults/{fault_id}")
+    assert session.get(url, headers={"Range": "bytes=0-0"}, timeout=10).status_code == 206
+    calls = control(session, simulator, "GET", "/_sim/calls")
+    assert [c["fault"] for c in calls if c["kind"] == "file"] == ["ip_refused"] * 3 + [None]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "content_type", "text"),
+    [
+        ("html", 401, "text/html", NOT_AUTHORIZED),
+        ("text", 403, "text/plain", NOT_AUTHORIZED),
+        ("empty", 403, "text/html", ""),  # what pyLoad may pass on: a bare "403 Forbidden"
+    ],
+)
+def test_l24_the_refusal_status_and_body_are_switchable(
+    session, simulator, body, status, content_type, text
+):
+    url = explore_one(session, simulator, SINGLE_FILE_JOB)
+    simulator.inject("ip_refused", body=body, status=status)
+    refused = session.get(url, timeout=10)
+    assert refused.status_code == status
+    assert refused.headers["Content-Type"].startswith(content_type)
+    assert text in refused.text
+    if not text:
+        assert refused.content == b""
+
+
+def test_l24_a_refusal_for_some_wall_seconds_ends_by_itself(session, simulator):
+    url = explore_one(session, simulator, SINGLE_FILE_JOB)
+    fault = simulator.inject("ip_refused", for_seconds=0.5)
+    assert session.get(url, timeout=10).status_code == 403
+    listed = control(session, simulator, "GET", "/_sim/faults")
+    assert 0 < listed[0]["seconds_left"] <= 0.5
+    assert listed[0]["for_seconds"] == 0.5
+    deadline = time.monotonic() + 30
+    while session.get(url, timeout=10).status_code == 403:
+        assert time.monotonic() < deadline, "the refusal never ended"
+        time.sleep(0.05)
+    assert time.monotonic() - fault.added_at >= 0.5
+    assert simulator.faults == []
+
+
+def test_l24_a_refusal_for_some_simulated_seconds_ends_with_the_clock(
+    session, frozen_live_simulator
+):
+    sim = frozen_live_simulator
+    url = explore_one(session, sim, SINGLE_FILE_JOB)
+    control(
+        session, sim, "POST", "/_sim/faults", json={"kind": "ip_refused", "for_sim_seconds": 45}
+    )
+    assert session.get(url, timeout=10).status_code == 403
+    sim.advance(44)
+    assert session.get(url, timeout=10).status_code == 403
+    control(session, sim, "POST", "/_sim/clock", json={"advance": 1})
+    assert session.get(url, timeout=10).status_code == 200
+    # Timed faults of any kind end the same way (a state fault here).
+    sim.inject("revoke_key", for_sim_seconds=10)
+    assert call(session, sim, "GET", "/account/info").status_code == 401
+    sim.advance(10)
+    assert call(session, sim, "GET", "/account/info").status_code == 200
+
+
+def test_l24_bad_refusal_fields_are_refused(session, simulator):
+    for bad in (
+        {"kind": "ip_refused", "body": "xml"},
+        {"kind": "ip_refused", "for_seconds": 0},
+        {"kind": "ip_refused", "for_sim_seconds": -1},
+        {"kind": "file_drop", "after_bytes": -1},
+    ):
+        answer = session.post(simulator.url + "/_sim/faults", json=bad, timeout=10)
+        assert answer.status_code == 400, bad
