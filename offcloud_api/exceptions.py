@@ -105,6 +105,7 @@ __all__ = [
     "WaitTimeoutError",
     "error_from_response",
     "is_html",
+    "is_ip_refusal_text",
     "route_missing",
     "upstream_status_of",
 ]
@@ -388,6 +389,12 @@ def _class_for_message(text: str) -> Optional[type[OffcloudError]]:
         if needle in lowered:
             return cls
     return None
+
+
+def is_ip_refusal_text(text: str) -> bool:
+    """Whether ``text`` holds one of Offcloud's IP texts (docs/api.md L24, §4.1): the first
+    text rule that matches it names :class:`IPNotRegisteredError`."""
+    return _class_for_message(text) is IPNotRegisteredError
 
 
 def _class_for_status(status: int) -> Optional[type[OffcloudError]]:

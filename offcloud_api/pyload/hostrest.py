@@ -33,7 +33,9 @@ __all__ = [
     "REST_SECONDS",
     "HostRest",
     "Rest",
+    "clock_time_text",
     "counts_against_host",
+    "duration_text",
     "hostrest",
 ]
 
@@ -64,7 +66,8 @@ def counts_against_host(error: OffcloudError) -> bool:
     return False
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """``45 s``, ``10 min``, ``3 h``: a wait as a message says it."""
     if seconds < 59.5:
         return f"{max(1, round(seconds))} s"
     minutes = round(seconds / 60)
@@ -73,7 +76,8 @@ def _duration(seconds: float) -> str:
     return f"{round(minutes / 60)} h"
 
 
-def _clock_time(moment: float) -> str:
+def clock_time_text(moment: float) -> str:
+    """``14:05``: a moment (clock seconds) as a message says it, in local time."""
     return time.strftime("%H:%M", time.localtime(moment))
 
 
@@ -88,7 +92,7 @@ class Rest:
     #: Which rest of the host in a row this is (1 for the first).
     number: int = 1
     #: How a moment reads in messages (``HH:MM`` in local time).
-    clock_time: Callable[[float], str] = _clock_time
+    clock_time: Callable[[float], str] = clock_time_text
 
     @property
     def seconds(self) -> float:
@@ -106,7 +110,7 @@ class Rest:
         """What a waiting link shows: ``Offcloud cannot serve rapidgator.net right now; resting
         10 min, next try at 14:05 (<Offcloud's reason>)``."""
         text = (
-            f"Offcloud cannot serve {self.host} right now; resting {_duration(self.seconds)}, "
+            f"Offcloud cannot serve {self.host} right now; resting {duration_text(self.seconds)}, "
             f"next try at {self.clock_time(self.until)}"
         )
         return f"{text} ({self.reason})" if self.reason else text
@@ -140,7 +144,7 @@ class HostRest:
         failures: int = HOST_FAILURES,
         max_rest: float = MAX_REST_SECONDS,
         clock: Callable[[], float] = time.time,
-        clock_time: Callable[[float], str] = _clock_time,
+        clock_time: Callable[[float], str] = clock_time_text,
     ) -> None:
         if failures < 1:
             raise ValueError(f"failures must be 1 or more, not {failures}")
