@@ -459,9 +459,14 @@ class Api:
                 reply.user_id = account.user_id
             return reply
         if live:
-            if allowed:
-                return method_not_allowed_html(sorted(set(allowed)))
-            return offcloud_not_found_html()
+            page = (
+                method_not_allowed_html(sorted(set(allowed)))
+                if allowed
+                else offcloud_not_found_html()
+            )
+            if api.html_errors_200:
+                page.status = 200  # L22: judge by the content type, not the status
+            return page
         return not_found_html(request.method, request.path)
 
     def _enabled(self, family: str) -> bool:
@@ -474,6 +479,7 @@ class Api:
             "instant": api.instant,
             "login": api.login,
             "oauth": api.modern and api.oauth,
+            "live_cache_download": api.live and api.cache_download,
         }[family]
 
     def authenticate(self, request: ApiRequest) -> Optional[AccountSpec]:
@@ -671,7 +677,7 @@ class Api:
             return download_error_html(404, "Not Found")
         job, spec = found
         reply = file_reply(request, spec, disposition_name=spec.name)
-        reply.request_id = job.request_id
+        reply.request_id = job.request_id if job is not None else None
         return reply
 
     def _hoster_file(self, request: ApiRequest) -> Reply:
@@ -1072,8 +1078,12 @@ class Api:
     # the live profile (§00, rows L1-L18): exactly what the probes saw, nothing more
 
     def _json_body(self, ctx: Ctx) -> dict[str, Any]:
-        """The JSON object sent (the live API reads JSON bodies only, L5, L8, L13, L14)."""
-        value = ctx.request.json_value if ctx.request.body_kind == "json" else None
+        """The JSON object sent, or the form's fields (L20: clients send both, none saw a form
+        refused; ``api.form_bodies`` false reads JSON only). Never the query string."""
+        request = ctx.request
+        if request.body_kind == "form" and self.state.scenario.api.form_bodies:
+            return request.fields
+        value = request.json_value if request.body_kind == "json" else None
         return value if isinstance(value, dict) else {}
 
     def _json_text(self, ctx: Ctx, name: str) -> Optional[str]:
@@ -1083,10 +1093,23 @@ class Api:
         return None
 
     def _json_texts(self, ctx: Ctx, name: str) -> Optional[list[str]]:
-        value = self._json_body(ctx).get(name)
+        """A list: a JSON array, or a form's field (``name`` or ``name[]``, once or repeated)."""
+        body = self._json_body(ctx)
+        value = body.get(name)
+        if ctx.request.body_kind == "form":
+            value = value if value is not None else body.get(f"{name}[]")
+            if isinstance(value, str):
+                value = [value]
         if not isinstance(value, list):
             return None
         return [item for item in value if isinstance(item, str)]
+
+    def _json_flag(self, ctx: Ctx, name: str) -> bool:
+        """``true`` in JSON; ``true``/``1`` in a form."""
+        value = self._json_body(ctx).get(name)
+        if isinstance(value, str) and ctx.request.body_kind == "form":
+            return value.strip().lower() in ("true", "1")
+        return value is True
 
     @staticmethod
     def _missing(name: str) -> Reply:
@@ -1145,18 +1168,24 @@ class Api:
 
     @route("POST", r"/api/cache/info", "live")
     def live_cache_info(self, ctx: Ctx) -> Reply:
-        """L14: by position; only full magnets are found, ``folder`` is a string."""
+        """L14: by position; only full magnets are found; ``folder`` a list of segments (or, with
+        ``api.cache_info_folder: string``, ``/``-joined)."""
         urls = self._json_texts(ctx, "urls")
         if urls is None:
             return self._missing("urls")
-        include_files = self._json_body(ctx).get("includeFiles") is True
+        include_files = self._json_flag(ctx, "includeFiles")
+        as_list = self.state.scenario.api.cache_info_folder == "list"
         answers: list[dict[str, Any]] = []
         for url in urls:
             torrent = self.state.cached_torrent(url) if is_magnet(url) else None
             answer: dict[str, Any] = {"cached": torrent is not None}
             if torrent is not None and include_files:
                 answer["files"] = [
-                    {"folder": "/".join(spec.folders), "filename": spec.name, "size": spec.size}
+                    {
+                        "folder": spec.folders if as_list else "/".join(spec.folders),
+                        "filename": spec.name,
+                        "size": spec.size,
+                    }
                     for spec in torrent.files
                 ]
             answers.append(answer)
@@ -1268,9 +1297,54 @@ class Api:
         reply.request_id = job.request_id
         return reply
 
+    @route("POST", r"/api/cache/download", "live_cache_download")
+    def live_cache_download(self, ctx: Ctx) -> Reply:
+        """L19: a cached magnet's CDN file links ``[{filename, url, size}]``, and no job.
+
+        Not captured: an uncached magnet (an empty list here, a guess) and whether it counts
+        against the cloud (``api.cache_download_uses_storage``, off: it does not).
+        """
+        refusal = self.state.refuse_account(ctx.user)
+        if refusal is not None:
+            return self._live_refusal(ctx, refusal)
+        url = self._json_text(ctx, "url")
+        if url is None:
+            return self._missing("url")
+        torrent = self.state.cached_torrent(url) if is_magnet(url) else None
+        if torrent is None:
+            return json_reply([])
+        if self.state.scenario.api.cache_download_uses_storage:
+            size = sum(spec.size for spec in torrent.files)
+            if self.state.storage_refusal(ctx.user, size) is not None:
+                return self._cloud_full(modern=True)
+        return json_reply(
+            [
+                {
+                    "filename": spec.path,
+                    "url": self.cdn_url(ctx.request, self.state.issue_cdn_file(spec, position)),
+                    "size": spec.size,
+                }
+                for position, spec in enumerate(torrent.files)
+            ]
+        )
+
+    @route("POST", r"/api/cloud/remove", "live")
+    def live_remove_many(self, ctx: Ctx) -> Reply:
+        """L15: ``{"requests": [ids]}`` → ``{"success": true}`` (what ResolveURL sends).
+
+        Not captured: ids the account does not have; they are skipped, and the answer is the
+        same.
+        """
+        ids = self._json_texts(ctx, "requests")
+        if ids is None:
+            return self._missing("requests")
+        self.state.remove(ctx.user, ids)
+        return json_reply({"success": True})
+
     @route("GET", r"/api/cloud/remove/" + _ID, "live")
     def live_remove(self, ctx: Ctx) -> Reply:
-        """L15: removal is a GET, immediate and complete (its CDN links stop working)."""
+        """L15: removal is a GET, immediate and complete (its CDN links keep working unless
+        ``api.cdn_links_outlive_jobs`` is off)."""
         request_id = ctx.match.group("id")
         if not self.state.remove(ctx.user, [request_id]):
             return json_reply({"error": "Transfer not found"}, 404)  # L18: a guess
@@ -1289,8 +1363,7 @@ class Api:
             base = request.base_url
         else:
             base = f"https://{link.node}.{CDN_DOMAIN}"
-        job = self.state.jobs[link.request_id]
-        name = quote(job.files[link.position].name, safe="")
+        name = quote(link.file.name, safe="")
         return f"{base}{CDN_PREFIX}{link.store}-sto/{link.token}/{name}"
 
     # ----------------------------------------------------------------------------------------

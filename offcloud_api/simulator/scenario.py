@@ -90,6 +90,23 @@ class ApiOptions:
     #: HTTP status of ``{"not_available": "cloud"}`` (a full cloud, L23: not captured); None:
     #: ``error_status``.
     cloud_full_status: Optional[int] = None
+    # The switches below shape the ``live`` profile (L14-L22); rich and legacy ignore them
+    # unless said otherwise.
+    #: Form-encoded bodies are read like JSON ones (L20); false: JSON only.
+    form_bodies: bool = True
+    #: ``folder`` in ``cache/info``: ``list`` of path segments (L14, default) or ``string``.
+    cache_info_folder: str = "list"
+    #: ``POST /api/cache/download`` is served (L19); false: the HTML 404 page.
+    cache_download: bool = True
+    #: ``cache/download`` needs room in the cloud (not captured; false: it does not count).
+    cache_download_uses_storage: bool = False
+    #: CDN links keep working after their job is removed (L15); false: they die with it.
+    cdn_links_outlive_jobs: bool = True
+    #: CORS (L21): preflights answered and ``Access-Control-Allow-Origin: *`` on API answers
+    #: (every profile); false: ``OPTIONS`` is a method no route has.
+    cors: bool = True
+    #: The HTML 404 and 405 pages come with HTTP 200 (L22).
+    html_errors_200: bool = False
 
     @property
     def live(self) -> bool:
@@ -645,7 +662,8 @@ _TOP_KEYS = (
 )  # fmt: skip
 _API_KEYS = (
     "profile", "modern", "legacy", "instant", "login", "oauth", "dedupe", "error_status",
-    "file_index_base", "cloud_full_status",
+    "file_index_base", "cloud_full_status", "form_bodies", "cache_info_folder", "cache_download",
+    "cache_download_uses_storage", "cdn_links_outlive_jobs", "cors", "html_errors_200",
 )  # fmt: skip
 _OAUTH_KEYS = (
     "account", "approve_after", "interval", "expires_in", "pending_polls", "decision",
@@ -749,6 +767,13 @@ def _build_api(section: _Section) -> ApiOptions:
         error_status=section.integer("error_status", 200),
         file_index_base=section.integer("file_index_base", 1),
         cloud_full_status=_opt_status(section, "cloud_full_status"),
+        form_bodies=section.flag("form_bodies", True),
+        cache_info_folder=section.choice("cache_info_folder", ("list", "string"), "list"),
+        cache_download=section.flag("cache_download", True),
+        cache_download_uses_storage=section.flag("cache_download_uses_storage", False),
+        cdn_links_outlive_jobs=section.flag("cdn_links_outlive_jobs", True),
+        cors=section.flag("cors", True),
+        html_errors_200=section.flag("html_errors_200", False),
     )
     if not (options.modern or options.legacy):
         raise ScenarioError("scenario.api: at least one of modern and legacy must be true")

@@ -49,6 +49,13 @@ log = logging.getLogger(__name__)
 
 #: Largest request body accepted (API bodies are tiny; this only stops abuse).
 MAX_BODY = 8 << 20
+#: A CORS preflight's answer on the API (L21: wide open; browser clients call the API directly).
+CORS_PREFLIGHT_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Authorization, Content-Type"),
+    ("Access-Control-Max-Age", "86400"),
+)
 FILE_PATH_PREFIXES = ("/cloud/download/", "/dl/", "/cdn3sto/")
 
 
@@ -376,6 +383,9 @@ class SimRequestHandler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._serve()
 
+    def do_OPTIONS(self) -> None:
+        self._serve()
+
     def do_CONNECT(self) -> None:
         started = time.time()
         host, _, port = self.path.rpartition(":")
@@ -478,6 +488,22 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             FILE_PATH_PREFIXES
         )
         kind = "file" if is_file else "api"
+        cors = kind == "api" and self.backend.state.scenario.api.cors
+        if cors and request.method == "OPTIONS":
+            # A preflight (L21): answered before any route, key or fault.
+            preflight = Reply(status=204, headers=list(CORS_PREFLIGHT_HEADERS))
+            self._record(
+                started,
+                request.method,
+                incoming.host,
+                request.path,
+                preflight,
+                kind=kind,
+                via=incoming.via,
+                request=request,
+            )
+            self._write(preflight)
+            return
         fired = self.backend.state.faults.take(kind, request.path, "range" in request.headers)
         for fault in fired:
             if fault.kind == "delay" and self.server.stopping.wait(fault.delay):
@@ -501,6 +527,8 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             return
         early = _fault_reply(answer_fault)
         reply = early if early is not None else self._answer(request, incoming.role)
+        if cors:
+            reply.headers.append(("Access-Control-Allow-Origin", "*"))
         cut: Optional[int] = None
         reset = False
         if answer_fault is not None:

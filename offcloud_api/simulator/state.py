@@ -244,13 +244,15 @@ class InstantRequest:
 
 @dataclass(frozen=True)
 class CdnLink:
-    """A signed CDN file link (live profile): one file of one job, issued by one explore call."""
+    """A signed CDN file link (live profile): one file of one job, issued by one explore call,
+    or one file of a cached torrent, issued by ``cache/download`` with no job (L19)."""
 
     token: str
     node: str
     store: str
-    request_id: str
+    request_id: Optional[str]
     position: int
+    file: FileSpec
 
 
 #: Seconds a ``slow_down`` adds to a device code's interval (RFC 8628 §3.5).
@@ -989,33 +991,50 @@ class SimState:
         Every call signs anew, as every explore call does; the token is random-looking
         base64url and carries no request id (a client cannot read the job out of the URL).
         """
+        return self._issue_cdn(job.request_id, position, job.files[position])
+
+    def issue_cdn_file(self, spec: FileSpec, position: int) -> CdnLink:
+        """A signed CDN link for a cached torrent's file, with no job (``cache/download``, L19)."""
+        return self._issue_cdn(None, position, spec)
+
+    def _issue_cdn(self, request_id: Optional[str], position: int, spec: FileSpec) -> CdnLink:
         with self.lock:
             self._counter += 1
-            digest = hashlib.sha256(
-                f"{self.scenario.seed}:cdn:{job.request_id}:{position}:{self._counter}".encode()
-            ).digest()
+            salt = f"{request_id or spec.seed}:{position}:{self._counter}"
+            digest = hashlib.sha256(f"{self.scenario.seed}:cdn:{salt}".encode()).digest()
             token = base64.urlsafe_b64encode(digest[:30]).decode("ascii")
             link = CdnLink(
                 token=token,
                 node=CDN_NODES[self._counter % len(CDN_NODES)],
                 store=CDN_STORES[(self._counter // len(CDN_NODES)) % len(CDN_STORES)],
-                request_id=job.request_id,
+                request_id=request_id,
                 position=position,
+                file=spec,
             )
             self.cdn_links[token] = link
             return link
 
-    def cdn_file(self, store: str, token: str, name: str) -> Optional[tuple[Job, FileSpec]]:
-        """The file a CDN link names, while its job is downloaded and not removed."""
+    def cdn_file(
+        self, store: str, token: str, name: str
+    ) -> Optional[tuple[Optional[Job], FileSpec]]:
+        """The file a CDN link names (and its job, if it has one).
+
+        A job's link works once the job is downloaded; after the job is removed it keeps
+        working (L15) unless ``api.cdn_links_outlive_jobs`` is off. A ``cache/download`` link
+        has no job and always works.
+        """
         with self.lock:
             link = self.cdn_links.get(token)
-            if link is None or link.store != store:
+            if link is None or link.store != store or link.file.name != name:
                 return None
+            if link.request_id is None:
+                return None, link.file
             job = self.jobs.get(link.request_id)
-            if job is None or job.removed or self.progress(job).status != "downloaded":
+            if job is None or self.progress(job).status != "downloaded":
                 return None
-            spec = job.files[link.position]
-            return (job, spec) if spec.name == name else None
+            if job.removed and not self.scenario.api.cdn_links_outlive_jobs:
+                return None
+            return job, link.file
 
     # ----------------------------------------------------------------------------------------
     # legacy login and OAuth

@@ -195,10 +195,21 @@ def test_cache_download_of_an_uncached_torrent_is_empty(rich_simulator, client_f
     assert client_for(rich_simulator).cache_download(uncached.magnet) == []
 
 
-def test_cache_download_is_absent_from_the_live_api(simulator, client_for):
+def test_cache_download_on_live_gives_cdn_links_and_no_job(simulator, client_for):
     release = simulator.scenario.torrent("Demo.Release")
-    with pytest.raises(NotFoundError):
-        client_for(simulator).cache_download(release.magnet)
+    jobs_before = set(simulator.state.jobs)
+    files = client_for(simulator).cache_download(release.magnet)
+    assert [f.filename for f in files] == [spec.path for spec in release.files]
+    assert all(f.url.startswith(f"{simulator.url}/cdn3sto/") for f in files)  # sent direct
+    assert sha256(download(simulator, files[0].url)) == expected_sha256(release.files[0])
+    assert set(simulator.state.jobs) == jobs_before
+
+
+def test_cache_download_switched_off_on_live_is_absent(client_for):
+    with Simulator(make_scenario({"api": {"cache_download": False}})) as sim:
+        release = sim.scenario.torrent("Demo.Release")
+        with pytest.raises(NotFoundError):
+            client_for(sim).cache_download(release.magnet)
 
 
 def test_cache_download_is_absent_from_the_legacy_api(legacy_simulator, client_for):

@@ -208,9 +208,7 @@ def test_l2_missing_malformed_and_revoked_keys_all_answer_401_noauth(live, sessi
         ("POST", "/api/instant"),
         ("POST", "/api/instant/download"),
         ("GET", "/api/instant/history"),
-        ("POST", "/api/cache/download"),
         ("GET", f"/api/cloud/retry/{SINGLE_FILE_JOB}"),
-        ("POST", "/api/cloud/remove"),
         ("GET", "/api/account/stats"),
         ("POST", "/api/login"),
         ("POST", "/api/key"),
@@ -335,13 +333,18 @@ def test_l5_original_link_is_offclouds_canonical_form(session):
         assert add(session, sim, PLAIN_LINK).json()["originalLink"] == PLAIN_LINK
 
 
-def test_l5_the_url_is_read_from_a_json_body_only(live, session):
-    as_form = call(session, live, "POST", "/cloud", data={"url": PLAIN_LINK})
-    assert as_form.status_code == 400
-    assert "Missing required parameter: url" in as_form.text
+def test_l5_the_url_is_read_from_the_body_never_the_query(live, session):
     in_query = call(session, live, "POST", "/cloud", params={"url": PLAIN_LINK})
     assert in_query.status_code == 400
+    assert "Missing required parameter: url" in in_query.text
     assert live.state.jobs.keys() == {job.request_id for job in live.scenario.jobs}
+    # A form body is read too (L20); with form_bodies off, JSON only.
+    assert call(session, live, "POST", "/cloud", data={"url": PLAIN_LINK}).status_code == 200
+    with Simulator(make_scenario({"api": {"form_bodies": False}})) as strict:
+        as_form = call(session, strict, "POST", "/cloud", data={"url": PLAIN_LINK})
+        assert as_form.status_code == 400
+        assert "Missing required parameter: url" in as_form.text
+        assert strict.state.jobs.keys() == {job.request_id for job in strict.scenario.jobs}
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,8 +439,13 @@ def test_l8_one_id_per_call_and_request_ids_is_a_400(live, session):
     )
     assert many.status_code == 400
     assert "Missing required parameter: requestId" in many.text
+    many_form = call(
+        session, live, "POST", "/cloud/status", data={"requestIds": [CLOUD_FOLDER_JOB]}
+    )
+    assert many_form.status_code == 400  # one id per call in a form too (L8, L20)
     as_form = call(session, live, "POST", "/cloud/status", data={"requestId": CLOUD_FOLDER_JOB})
-    assert as_form.status_code == 400
+    assert as_form.status_code == 200
+    assert as_form.json()["status"]["requestId"] == CLOUD_FOLDER_JOB
 
 
 def test_l9_status_values_come_from_the_known_set(still, session):
@@ -551,7 +559,14 @@ def test_l11_a_link_stops_working_with_its_job_and_cannot_be_forged(live, sessio
     old_shape = f"{live.url}/cloud/download/{request_id}/plain.bin"
     assert session.head(old_shape, timeout=10).status_code == 404  # no offcloud.com links
     call(session, live, "GET", f"/cloud/remove/{request_id}")
-    assert session.head(url, timeout=10).status_code == 404
+    assert session.head(url, timeout=10).status_code == 200  # links outlive their job (L15)
+    with Simulator(make_scenario({"api": {"cdn_links_outlive_jobs": False}})) as strict:
+        request_id = add(session, strict, PLAIN_LINK).json()["requestId"]
+        strict.advance(60)
+        (url,) = explore(session, strict, request_id)
+        assert session.head(url, timeout=10).status_code == 200
+        call(session, strict, "GET", f"/cloud/remove/{request_id}")
+        assert session.head(url, timeout=10).status_code == 404
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,7 +604,7 @@ def test_l13_cache_answers_hits_only(live, session):
     assert big.json() == {"cachedItems": [release.info_hash]}
 
 
-def test_l14_cache_info_is_positional_folder_a_string_and_a_bare_hash_is_not_cached(live, session):
+def test_l14_cache_info_is_positional_folder_a_list_and_a_bare_hash_is_not_cached(live, session):
     release = live.scenario.torrent("Demo.Release")
     uncached = live.scenario.torrent("Demo.Uncached")
     urls = [uncached.magnet, release.magnet, release.info_hash]
@@ -600,12 +615,21 @@ def test_l14_cache_info_is_positional_folder_a_string_and_a_bare_hash_is_not_cac
     assert len(answer) == 3
     assert [item["cached"] for item in answer] == [False, True, False]
     assert answer[1]["files"] == [
-        {"folder": "Demo.Release/Sub", "filename": "ep1.mkv", "size": 3 << 20},
-        {"folder": "Demo.Release/Sub", "filename": "ep2.mkv", "size": 2 << 20},
-        {"folder": "Demo.Release", "filename": "info.nfo", "size": 1024},
+        {"folder": ["Demo.Release", "Sub"], "filename": "ep1.mkv", "size": 3 << 20},
+        {"folder": ["Demo.Release", "Sub"], "filename": "ep2.mkv", "size": 2 << 20},
+        {"folder": ["Demo.Release"], "filename": "info.nfo", "size": 1024},
     ]
     plain = call(session, live, "POST", "/cache/info", json={"urls": urls[:2]}).json()
     assert plain == [{"cached": False}, {"cached": True}]
+    # The switch gives the "/"-joined string DMM's types name.
+    with Simulator(make_scenario({"api": {"cache_info_folder": "string"}})) as as_string:
+        body = {"urls": [release.magnet], "includeFiles": True}
+        (joined,) = call(session, as_string, "POST", "/cache/info", json=body).json()
+        assert [f["folder"] for f in joined["files"]] == [
+            "Demo.Release/Sub",
+            "Demo.Release/Sub",
+            "Demo.Release",
+        ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -620,10 +644,10 @@ def test_l15_removal_is_a_get_and_is_immediate(live, session):
     assert request_id not in ids
     gone = call(session, live, "POST", "/cloud/status", json={"requestId": request_id})
     assert gone.status_code == 404
+    # The POST form answers too (L15, what ResolveURL sends).
     batch = call(session, live, "POST", "/cloud/remove", json={"requests": [CLOUD_FOLDER_JOB]})
-    assert batch.status_code == 404
-    assert is_html(batch)
-    assert not live.state.jobs[CLOUD_FOLDER_JOB].removed
+    assert (batch.status_code, batch.json()) == (200, {"success": True})
+    assert live.state.jobs[CLOUD_FOLDER_JOB].removed
 
 
 def test_l16_account_info_has_the_five_fields(live, session):

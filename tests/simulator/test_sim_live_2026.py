@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 import requests
 
-from offcloud_api.simulator import DEMO_API_KEY, ScenarioError, Simulator, expected_sha256
+from offcloud_api.simulator import (
+    DEMO_API_KEY,
+    EXPIRED_API_KEY,
+    ScenarioError,
+    Simulator,
+    expected_sha256,
+)
 
 from .helpers import DEMO_LINK, PLAIN_LINK, SINGLE_FILE_JOB, bearer, make_scenario
 
@@ -272,3 +278,216 @@ def test_l24_bad_refusal_fields_are_refused(session, simulator):
     ):
         answer = session.post(simulator.url + "/_sim/faults", json=bad, timeout=10)
         assert answer.status_code == 400, bad
+
+
+# --------------------------------------------------------------------------------------------
+# L14, L15 as the 2026 clients see them
+
+
+def test_l14_folder_is_a_list_of_segments_by_default_and_a_string_by_switch(session):
+    for folder, expected in (
+        ("list", [["Demo.Release", "Sub"], ["Demo.Release", "Sub"], ["Demo.Release"]]),
+        ("string", ["Demo.Release/Sub", "Demo.Release/Sub", "Demo.Release"]),
+    ):
+        extra = {} if folder == "list" else {"api": {"cache_info_folder": folder}}
+        with Simulator(make_scenario(extra)) as sim:
+            magnet = sim.scenario.torrent("Demo.Release").magnet
+            body = {"urls": [magnet], "includeFiles": True}
+            (answer,) = call(session, sim, "POST", "/cache/info", json=body).json()
+            assert [f["folder"] for f in answer["files"]] == expected
+
+
+def test_l15_post_removal_answers_success_and_the_cdn_link_keeps_working(session, simulator):
+    request_id = add(session, simulator, PLAIN_LINK).json()["requestId"]
+    simulator.advance(60)
+    url = explore_one(session, simulator, request_id)
+    removed = call(session, simulator, "POST", "/cloud/remove", json={"requests": [request_id]})
+    assert (removed.status_code, removed.json()) == (200, {"success": True})
+    history = call(session, simulator, "GET", "/cloud/history").json()
+    assert request_id not in [item["requestId"] for item in history]
+    assert call(session, simulator, "GET", f"/cloud/explore/{request_id}").status_code == 404
+    played = session.get(url, timeout=10)  # removed first, played after (ResolveURL)
+    assert played.status_code == 200
+    spec = simulator.state.jobs[request_id].files[0]
+    assert hashlib.sha256(played.content).hexdigest() == expected_sha256(spec.seed, spec.size)
+    missing = call(session, simulator, "POST", "/cloud/remove", json={})
+    assert missing.status_code == 400
+    unknown = call(session, simulator, "POST", "/cloud/remove", json={"requests": ["0" * 24]})
+    assert unknown.json() == {"success": True}  # not captured: the same answer
+
+
+def test_l15_the_switch_kills_a_removed_jobs_cdn_links(session):
+    with Simulator(make_scenario({"api": {"cdn_links_outlive_jobs": False}})) as sim:
+        url = explore_one(session, sim, SINGLE_FILE_JOB)
+        call(session, sim, "POST", "/cloud/remove", json={"requests": [SINGLE_FILE_JOB]})
+        assert session.get(url, timeout=10).status_code == 404
+
+
+# --------------------------------------------------------------------------------------------
+# L19: cache/download
+
+
+def test_l19_cache_download_gives_cdn_links_of_a_cached_magnet_and_no_job(session, simulator):
+    release = simulator.scenario.torrent("Demo.Release")
+    jobs = set(simulator.state.jobs)
+    simulator.set_storage(1)  # no job, so no room needed (not captured: it does not count)
+    answer = call(session, simulator, "POST", "/cache/download", json={"url": release.magnet})
+    assert answer.status_code == 200
+    files = answer.json()
+    assert [set(item) for item in files] == [{"filename", "url", "size"}] * len(release.files)
+    assert [item["filename"] for item in files] == [spec.path for spec in release.files]
+    assert [item["size"] for item in files] == [spec.size for spec in release.files]
+    assert set(simulator.state.jobs) == jobs
+    assert simulator.storage()["cloud_full_refusals"] == 0
+    for item, spec in zip(files, release.files):
+        assert "/cdn3sto/" in item["url"]
+        body = session.get(item["url"], timeout=10).content
+        assert hashlib.sha256(body).hexdigest() == expected_sha256(spec.seed, spec.size)
+    # Through the proxy the links are on the CDN's domain (L11).
+    proxied = session.post(
+        "https://offcloud.com/api/cache/download",
+        json={"url": release.magnet},
+        headers=bearer(),
+        proxies={"https": simulator.proxy_url},
+        verify=simulator.ca_cert_path,
+        timeout=10,
+    ).json()
+    assert all(".energycdn.com/cdn3sto/" in item["url"] for item in proxied)
+    uncached = simulator.scenario.torrent("Demo.Uncached")
+    for url in (uncached.magnet, release.info_hash):  # not captured: nothing ready
+        assert call(session, simulator, "POST", "/cache/download", json={"url": url}).json() == []
+    assert call(session, simulator, "POST", "/cache/download", json={}).status_code == 400
+
+
+def test_l19_the_switch_turns_cache_download_into_the_html_404_page(session):
+    with Simulator(make_scenario({"api": {"cache_download": False}})) as sim:
+        magnet = sim.scenario.torrent("Demo.Release").magnet
+        for headers in (bearer(), {}):
+            answer = call(
+                session, sim, "POST", "/cache/download", json={"url": magnet}, headers=headers
+            )
+            assert answer.status_code == 404
+            assert answer.headers["Content-Type"].startswith("text/html")
+
+
+def test_l19_a_plan_gap_and_the_storage_switch(session):
+    scenario = make_scenario(with_storage(1, cache_download_uses_storage=True))
+    with Simulator(scenario) as sim:
+        magnet = sim.scenario.torrent("Demo.Release").magnet
+        full = call(session, sim, "POST", "/cache/download", json={"url": magnet})
+        assert full.json() == {"not_available": "cloud"}
+        assert sim.storage()["cloud_full_refusals"] == 1
+        sim.set_storage(None)
+        assert len(call(session, sim, "POST", "/cache/download", json={"url": magnet}).json()) == 3
+        expired = call(
+            session,
+            sim,
+            "POST",
+            "/cache/download",
+            json={"url": magnet},
+            headers=bearer(EXPIRED_API_KEY),
+        )
+        assert expired.json() == {"not_available": "premium"}
+
+
+# --------------------------------------------------------------------------------------------
+# L20: form-encoded bodies
+
+
+def test_l20_form_bodies_are_read_like_json_on_cloud_cache_and_status(session, simulator):
+    release = simulator.scenario.torrent("Demo.Release")
+    added = call(session, simulator, "POST", "/cloud", data={"url": PLAIN_LINK})
+    assert added.status_code == 200
+    request_id = added.json()["requestId"]
+    status = call(session, simulator, "POST", "/cloud/status", data={"requestId": request_id})
+    assert status.json()["status"]["requestId"] == request_id
+    hits = call(
+        session, simulator, "POST", "/cache", data={"hashes": [release.info_hash, "0" * 40]}
+    ).json()
+    assert hits == {"cachedItems": [release.info_hash]}
+    one = call(session, simulator, "POST", "/cache", data={"hashes[]": release.info_hash}).json()
+    assert one == {"cachedItems": [release.info_hash]}
+    info = call(
+        session,
+        simulator,
+        "POST",
+        "/cache/info",
+        data={"urls": release.magnet, "includeFiles": "true"},
+    ).json()
+    assert info[0]["cached"] is True
+    assert len(info[0]["files"]) == 3
+    many = call(session, simulator, "POST", "/cloud/status", data={"requestIds": [request_id]})
+    assert many.status_code == 400  # still one id per call (L8)
+    log = [c for c in simulator.calls if c.kind == "api"]
+    assert log[0].body_summary == f'{{"url":"{PLAIN_LINK}"}}'
+
+
+def test_l20_the_switch_reads_json_only(session):
+    with Simulator(make_scenario({"api": {"form_bodies": False}})) as sim:
+        for path, data in (
+            ("/cloud", {"url": PLAIN_LINK}),
+            ("/cloud/status", {"requestId": SINGLE_FILE_JOB}),
+            ("/cache", {"hashes": "0" * 40}),
+        ):
+            assert call(session, sim, "POST", path, data=data).status_code == 400
+
+
+# --------------------------------------------------------------------------------------------
+# L21: CORS
+
+
+def test_l21_a_preflight_allows_authorization_and_answers_carry_allow_origin(session, simulator):
+    preflight = session.options(
+        simulator.api_url + "/cloud",
+        headers={
+            "Origin": "https://debridmediamanager.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=10,
+    )
+    assert preflight.status_code in (200, 204)
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    allowed = {
+        h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert {"authorization", "content-type"} <= allowed
+    answer = call(session, simulator, "GET", "/account/info")
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    refused = call(session, simulator, "GET", "/account/info", headers={})
+    assert refused.status_code == 401
+    assert refused.headers["Access-Control-Allow-Origin"] == "*"
+    control_answer = session.get(simulator.url + "/_sim/state", timeout=10)
+    assert "Access-Control-Allow-Origin" not in control_answer.headers  # never for the control API
+    methods = [c.method for c in simulator.calls if c.kind == "api"]
+    assert methods == ["OPTIONS", "GET", "GET"]
+
+
+def test_l21_the_switch_turns_cors_off(session):
+    with Simulator(make_scenario({"api": {"cors": False}})) as sim:
+        preflight = session.options(sim.api_url + "/cloud", timeout=10)
+        assert preflight.status_code == 405
+        assert "Access-Control-Allow-Origin" not in preflight.headers
+        answer = call(session, sim, "GET", "/account/info")
+        assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+# --------------------------------------------------------------------------------------------
+# L22: HTML error pages with HTTP 200
+
+
+def test_l22_the_switch_serves_the_html_404_and_405_pages_with_200(session):
+    with Simulator(make_scenario({"api": {"html_errors_200": True}})) as sim:
+        unknown = call(session, sim, "POST", "/instant", json={"url": PLAIN_LINK})
+        wrong_verb = call(session, sim, "GET", "/cloud")
+        for answer in (unknown, wrong_verb):
+            assert answer.status_code == 200
+            assert answer.headers["Content-Type"].startswith("text/html")
+            with pytest.raises(ValueError):
+                answer.json()
+        assert "Page not found" in unknown.text
+        assert "405 Method Not Allowed" in wrong_verb.text
+    with Simulator(make_scenario()) as sim:  # default: the real statuses (L3)
+        assert call(session, sim, "POST", "/instant", json={}).status_code == 404
+        assert call(session, sim, "GET", "/cloud").status_code == 405
