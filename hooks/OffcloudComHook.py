@@ -19,7 +19,7 @@ try:
     from pyload.core.datatypes.enums import Destination
 
     from offcloud_api.exceptions import NotFoundError, OffcloudError
-    from offcloud_api.pyload import background, bulk, intake
+    from offcloud_api.pyload import background, bulk, intake, resume
     from offcloud_api.pyload.addonkit import (
         SerialWorker,
         account_keys,
@@ -96,6 +96,12 @@ class OffcloudComHook(BaseAddon):
             False,
         ),
         (
+            "resume",
+            "bool",
+            "After a pyLoad restart or crash, restart the Offcloud links it left aborted (not those you stopped)",
+            True,
+        ),
+        (
             "cloud_only",
             "bool",
             "Cloud only: send links and magnets to your Offcloud cloud instead of downloading them",
@@ -119,6 +125,7 @@ class OffcloudComHook(BaseAddon):
         self.bypass = set()
         self.follower = None
         self.bulk_worker = None
+        self.keeper = None
 
     # ---------------------------------------------------------------------------------------
     # pyLoad lifecycle and events
@@ -133,6 +140,7 @@ class OffcloudComHook(BaseAddon):
         self.m.add_event("plugin_updated", self.plugins_updated)
         self._route_torrents()
         self._start_follower()
+        self._start_keeper()  # after the follower: the links it resumes are not restarted
         self.bulk_worker.submit(self._resume_batches)
 
     def deactivate(self):
@@ -145,6 +153,7 @@ class OffcloudComHook(BaseAddon):
         # Switched off by the user: the followed links go back to their plugins, which wait
         # in their own threads. At pyLoad's exit (deactivate runs then too) they stay followed.
         self._stop_follower(hand_back=not self._exiting())
+        self._stop_keeper(forget=not self._exiting())
         self._route_torrents()
 
     def exit(self):
@@ -153,6 +162,7 @@ class OffcloudComHook(BaseAddon):
         if self.bulk_worker is not None:
             self.bulk_worker.stop()
         self._stop_follower()
+        self._stop_keeper()  # the notes stay: the next start restarts those links
 
     def plugins_updated(self, updated_plugins):
         # pyLoad rebuilt its plugin index (an update): put our decrypter back in its place.
@@ -167,6 +177,9 @@ class OffcloudComHook(BaseAddon):
             if option == "follow":
                 self._stop_follower(hand_back=True)
                 self._start_follower()
+            elif option == "resume":
+                self._stop_keeper(forget=True)
+                self._start_keeper()
             elif self.follower is not None:
                 self._apply_settings(self.follower)
                 self.follower.wake()
@@ -503,6 +516,29 @@ class OffcloudComHook(BaseAddon):
             )
         )
         return True
+
+    # ---------------------------------------------------------------------------------------
+    # links a pyLoad restart leaves aborted (offcloud_api.pyload.resume)
+
+    def _start_keeper(self):
+        if not self.config.get("resume", True) or self.keeper is not None:
+            return
+        keeper = resume.Keeper(
+            resume.hook_store(self.pyload.db),
+            resume.PyloadQueue(self.pyload, lambda: has_account(self.pyload)),
+            notice=self.log_info,
+        )
+        self.keeper = keeper
+        keeper.start()
+        resume.attach(keeper)
+
+    def _stop_keeper(self, forget=False):
+        keeper, self.keeper = self.keeper, None
+        if keeper is not None:
+            resume.detach(keeper)
+            keeper.stop()
+            if forget:  # switched off: no note outlives the addon
+                keeper.forget_all()
 
     # ---------------------------------------------------------------------------------------
     # cloud only

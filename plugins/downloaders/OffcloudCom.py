@@ -2,6 +2,8 @@ import os
 import sys
 import time
 
+import pycurl
+
 # The library: the private copy `offcloud pyload install` puts beside the plugins (one version
 # stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
 _LIBRARY_COPY = os.path.join(
@@ -25,6 +27,13 @@ try:
     )
     from offcloud_api.pyload.background import Followed, active_follower
     from offcloud_api.pyload.compat import unsupported_pyload
+    from offcloud_api.pyload.drops import (
+        TRANSIENT_CURL_ERRORS,
+        after_drop,
+        curl_code,
+        drops_in_a_row,
+        part_bytes,
+    )
     from offcloud_api.pyload.hostrest import MAX_RESTS, counts_against_host, hostrest
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
     from offcloud_api.pyload.outcomes import (
@@ -36,6 +45,7 @@ try:
         refused_download,
     )
     from offcloud_api.pyload.partial import drop_partial, note_partial, restore_partial
+    from offcloud_api.pyload.resume import active_keeper
     from offcloud_api.pyload.support import (
         FileLinkStore,
         format_progress,
@@ -143,6 +153,7 @@ class OffcloudCom(MultiDownloader):
         self._from_start = False  # the server will not resume: download the whole file
         self._one_connection = False
         self._rest_shown = False  # the link shows that its host rests
+        self._drops = 0  # the file connection dropped this often in a row without progress
 
     def setup(self):
         super().setup()
@@ -204,8 +215,22 @@ class OffcloudCom(MultiDownloader):
         # which frees the pyLoad request object it holds; the next attempt makes a new one.
         try:
             return super()._process(thread)
+        except Abort:
+            self._aborted(thread)
+            raise
         finally:
             self._close_client()
+
+    def _aborted(self, thread):
+        # A user's stop (or delete) of this link: it stays aborted after a pyLoad restart
+        # (offcloud_api.pyload.resume). pyLoad's exit stops every download thread before it
+        # aborts their links; our own hand-over to the background loop sets no pyfile.abort.
+        keeper = active_keeper() if IMPORT_ERROR is None else None
+        if keeper is None or not self.pyfile.abort:
+            return
+        if not getattr(thread, "running", True) or getattr(self.pyload, "exiting", False):
+            return
+        keeper.user_stopped(self.pyfile.id)
 
     def download(self, url, *args, **kwargs):
         try:
@@ -235,12 +260,28 @@ class OffcloudCom(MultiDownloader):
             if self._from_start:  # pyLoad would leave the old part's other chunk files behind
                 drop_partial(filename)
             notes = note_partial(filename)
+        had = part_bytes(filename) if IMPORT_ERROR is None else 0
         try:
             return super()._download(url, filename, *args, **kwargs)
         except BadHeader:
             if notes is not None:
                 restore_partial(filename, notes)
             raise
+        except pycurl.error as exc:
+            if IMPORT_ERROR is not None or curl_code(exc) not in TRANSIENT_CURL_ERRORS:
+                raise
+            self._connection_dropped(curl_code(exc), part_bytes(filename) > had)
+
+    def _connection_dropped(self, code, progressed):
+        """The file connection broke: the part stays, the link tries again after a growing wait
+        and resumes it (offcloud_api.pyload.drops); it fails once the drops run out."""
+        self._drops = drops_in_a_row(getattr(self, "_drops", 0), progressed=progressed)
+        then = after_drop(code, self._drops)
+        self.log_warning(then.message)
+        if then.give_up:
+            self.fail(then.message)
+        # attempts=0: pyLoad counts no limit; the drops in a row are the limit.
+        self.retry(0, then.wait, then.message)
 
     def _log(self, level, plugintype, pluginname, args, kwargs):
         # pyLoad logs every URL it loads: a CDN link's path is signed for the account (L11) and
