@@ -64,7 +64,7 @@ RANDOM_ALIASES: Mapping[str, str] = {"html_500": "server_error"}
 #: Bodies of a refused download (``ip_refused``, ``ip_changed``): L24 does not capture the 2026 one.
 REFUSAL_BODIES = ("json", "html", "text", "empty")
 
-#: Offcloud's own error texts (docs/offcloud-api.md §4.1), by a short name. ``{host}`` is filled in.
+#: Offcloud's own error texts (docs/api.md §4.1), by a short name. ``{host}`` is filled in.
 ERROR_PRESETS: Mapping[str, str] = {
     "offline": "The file is not available on the server.",
     "cloud_only": "We are sorry but {host} links are supported only via Cloud downloading.",

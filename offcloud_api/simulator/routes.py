@@ -1,6 +1,6 @@
 """Offcloud's HTTP surface on top of :class:`~.state.SimState`: routes, shapes, status codes.
 
-Every answer follows docs/offcloud-api.md; the section is named next to each handler. Routes come
+Every answer follows docs/api.md; the section is named next to each handler. Routes come
 in families that a scenario switches on and off (``api`` options):
 
 * ``modern``: only on the 2026 API (``account/info``, ``cache/info``, ``cache/download``,
@@ -10,10 +10,11 @@ in families that a scenario switches on and off (``api`` options):
 * ``both``: served by either (``sites``, ``cloud``, ``cloud/status``, ``cloud/history``,
   ``cloud/explore``, ``/cloud/remove/{id}``, ``cloud/retry``);
 * ``instant`` and ``login``: their own switches;
-* ``live``: the profile ``live`` (the default), which answers exactly as the live probes of 2026
-  measured (§00, rows L1-L18) and nothing more. On it ``modern`` and ``both`` are off; the other
-  families still follow their flags (``oauth``, ``instant``... are off unless a scenario turns
-  them on).
+* ``live``: the profile ``live`` (the default), which answers as docs/api.md §00 L1-L24 say: the
+  live probes of 2026 and what the clients of the real service send and get, nothing kinder and
+  nothing stricter (``live_cache_download``, L19, has its own switch). On it ``modern`` and
+  ``both`` are off; the other families still follow their flags (``oauth``, ``instant``... are
+  off unless a scenario turns them on).
 
 On ``rich`` and ``legacy`` a route that is switched off answers 404 like Express ("Cannot POST
 /api/login"). On ``live`` an unknown path answers Offcloud's HTML 404 page and a known path with
@@ -1075,7 +1076,7 @@ class Api:
         return json_reply({"email": ctx.user.email, "apiKey": ctx.user.key})
 
     # ----------------------------------------------------------------------------------------
-    # the live profile (§00, rows L1-L18): exactly what the probes saw, nothing more
+    # the live profile (§00, rows L1-L24): what the probes and the 2026 clients saw, no more
 
     def _json_body(self, ctx: Ctx) -> dict[str, Any]:
         """The JSON object sent, or the form's fields (L20: clients send both, none saw a form

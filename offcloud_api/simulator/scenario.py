@@ -45,13 +45,13 @@ __all__ = [
     "parse_size",
 ]
 
-#: Offcloud's site health words (docs/offcloud-api.md §5, JDownloader's vocabulary).
+#: Offcloud's site health words (docs/api.md §5, JDownloader's vocabulary).
 SITE_STATUSES = ("Healthy", "Fragile", "Limited", "Dead", "Cloud only", "Awaiting Demand")
 LINK_KINDS = ("file", "folder", "archive")
 JOB_STATUSES = ("created", "downloading", "downloaded", "error", "canceled")
 FILE_URL_STYLES = ("auto", "offcloud", "direct")
-#: ``api.profile``: ``live`` answers as the live probes of 2026 measured (docs/offcloud-api.md
-#: §00, rows L1-L18) and nothing more; ``rich`` is the older, kinder 2026 simulation (every
+#: ``api.profile``: ``live`` answers as docs/api.md §00 (rows L1-L24) says the real API did in
+#: 2026, nothing kinder and nothing stricter; ``rich`` is the older, kinder 2026 simulation (every
 #: documented field and route); ``legacy`` is the legacy-only server (2014 to early 2026).
 API_PROFILES = ("live", "rich", "legacy")
 #: The route switches each profile starts from; flags given in ``api`` override them one by one.
@@ -110,7 +110,7 @@ class ApiOptions:
 
     @property
     def live(self) -> bool:
-        """Whether answers follow the live probes (rows L1-L18) exactly."""
+        """Whether answers follow docs/api.md §00 (rows L1-L24)."""
         return self.profile == "live"
 
 
@@ -267,7 +267,7 @@ OAUTH_DECISIONS = ("approve", "deny", "none")
 
 @dataclass(frozen=True)
 class OAuthOptions:
-    """The OAuth device flow (docs/offcloud-api.md §1.4): what the simulated user does, and when.
+    """The OAuth device flow (docs/api.md §1.4): what the simulated user does, and when.
 
     The user decides (``decision``) once ``approve_after`` simulated seconds have passed and
     ``pending_polls`` polls were answered ``authorization_pending``, whichever comes later.

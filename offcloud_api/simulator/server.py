@@ -8,7 +8,7 @@ Three ways in, one set of answers:
 * as an HTTPS proxy: ``CONNECT offcloud.com:443`` (or ``de-3.offcloud.com:443``, a CDN node such
   as ``1-cdn2-ovh-fra.energycdn.com:443``, or a ``direct_files`` host) is answered 200, the
   socket is wrapped in TLS with the simulator's certificate and then read as HTTP. This is how
-  pyLoad, which refuses loopback targets, reaches it (docs/pyload-ng.md §4.3, §5.5).
+  pyLoad, which refuses loopback targets, reaches it (docs/pyload.md §4.3, §5.5).
 
 Hosts the scenario does not simulate are refused with 403 and never forwarded. ``/_sim/...`` on
 the direct address is the control API (faults, call log, state, clock). It answers only requests

@@ -272,7 +272,7 @@ DEVICE_OUTCOMES = (
 
 @dataclass
 class Device:
-    """An OAuth device-code grant in progress (docs/offcloud-api.md §1.4).
+    """An OAuth device-code grant in progress (docs/api.md §1.4).
 
     ``decision`` is the scenario's (``approve``, ``deny``, ``none``); ``forced`` is what the
     control API made the user do (``approve``, ``deny`` or ``expire``), which wins at once.

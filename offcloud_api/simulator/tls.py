@@ -1,7 +1,7 @@
 """A throwaway certificate authority and server certificate for the CONNECT proxy.
 
 pyLoad reaches the simulator as its HTTP proxy and keeps using ``https://offcloud.com/...``
-(docs/pyload-ng.md §4.3), so the simulator must speak TLS for those names. It makes a CA and a
+(docs/pyload.md §4.3), so the simulator must speak TLS for those names. It makes a CA and a
 leaf certificate for ``offcloud.com``, ``*.offcloud.com``, ``*.energycdn.com`` (the live
 profile's file CDN), ``localhost``, ``127.0.0.1`` and the scenario's hoster hosts, once per
 process and set of names, in a temporary folder removed at exit. Clients that want to verify

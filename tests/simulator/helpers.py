@@ -9,7 +9,7 @@ from offcloud_api.simulator import DEMO_API_KEY, Scenario, load_scenario
 
 #: Simulated seconds per wall second: the demo's 3-6 s jobs finish in 10-30 ms.
 FAST = 200.0
-#: The packaged scenario as it is: profile ``live`` (docs/offcloud-api.md §00, L1-L18).
+#: The packaged scenario as it is: profile ``live`` (docs/api.md §00, L1-L18).
 LIVE = {"extends": "default", "clock": {"speedup": FAST}}
 #: The older, kinder 2026 simulation: every documented 2026 field and route (instant, OAuth...).
 RICH = {

@@ -1,7 +1,7 @@
 """Contract tests: the real ``OffcloudAPI`` against the running simulator, over real HTTP.
 
 Every test that takes ``any_simulator`` runs three times: on the ``live`` profile (the 2026 API as
-probed, docs/offcloud-api.md §00), on the ``rich`` one (every documented 2026 route) and on a
+probed, docs/api.md §00), on the ``rich`` one (every documented 2026 route) and on a
 legacy-only server whose 2026 routes answer 404, where the client must fall back. Tests of instant
 take ``instant_simulator`` (rich and legacy: the live API has no instant, L4). After each
 test the call log must show the key only in the ``Authorization`` header, never in a URL.

@@ -1,4 +1,4 @@
-"""The ``live`` profile, row by row: docs/offcloud-api.md §00 (L1-L18) is what the real API does.
+"""The ``live`` profile, row by row: docs/api.md §00 (L1-L18) is what the real API does.
 
 One test (or a few) per row, named after it; each fails when the simulator drifts from the row,
 including by being kinder than it (a field, a route or a leniency no live probe saw). Plain HTTP

@@ -1,4 +1,4 @@
-"""Proxy mode: what pyLoad does (docs/pyload-ng.md §4.3, §5.5), checked with requests and curl."""
+"""Proxy mode: what pyLoad does (docs/pyload.md §4.3, §5.5), checked with requests and curl."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shape tests: the rich_simulator's answers pinned to docs/offcloud-api.md, section by section."""
+"""Shape tests: the rich_simulator's answers pinned to docs/api.md, section by section."""
 
 from __future__ import annotations
 
