@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import pytest
 
+from offcloud_api.pyload import notices
 from offcloud_api.pyload.notices import (
     ACCOUNT_PAGE,
     DAYS_LEFT_OPTION,
@@ -333,3 +334,15 @@ def test_an_addon_without_pyload_settings_is_not_waited_for() -> None:
     assert deliver(NOTICE, [bare], clock=now, sleep=sleep) == ["Bare"]
     assert slept == []
     assert bare.got == [NOTICE.message]
+
+
+def test_the_ip_notice_carries_the_links_advice_without_the_key() -> None:
+    advice = (
+        "Offcloud refuses downloads from this IP address: sign in at https://offcloud.com/#/account"
+    )
+    notice = notices.ip_refused("demo KEY123", advice, secrets=("KEY123", None))
+    assert notice.kind == notices.IP_REFUSED
+    assert notice.title == "Offcloud refuses this IP"
+    assert notice.message.startswith("Offcloud account demo ")
+    assert notice.message.endswith(advice)
+    assert "KEY123" not in notice.message

@@ -8,6 +8,8 @@ the account, which is at every download start. What to say is decided here, once
   or closer; one per expiry date also when the date has passed and none was given (pyLoad was not
   running in the days before, say). A renewed plan has another date, so it gets its own notice.
   ``0`` days switches these notices off.
+- **The cloud is full** and pyLoad found no job of its own to remove (:func:`cloud_full`): one
+  notice per full spell, given by whichever link met it first (:mod:`.cloudroom`).
 - **Offcloud refuses downloads** (``can_download`` false on a plan that has not expired: an IP to
   confirm, a lock, an unpaid plan): one notice, and another only after downloads were allowed
   again in between.
@@ -45,16 +47,19 @@ from ..redact import redact
 
 __all__ = [
     "ACCOUNT_PAGE",
+    "CLOUD_PAGE",
     "DAYS_LEFT_OPTION",
     "DEFAULT_WARNING_DAYS",
     "MAX_WAIT_SECONDS",
     "AccountState",
     "Notice",
     "Remembered",
+    "cloud_full",
     "days_left",
     "days_left_option",
     "decide",
     "deliver",
+    "ip_refused",
     "notifiers",
     "storage_key",
     "today_utc",
@@ -74,9 +79,14 @@ MAX_WAIT_SECONDS = 60.0
 #: What :func:`deliver` adds to a ``sendinterval``: ``notify`` wants strictly more than it.
 _INTERVAL_MARGIN = 0.1
 
+#: Where a user sees and deletes the jobs in the cloud (docs/api.md L23).
+CLOUD_PAGE = "https://offcloud.com/#/cloud"
+
 EXPIRY_SOON = "expiry_soon"
 EXPIRED = "expired"
 REFUSED = "refused"
+CLOUD_FULL = "cloud_full"
+IP_REFUSED = "ip_refused"
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,28 @@ def _refused(label: str) -> Notice:
         f"Offcloud account {label}: Offcloud refuses downloads right now; check {ACCOUNT_PAGE} "
         "for an IP to confirm, a lock or an unpaid plan",
     )
+
+
+def ip_refused(label: str, advice: str, *, secrets: Iterable[Optional[str]] = ()) -> Notice:
+    """The one notice of an IP pause (offcloud_api.pyload.ippause): ``advice`` is the waiting
+    links' message (what happened, what to do, that downloads resume by themselves)."""
+    masks = [secret for secret in secrets if secret]
+    return Notice(
+        IP_REFUSED,
+        "Offcloud refuses this IP",
+        redact(f"Offcloud account {label}: {advice}", masks),
+    )
+
+
+def cloud_full(label: str, *, secrets: Iterable[Optional[str]] = ()) -> Notice:
+    """The one notice of a full cloud that pyLoad cannot make room in (offcloud_api.pyload.
+    cloudroom gives it once per full spell, not once per link)."""
+    text = (
+        f"Offcloud account {label}: your Offcloud cloud is full and holds no job pyLoad may "
+        f"remove. Delete finished jobs at {CLOUD_PAGE} (or get more storage); the waiting links "
+        "go on by themselves once there is room"
+    )
+    return Notice(CLOUD_FULL, "Offcloud cloud is full", redact(text, [s for s in secrets if s]))
 
 
 def decide(

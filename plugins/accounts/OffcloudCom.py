@@ -19,7 +19,7 @@ from ..base.multi_account import MultiAccount
 
 try:
     from offcloud_api.exceptions import AuthError, OffcloudError, TemporaryError
-    from offcloud_api.pyload import notices
+    from offcloud_api.pyload import ippause, notices
     from offcloud_api.pyload.addonkit import SerialWorker
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.runtime import note_loaded
@@ -211,6 +211,40 @@ class OffcloudCom(MultiAccount):
         for notice in due:
             self.log_warning(notice.message)
             self._notice_queue().submit(lambda notice=notice: self._notify(notice))
+
+    def notify_ip_refused(self, user, advice):
+        """Tell the user once that Offcloud refuses this IP (the downloader's account pause,
+        offcloud_api.pyload.ippause). Remembered in storage, so a pyLoad restart in the same
+        pause says nothing new; ip_accepted() forgets it once a download worked."""
+        if getattr(self.pyload, "_dry_run", False):
+            return
+        key = self._ip_notice_key(user)
+        with self._notice_lock:
+            if self.db.retrieve(key):
+                return
+            self.db.store(key, True)
+        password = self.accounts.get(user, {}).get("password") or ""
+        notice = notices.ip_refused(user, advice, secrets=(password, password.strip()))
+        self.log_warning(notice.message)
+        self._notice_queue().submit(lambda: self._notify(notice))
+
+    def ip_notice_given(self, user):
+        """Whether the IP notice was given (before a pyLoad restart, say) and still stands."""
+        return bool(self.db.retrieve(self._ip_notice_key(user)))
+
+    def ip_accepted(self, user):
+        """A download worked: a later IP refusal is news again."""
+        self.db.delete(self._ip_notice_key(user))
+
+    @staticmethod
+    def _ip_notice_key(user):
+        return f"notices:ip:{ippause.account_key(user)}"
+
+    def offcloud_notice(self, notice):
+        """Tell the user ``notice`` (offcloud_api.pyload.notices): in the log and through the
+        notification addons. The plugins call it for what they meet once (a full cloud)."""
+        self.log_warning(notice.message)
+        self._notice_queue().submit(lambda: self._notify(notice))
 
     def _notice_queue(self):
         if self._notice_worker is None:
