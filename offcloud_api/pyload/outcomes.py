@@ -17,6 +17,7 @@ from typing import Any, NoReturn, Optional
 
 from ..exceptions import (
     AuthError,
+    CloudFullError,
     CloudJobError,
     CloudOnlyError,
     EndpointRemovedError,
@@ -34,6 +35,7 @@ from ..exceptions import (
     error_from_response,
 )
 from ..redact import MASK, SENSITIVE_KEYS, mask_file_links, redact
+from .cloudroom import full_attempts, full_message, room
 
 __all__ = [
     "Action",
@@ -107,13 +109,20 @@ def temporary_wait(retry: int) -> int:
     return TEMPORARY_WAITS[min(max(retry, 1), len(TEMPORARY_WAITS)) - 1]
 
 
-def outcome_for(error: OffcloudError, *, kept_job: Optional[str] = None, retry: int = 1) -> Outcome:
+def outcome_for(
+    error: OffcloudError,
+    *,
+    kept_job: Optional[str] = None,
+    retry: int = 1,
+    full_wait: Optional[float] = None,
+) -> Outcome:
     """What a pyLoad plugin should do about ``error``; messages are for the user to read.
 
     ``kept_job`` is the request id of the cloud job the link was following: a failure that
     leaves the job alone (a rejected key, say) then says that restarting the link resumes it.
     ``retry`` counts the link's retries after temporary trouble, this one included: the wait
-    grows with it (:func:`temporary_wait`).
+    grows with it (:func:`temporary_wait`). ``full_wait`` is the seconds between tries while the
+    cloud is full (default: the clean-up addon's ``full_wait``, :mod:`.cloudroom`).
     """
     outcome = _outcome(error, retry)
     if (
@@ -122,6 +131,15 @@ def outcome_for(error: OffcloudError, *, kept_job: Optional[str] = None, retry: 
         and not isinstance(error, (CloudJobError, WaitTimeoutError, NotFoundError))
     ):
         note = f"Your Offcloud job {kept_job} is kept; restart the link once this is fixed"
+    if isinstance(error, CloudFullError):
+        # Not a failure: the link waits for room, a long while in all (docs/api.md L23).
+        wait = room.wait_seconds if full_wait is None else full_wait
+        return Outcome(
+            Action.RETRY,
+            full_message(wait),
+            wait=max(1, round(wait)),
+            attempts=full_attempts(wait),
+        )
         outcome = replace(outcome, message=f"{outcome.message}. {note}")
     return outcome
 
@@ -336,14 +354,20 @@ def _is_instant(error: OffcloudError) -> bool:
     return isinstance(error, EndpointRemovedError) and error.feature == "instant"
 
 
-def apply_outcome(plugin: Any, error: OffcloudError, *, kept_job: Optional[str] = None) -> NoReturn:
+def apply_outcome(
+    plugin: Any,
+    error: OffcloudError,
+    *,
+    kept_job: Optional[str] = None,
+    full_wait: Optional[float] = None,
+) -> NoReturn:
     """Do to a pyLoad downloader or decrypter what :func:`outcome_for` says; never returns.
 
     Every pyLoad call used here raises (``Abort``, ``Fail``, ``Retry``); the final ``fail`` also
     covers ``USE_CLOUD``, which only the downloader's instant route acts on before it gets here.
     """
     retry = int(getattr(plugin, RETRY_COUNT_ATTRIBUTE, 0) or 0) + 1
-    outcome = outcome_for(error, kept_job=kept_job, retry=retry)
+    outcome = outcome_for(error, kept_job=kept_job, retry=retry, full_wait=full_wait)
     plugin.log_warning(outcome.message)
     if outcome.action is Action.ABORT:
         plugin.abort()
@@ -357,7 +381,9 @@ def apply_outcome(plugin: Any, error: OffcloudError, *, kept_job: Optional[str] 
             forget()
         plugin.account.relogin()
     if outcome.action is Action.RETRY:
-        if not isinstance(error, RateLimitError):  # a 429 names its own wait
+        if isinstance(error, CloudFullError):
+            plugin.pyfile.error = outcome.message  # shown in the queue beside the countdown
+        elif not isinstance(error, RateLimitError):  # a 429 names its own wait
             setattr(plugin, RETRY_COUNT_ATTRIBUTE, retry)
         plugin.retry(outcome.attempts, outcome.wait, outcome.message, outcome.message)
     plugin.fail(outcome.message)

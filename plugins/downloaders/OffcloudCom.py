@@ -19,6 +19,7 @@ from ..base.multi_downloader import MultiDownloader
 
 try:
     from offcloud_api.exceptions import (
+        CloudFullError,
         CloudOnlyError,
         EndpointRemovedError,
         NotFoundError,
@@ -28,7 +29,9 @@ try:
     from offcloud_api.pyload.background import Followed, active_follower
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.drops import (
+    from offcloud_api.pyload import notices
         TRANSIENT_CURL_ERRORS,
+    from offcloud_api.pyload.cloudroom import MAX_FULL_WAIT, CreatedJobs, PyloadRoomView, room
         after_drop,
         curl_code,
         drops_in_a_row,
@@ -321,7 +324,7 @@ class OffcloudCom(MultiDownloader):
 
     def _client(self):
         if self.api is None:
-            self.api = self.account.offcloud_client(
+            api = self.account.offcloud_client(
                 self, self.account.api_key(), lambda: self.pyfile.abort
             )
         return self.api
@@ -356,7 +359,19 @@ class OffcloudCom(MultiDownloader):
         key = job_storage_key(pyfile.url)
         job = remembered_job(self.api, self.db, key)
         if job is None:
-            job = add_once(
+            job = self._add_making_room(pyfile, key)
+            hostrest.served(host_of(pyfile.url))  # Offcloud took a link of this host
+            self.log_info(self._("Offcloud cloud job {}").format(job.request_id))
+        else:
+            self.log_info(self._("Resuming Offcloud cloud job {}").format(job.request_id))
+        self._after_job(pyfile, key, job)
+
+    def _add_making_room(self, pyfile, key):
+        """Add the link; a full cloud that no room could be made in is waited out."""
+        try:
+            return add_once(
+            # Its adds make room when the cloud is full (offcloud_api.pyload.cloudroom).
+            self.api = room.client(api, PyloadRoomView(self.pyload))
                 self.api,
                 self.db,
                 key,
@@ -367,10 +382,34 @@ class OffcloudCom(MultiDownloader):
                     ).format(job.request_id)
                 ),
             )
-            hostrest.served(host_of(pyfile.url))  # Offcloud took a link of this host
-            self.log_info(self._("Offcloud cloud job {}").format(job.request_id))
-        else:
-            self.log_info(self._("Resuming Offcloud cloud job {}").format(job.request_id))
+        except CloudFullError:
+            self._cloud_full_notice()
+            follower = active_follower()
+            if follower is None:
+                raise  # the link waits in its thread: apply_outcome retries after full_wait
+            # The background loop adds it once there is room, and this download slot is free.
+            follower.forget(pyfile.id)
+            follower.wait_for_room(
+                Followed(
+                    link_id=pyfile.id,
+                    plugin=self.classname,
+                    storage_key=key,
+                    name=pyfile.name,
+                    magnet=pyfile.url,
+                    deadline=time.time() + MAX_FULL_WAIT,
+                )
+            )
+            self.log_info(self._("Offcloud's cloud is full: the link waits for room"))
+            raise Abort from None
+
+    def _cloud_full_notice(self):
+        # One notice per full spell, whichever link meets it first (not one per link).
+        if room.first_full() and self.account is not None:
+            notice = getattr(self.account, "offcloud_notice", None)
+            if notice is not None:
+                notice(notices.cloud_full(self.account.user or "", secrets=(self._api_key(),)))
+
+    def _after_job(self, pyfile, key, job):
         self._cloud_job = job.request_id
         job = self._wait(job, key, pyfile.url)
         self._cloud_job = job.request_id  # a job added again after a failure has a new id
@@ -608,3 +647,6 @@ class OffcloudCom(MultiDownloader):
                     self.log_warning(
                         self._("Could not remove the job from the Offcloud cloud"), exc.message
                     )
+            if request_id:
+                # Its file is on disk: a full cloud may make room with it (cloudroom).
+                CreatedJobs(self.pyload.db).mark_done(request_id)
