@@ -29,6 +29,7 @@ try:
         stale_jobs,
         stored_request_ids,
     )
+    from offcloud_api.pyload.cloudroom import CreatedJobs, room
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.support import FileLinkStore, client_for
 
@@ -48,11 +49,11 @@ class OffcloudComCleanup(BaseAddon):
     __status__ = "testing"
 
     __config__ = [
-        ("enabled", "bool", "Activated", False),
+        ("enabled", "bool", "Activated", True),
         (
             "after_download",
             "bool",
-            "Remove a job from the Offcloud cloud once every file from it is downloaded",
+            "Remove a job from the Offcloud cloud once every file from it is downloaded (off: keep jobs; a full cloud still gets room)",
             True,
         ),
         ("keep_failed", "bool", "Keep the job when a download from it failed", True),
@@ -63,6 +64,12 @@ class OffcloudComCleanup(BaseAddon):
             0,
         ),
         ("include_failed", "bool", "The hourly clean-up also removes failed jobs", False),
+        (
+            "full_wait",
+            "float",
+            "Minutes between tries while your Offcloud cloud is full and pyLoad has no job to remove",
+            5.0,
+        ),
     ]
 
     __description__ = """Offcloud.com: remove jobs from your Offcloud cloud once downloaded, and old finished jobs every hour"""
@@ -91,6 +98,7 @@ class OffcloudComCleanup(BaseAddon):
             return
         self.worker = SerialWorker(self.classname, self._task_failed)
         self.active = True
+        self._apply_full_wait()
         self._schedule()
         hours = self.config.get("older_than", 0)
         self.log_info(
@@ -115,12 +123,22 @@ class OffcloudComCleanup(BaseAddon):
             self.worker.stop()
 
     def config_changed(self, category, option, value, section):
+        if self.active and category == self.classname and option == "full_wait":
+            self._apply_full_wait()
         if (
             self.active
             and category == self.classname
             and option in ("older_than", "include_failed")
         ):
             self._schedule()
+
+    def _apply_full_wait(self):
+        # The plugins' waits for room in a full cloud (offcloud_api.pyload.cloudroom).
+        try:
+            minutes = float(self.config.get("full_wait", 5.0))
+        except (TypeError, ValueError):
+            minutes = 5.0
+        room.set_wait(minutes * 60)
 
     def download_finished(self, pyfile):
         if not self.active or not self.config.get("after_download", True):
@@ -262,6 +280,7 @@ class OffcloudComCleanup(BaseAddon):
             return
         self.removed.update(request_ids)
         self._forget_file_links(request_ids)
+        CreatedJobs(self.pyload.db).forget(request_ids)  # gone: nothing to make room with
         for request_id in request_ids:
             self.log_info(self._("Removed Offcloud job {id}: {why}").format(id=request_id, why=why))
 

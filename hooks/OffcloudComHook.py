@@ -28,9 +28,12 @@ try:
         select_key,
     )
     from offcloud_api.pyload.cachebook import cachebook
+    from offcloud_api.pyload.cachedl import cache_route
     from offcloud_api.pyload.cleanup import request_id_of
+    from offcloud_api.pyload.cloudroom import PyloadRoomView
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.imports import Importer
+    from offcloud_api.pyload.notices import cloud_full
     from offcloud_api.pyload.queueing import PyloadLinks, queue_job_files
     from offcloud_api.pyload.support import FileLinkStore, client_for, job_storage_key
     from offcloud_api.pyload.torrents import submitting
@@ -342,6 +345,10 @@ class OffcloudComHook(BaseAddon):
                     ),
                     repr(exc),
                 ),
+                # Cached magnets: files from cache/download where it answers, no job (L19);
+                # an add into a full cloud makes room first, else the decrypter waits (L23).
+                direct=cache_route,
+                room_view=PyloadRoomView(self.pyload),
             )
             left = [query.url for query in result.left]
             self.log_info(
@@ -371,7 +378,7 @@ class OffcloudComHook(BaseAddon):
                 self.pyload,
                 job,
                 files,
-                name=query.name or job.file_name or query.info_hash,
+                name=query.name or (job.file_name if job is not None else None) or query.info_hash,
                 source=source,
                 log=self.log_debug,
             )
@@ -437,6 +444,8 @@ class OffcloudComHook(BaseAddon):
             plugin_store=lambda plugin: background.PluginStore(self.pyload.db, plugin),
             on_history=lambda jobs: self._on_history(importer, jobs),
             notice=self.log_info,
+            room_view=PyloadRoomView(self.pyload),
+            on_full=self._cloud_full_notice,
         )
         self._apply_settings(follower)
         self.follower = follower
@@ -463,6 +472,14 @@ class OffcloudComHook(BaseAddon):
         settings.max_running = max(0, int(self.config.get("max_running_jobs", 0) or 0))
         settings.hand_over_after = max(1, int(self.config.get("follow_after", 300) or 300))
         settings.always_history = bool(self.config.get("import_finished", False))
+
+    def _cloud_full_notice(self):
+        # The one notice of a full spell (offcloud_api.pyload.cloudroom), from the account.
+        account = self.pyload.account_manager.get_account_plugin(intake.DOWNLOADER)
+        give = getattr(account, "offcloud_notice", None)
+        if give is not None:
+            label = getattr(account, "user", None) or ""
+            give(cloud_full(label, secrets=account_keys(self.pyload)))
 
     def _follow_client(self):
         key = select_key(self.pyload)

@@ -514,11 +514,32 @@ class OffcloudAPI:
                 results[result.query] = result
         return results
 
+    def cache_download_available(self) -> bool:
+        """False once ``cache/download`` was found absent here (no call is made to know it)."""
+        return "cache-download" not in self._legacy
+
     def cache_download(self, magnet: str) -> list[CachedDownload]:
-        """Ready file links of a cached torrent, without making a cloud job (2026)."""
+        """Ready file links of a cached torrent, without making a cloud job (2026, §00 L19).
+
+        One source saw this route. Where it answers HTML 404 (:class:`RouteNotFoundError`) the
+        absence is remembered: later calls raise at once, without a request, and the caller
+        adds the magnet and explores its job instead.
+        """
+        if not self.cache_download_available():
+            raise RouteNotFoundError(
+                "no route POST /cache/download here (found absent before)",
+                method="POST",
+                path="/cache/download",
+            )
         if not is_magnet(magnet):
             magnet = build_magnet(info_hash_of(magnet) or magnet)
-        payload = self._request("POST", "/cache/download", json={"url": magnet}, idempotent=True)
+        try:
+            payload = self._request(
+                "POST", "/cache/download", json={"url": magnet}, idempotent=True
+            )
+        except RouteNotFoundError:
+            self._legacy.add("cache-download")
+            raise
         return _parse(
             lambda p: parse_list(p, "cached files", CachedDownload.from_api, "files", "data"),
             payload,

@@ -15,7 +15,13 @@ from typing import Any, Callable, Optional
 import pytest
 from fakes import FakePyloadDb
 
-from offcloud_api.exceptions import FileOfflineError, NotFoundError, RateLimitError, ServerError
+from offcloud_api.exceptions import (
+    CloudFullError,
+    FileOfflineError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
 from offcloud_api.models import Job, JobStatus
 from offcloud_api.pyload.background import (
     ABORTED,
@@ -32,6 +38,7 @@ from offcloud_api.pyload.background import (
     detach,
     stored_request_ids,
 )
+from offcloud_api.pyload.cloudroom import CloudRoom
 
 QUEUED = 2  # pyLoad's status of a link the user restarted
 DECRYPTER = "OffcloudComTorrent"
@@ -884,3 +891,75 @@ def _raising_for(links: FakeLinks, gone: int) -> Callable[[int], None]:
         restart(link_id)
 
     return restart_unless_gone
+
+
+# --------------------------------------------------------------------------------------------
+# a full cloud (docs/api.md L23)
+
+
+def _full() -> CloudFullError:
+    return CloudFullError("Offcloud cloud storage is full", status=500, code="cloud")
+
+
+def _roomy(rig: Rig, wait: float = 300.0) -> list[str]:
+    """The rig's follower with a room of its own (no room can be made: no view) and a notice
+    counter."""
+    room = CloudRoom(clock=rig.clock, wall_clock=rig.clock)
+    room.set_wait(wait)
+    said: list[str] = []
+    rig.follower.room = room
+    rig.follower.on_full = lambda: said.append("full")
+    return said
+
+
+def test_a_full_cloud_keeps_the_links_waiting_and_tries_again_after_full_wait() -> None:
+    rig = Rig()
+    said = _roomy(rig)
+    rig.api.cloud_errors.append(_full())
+    rig.hand_over(7, None, handed_at=START)
+    rig.hand_over(8, None, magnet=MAGNET + "&dn=second", handed_at=START + 1)
+    rig.round()
+    assert rig.links.failed == []  # waiting, not failed
+    assert rig.api.made("cloud") == [MAGNET]  # nothing more is added into a full cloud
+    assert said == ["full"]
+    for link_id in (7, 8):
+        assert "cloud is full" in rig.links.texts(link_id)[-1]
+        assert "https://offcloud.com/#/cloud" in rig.links.texts(link_id)[-1]
+    rig.round(after=100)  # before full_wait: no add
+    assert rig.api.made("cloud") == [MAGNET]
+    rig.round(after=201)
+    assert rig.api.made("cloud") == [MAGNET, MAGNET, MAGNET + "&dn=second"]
+    assert all(entry.running for entry in rig.follower.snapshot())
+    assert said == ["full"]  # one notice for the spell
+
+
+def test_the_notice_comes_once_per_spell_not_per_link() -> None:
+    rig = Rig()
+    said = _roomy(rig, wait=10)
+    rig.api.cloud_errors.extend([_full(), _full()])
+    rig.hand_over(7, None)
+    rig.round()
+    rig.round(after=11)
+    assert said == ["full"]
+    assert rig.api.made("cloud") == [MAGNET, MAGNET]
+    rig.round(after=11)  # room: added
+    rig.api.cloud_errors.append(_full())
+    rig.hand_over(8, None, magnet=MAGNET + "&dn=second")
+    rig.round()
+    assert said == ["full", "full"]  # a new spell after the cloud took a job
+
+
+def test_a_link_handed_over_for_room_says_so_at_once_and_waits_full_wait() -> None:
+    rig = Rig()
+    _roomy(rig, wait=60)
+    entry = Followed(
+        link_id=9, plugin=DECRYPTER, storage_key="job:9", name="Torrent 9", magnet=MAGNET
+    )
+    rig.follower.wait_for_room(entry)
+    rig.links.handed_over(9)
+    rig.round()
+    assert "cloud is full" in rig.links.texts(9)[-1]
+    assert rig.api.made("cloud") == []
+    rig.round(after=61)
+    assert rig.api.made("cloud") == [MAGNET]
+    assert rig.follower.snapshot()[0].running

@@ -9,16 +9,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Optional
+from typing import Any, Callable, ClassVar, Optional
 
 import pytest
 from fakes import MemoryStore
 
-from offcloud_api.exceptions import NotFoundError, RateLimitError, ServerError
-from offcloud_api.models import CacheResult, CloudFile, Job, JobStatus
+from offcloud_api.exceptions import (
+    CloudFullError,
+    NotFoundError,
+    RateLimitError,
+    RouteNotFoundError,
+    ServerError,
+)
+from offcloud_api.models import CachedDownload, CacheResult, CloudFile, Job, JobStatus
 from offcloud_api.pyload import bulk
 from offcloud_api.pyload.bulk import BulkResult, RateGate, dedupe, resolve_batch, storage_key
 from offcloud_api.pyload.cachebook import CacheBook
+from offcloud_api.pyload.cachedl import CacheDownloadRoute
+from offcloud_api.pyload.cloudroom import CloudRoom, Created
 from offcloud_api.pyload.intake import TorrentQuery
 
 START = 500.0
@@ -71,6 +79,8 @@ class Offcloud:
         self.errors: dict[tuple[str, str], list[Exception]] = {}
         self.before: dict[tuple[str, str], Callable[[], None]] = {}
         self.no_files: set[str] = set()
+        # cache/download (L19): "files" answers, "absent" is an HTML 404, "empty" lists nothing.
+        self.direct = "files"
 
     def record(self, kind: str, key: str) -> None:
         with self.lock:
@@ -93,9 +103,25 @@ class Offcloud:
 
 
 class FakeClient:
+    base_url = "https://offcloud.test/api"
+
     def __init__(self, cloud: Offcloud) -> None:
         self.cloud_ = cloud
         self.closed = 0
+        self.direct_absent = False  # the client's own memory of the route
+
+    def cache_download_available(self) -> bool:
+        return not self.direct_absent
+
+    def cache_download(self, magnet: str) -> list[CachedDownload]:
+        key = hash_of(magnet)
+        self.cloud_.record("direct", key)
+        if self.cloud_.direct == "absent":
+            self.direct_absent = True
+            raise RouteNotFoundError("no route POST /cache/download here", status=404)
+        if self.cloud_.direct == "empty":
+            return []
+        return [CachedDownload(filename=f"t/{key[-4:]}.mkv", url=f"https://cdn.test/{key}.mkv")]
 
     def __enter__(self) -> FakeClient:
         return self
@@ -157,11 +183,12 @@ class Batch:
             self.cloud.clients.append(made)
         return made
 
-    def queue_files(self, query: TorrentQuery, job: Job, files: list[CloudFile]) -> bool:
+    def queue_files(self, query: TorrentQuery, job: Optional[Job], files: list[CloudFile]) -> bool:
         if query.info_hash in self.refuse:
             return False
+        request_id = job.request_id if job is not None else "-"  # "-": cache/download, no job
         with self.cloud.lock:
-            self.queued.append((query.info_hash, job.request_id, [f.url for f in files]))
+            self.queued.append((query.info_hash, request_id, [f.url for f in files]))
         return True
 
     @contextmanager
@@ -412,3 +439,113 @@ def test_the_gate_waits_out_the_pause_capped_and_stops_with_pyload() -> None:
     stops = iter([False, False, True])
     gate.wait(clock.sleep, lambda: next(stops))
     assert len(clock.slept) == slept + 2
+
+
+# --------------------------------------------------------------------------------------------
+# cache/download (L19) and a full cloud (L23)
+
+
+def test_cached_magnets_come_from_cache_download_with_no_job() -> None:
+    batch = Batch(1, 2, 3)
+    route = CacheDownloadRoute()
+    result = batch.run([query(1), query(2), query(3), query(4)], direct=route)
+    assert hashes(result.resolved) == {info_hash(1), info_hash(2), info_hash(3)}
+    assert hashes(result.left) == {info_hash(4)}  # not cached: the decrypter's
+    assert sorted(batch.cloud.made("direct")) == [info_hash(1), info_hash(2), info_hash(3)]
+    assert batch.cloud.made("cloud") == []  # five magnets, five calls: no job at all
+    assert batch.cloud.made("explore") == []
+    assert {request_id for _h, request_id, _urls in batch.queued} == {"-"}
+    assert (route.calls, route.answered) == (3, 3)
+
+
+def test_where_cache_download_is_absent_it_is_asked_once_and_remembered() -> None:
+    batch = Batch(1, 2, 3)
+    batch.cloud.direct = "absent"
+    route = CacheDownloadRoute()
+    result = batch.run([query(1), query(2), query(3)], direct=route, workers=1)
+    assert hashes(result.resolved) == {info_hash(1), info_hash(2), info_hash(3)}
+    assert len(batch.cloud.made("direct")) == 1  # the HTML 404 once; then straight to add
+    assert len(batch.cloud.made("cloud")) == 3
+    assert not route.available(batch.client())  # type: ignore[arg-type]
+    route.forget()
+    assert route.available(batch.client())  # type: ignore[arg-type]
+
+
+def test_an_empty_cache_download_answer_falls_back_to_the_add() -> None:
+    batch = Batch(1)
+    batch.cloud.direct = "empty"
+    result = batch.run([query(1), query(1, upper=True), query(2)], direct=CacheDownloadRoute())
+    assert hashes(result.resolved) == {info_hash(1)}
+    assert batch.cloud.made("direct") == [info_hash(1)]
+    assert batch.cloud.made("cloud") == [info_hash(1)]
+
+
+def full() -> CloudFullError:
+    return CloudFullError("Offcloud cloud storage is full", status=500, code="cloud")
+
+
+class View:
+    """The room view of a pyLoad whose one finished job may go."""
+
+    def __init__(self, created: list[Created]) -> None:
+        self.ledger = list(created)
+        self.gone: list[str] = []
+
+    def created(self) -> list[Created]:
+        return list(self.ledger)
+
+    def links(self) -> list[Any]:
+        return []
+
+    def in_use(self, links: list[Any]) -> set[str]:
+        return set()
+
+    def kept(self) -> set[str]:
+        return set()
+
+    def note_created(self, request_id: str, at: float) -> None:
+        self.ledger.append(Created(request_id, at))
+
+    def removed(self, request_ids: list[str]) -> None:
+        self.gone.extend(request_ids)
+
+
+class RemovingClient(FakeClient):
+    removed: ClassVar[list[list[str]]] = []
+
+    def remove(self, request_ids: list[str]) -> None:
+        RemovingClient.removed.append(list(request_ids))
+
+
+def test_a_full_cloud_without_room_sends_the_torrent_back_not_into_failure() -> None:
+    batch = Batch(1, 2)
+    batch.cloud.errors[("cloud", info_hash(2))] = [full()]
+    result = batch.run([query(1), query(2)], room=CloudRoom(), room_view=None)
+    assert hashes(result.resolved) == {info_hash(1)}
+    assert hashes(result.left) == {info_hash(2)}  # the decrypter waits for room
+    assert batch.errors == []
+
+
+def test_a_full_cloud_with_a_done_job_of_pyloads_makes_room_and_adds_again() -> None:
+    batch = Batch(1)
+    batch.cloud.errors[("cloud", info_hash(1))] = [full()]
+    view = View([Created("old-done", 1.0, done=True)])
+    room = CloudRoom()
+    RemovingClient.removed = []
+    result = resolve_batch(
+        [query(1), query(2)],
+        client=lambda: RemovingClient(batch.cloud),  # type: ignore[arg-type,return-value]
+        store=batch.store,
+        queue_files=batch.queue_files,
+        submitting=batch.submitting,
+        book=batch.book,
+        sleep=batch.clock.sleep,
+        room=room,
+        room_view=view,
+    )
+    assert hashes(result.resolved) == {info_hash(1)}
+    assert RemovingClient.removed == [["old-done"]]
+    assert view.gone == ["old-done"]
+    assert len(batch.cloud.made("cloud")) == 2  # refused as full, then added
+    assert [entry.request_id for entry in view.ledger][1:] == [batch.queued[0][1]]
+    assert (room.full_answers, room.removed) == (1, 1)

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from fakes import FakePyloadDb
 
 pytest.importorskip("pyload")
 
@@ -58,6 +59,7 @@ def _plugin(downloaded: Path) -> Any:
     plugin._last_download = str(downloaded)
     plugin.pyfile = SimpleNamespace(url="https://rapidgator.net/file/abc", error="")
     plugin.db = _DB()
+    plugin.pyload = SimpleNamespace(db=FakePyloadDb())  # pyLoad's storage table (cloudroom)
     plugin.config = SimpleNamespace(get=lambda name, default=None: default)
     plugin.log_warning = plugin.log_info = plugin.log_debug = lambda *args, **kwargs: None
     plugin._ = lambda text: text

@@ -18,6 +18,11 @@ What is followed is kept in the addon's pyLoad storage, so a pyLoad restart (whi
 The cap on running jobs (``max_running_jobs``) lives here too: a torrent that would start a new
 job while the cap is reached is handed over *before* it is submitted, and the loop submits it when
 a job ends, oldest first.
+
+A full cloud (docs/api.md L23) is waited out here too: a link whose add met a full cloud that no
+room could be made in is handed over unsubmitted, like one waiting for a slot. The loop's adds
+make room first (:mod:`.cloudroom`); while the cloud stays full the waiting links say so and the
+loop tries again every ``full_wait`` (the clean-up addon's option), never failing them for it.
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional, Protocol
 
 from ..client import OffcloudAPI
-from ..exceptions import NotFoundError, OffcloudError, RateLimitError
+from ..exceptions import CloudFullError, NotFoundError, OffcloudError, RateLimitError
 from ..models import Job, JobStatus
+from .cloudroom import CloudRoom, RoomView, full_message
+from .cloudroom import room as default_room
 from .jobs import remember
 from .support import _encode, decode_stored, format_progress
 
@@ -211,7 +218,15 @@ class Follower:
         on_history: Optional[Callable[[list[Job]], None]] = None,
         notice: Callable[[str], None] = log.info,
         clock: Callable[[], float] = time.time,
+        room_view: Optional[RoomView] = None,
+        room: CloudRoom = default_room,
+        on_full: Optional[Callable[[], None]] = None,
     ) -> None:
+        self.room_view = room_view
+        self.room = room
+        self.on_full = on_full  # the one notice of a full spell (the addon's)
+        self._full_until = 0.0
+        self._full_text = ""
         self.links = links
         self.store = store
         self.client = client
@@ -248,6 +263,17 @@ class Follower:
             self._reserved.discard(entry.link_id)
         self.store.store(entry.key, entry.to_stored())
         self._wake.set()
+
+    def wait_for_room(self, entry: Followed) -> None:
+        """Follow ``entry`` (not submitted: its add met a full cloud) until there is room.
+
+        Its link says the cloud is full at once; the loop adds it after ``full_wait``.
+        """
+        with self._lock:
+            if not self._full_text:
+                self._full_text = full_message(self.room.wait_seconds)
+                self._full_until = self.clock() + self.room.wait_seconds
+        self.adopt(entry)
 
     def forget(self, link_id: int) -> None:
         """Stop following ``link_id`` (its plugin took the job back) and free its slot."""
@@ -388,7 +414,7 @@ class Follower:
 
     def _waiting_text(self, entry: Followed) -> str:
         if not entry.running:
-            return self.waiting_message()
+            return self._full_text or self.waiting_message()
         return f"{entry.text or f'Offcloud job {entry.request_id}'} (followed in the background)"
 
     def _show(
@@ -402,24 +428,36 @@ class Follower:
 
     def _submit_waiting(self, api: OffcloudAPI) -> None:
         cap = self.settings.max_running
+        if self.clock() < self._full_until:
+            return  # the cloud was full a moment ago: tried again every full_wait
         waiting = sorted((e for e in self.snapshot() if not e.running), key=lambda e: e.handed_at)
         for entry in waiting:
             with self._lock:
                 if cap > 0 and self._running_count() >= cap:
                     return
-            self._submit(api, entry)
+            if not self._submit(api, entry):
+                return
 
-    def _submit(self, api: OffcloudAPI, entry: Followed) -> None:
+    def _submit(self, api: OffcloudAPI, entry: Followed) -> bool:
+        """Add ``entry``'s link; False when the cloud is full (nothing more is added now)."""
         if not entry.magnet:
             self._give_up(entry, "nothing to submit to Offcloud")
-            return
+            return True
         try:
-            job = api.cloud(entry.magnet)
+            job = self.room.add(api, entry.magnet, self.room_view)
         except RateLimitError:
             raise
+        except CloudFullError:
+            self._cloud_full()
+            return False
         except OffcloudError as exc:
             self._give_up(entry, f"Offcloud did not take it: {exc.message}")
-            return
+            return True
+        if self._full_text:
+            self._full_text = ""  # room again: the others show their usual text
+            for other in self.snapshot():
+                if not other.running and other is not entry:
+                    self._show(other, self._waiting_text(other), None)
         remember(self.plugin_store(entry.plugin), entry.storage_key, job.request_id)
         entry.request_id = job.request_id
         self.store.store(entry.key, entry.to_stored())
@@ -428,6 +466,19 @@ class Follower:
             self._finished(entry)
         else:
             self._show(entry, self._waiting_text(entry), 0)
+        return True
+
+    def _cloud_full(self) -> None:
+        """No room could be made: every waiting link says so; the next try after full_wait."""
+        wait = self.room.wait_seconds
+        self._full_until = self.clock() + wait
+        self._full_text = full_message(wait)
+        for entry in self.snapshot():
+            if not entry.running:
+                self._show(entry, self._full_text, None)
+        log.info("Offcloud's cloud is full; waiting links are submitted again in %.0f s", wait)
+        if self.room.first_full() and self.on_full is not None:
+            self.on_full()
 
     def _check_jobs(self, api: OffcloudAPI) -> None:
         running = [e for e in self.snapshot() if e.running]

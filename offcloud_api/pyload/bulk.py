@@ -7,6 +7,11 @@ it at once (one call per 1,000 hashes, §00 L13), and resolves the cached torren
 few workers in parallel: add (a cached magnet is ``downloaded`` in the add answer, L5), explore,
 queue the files. What is not cached, or fails, goes back to pyLoad as links, for the decrypter.
 
+Where Offcloud answers ``cache/download`` (L19), a cached torrent's files come from it in one call
+and no job is made (:mod:`.cachedl`); else it is added. An add that meets a full cloud (L23) makes
+room first (:mod:`.cloudroom`); when none can be made, the torrent goes back to pyLoad, whose
+decrypter waits for room: a full cloud never fails a link here.
+
 Never a second job: a torrent that arrives twice in one batch is resolved once; a job pyLoad
 already remembers for the torrent is reused; and each torrent is resolved under the same per-hash
 lock the decrypter takes (:func:`~offcloud_api.pyload.torrents.submitting`).
@@ -27,6 +32,9 @@ from ..client import OffcloudAPI
 from ..exceptions import OffcloudError, RateLimitError
 from ..models import CloudFile, Job, JobStatus
 from .cachebook import CacheBook, cachebook
+from .cachedl import CacheDownloadRoute
+from .cloudroom import CloudRoom, RoomView
+from .cloudroom import room as default_room
 from .intake import TorrentQuery
 from .jobs import JobStore, remember, remembered_job
 from .support import job_storage_key
@@ -94,7 +102,7 @@ def resolve_batch(
     *,
     client: Callable[[], OffcloudAPI],
     store: JobStore,
-    queue_files: Callable[[TorrentQuery, Job, list[CloudFile]], bool],
+    queue_files: Callable[[TorrentQuery, Optional[Job], list[CloudFile]], bool],
     submitting: Callable[[str], AbstractContextManager[None]],
     workers: int = WORKERS,
     should_stop: Callable[[], bool] = lambda: False,
@@ -102,12 +110,18 @@ def resolve_batch(
     sleep: Callable[[float], None] = time.sleep,
     gate: Optional[RateGate] = None,
     on_error: Optional[Callable[[TorrentQuery, Exception], None]] = None,
+    direct: Optional[CacheDownloadRoute] = None,
+    room_view: Optional[RoomView] = None,
+    room: CloudRoom = default_room,
 ) -> BulkResult:
     """Check ``queries`` in one cache call, resolve the cached ones, leave the others.
 
-    ``queue_files(query, job, files)`` hands a finished job's files to pyLoad (False: it could
-    not, and the link goes back to pyLoad). ``submitting(info_hash)`` is the lock the decrypter
-    holds while it decides about the same torrent.
+    ``queue_files(query, job, files)`` hands a finished job's files to pyLoad (``job`` is
+    ``None`` for files from ``cache/download``; False: it could not, and the link goes back to
+    pyLoad). ``direct``: ask ``cache/download`` first. ``room_view``: what :mod:`.cloudroom`
+    needs to make room in a full cloud (``None``: a full cloud sends the torrent back).
+    ``submitting(info_hash)`` is the lock the decrypter holds while it decides about the same
+    torrent.
     """
     result = BulkResult()
     unique, result.repeats = dedupe(queries)
@@ -145,6 +159,9 @@ def resolve_batch(
                 gate=gate,
                 sleep=sleep,
                 should_stop=should_stop,
+                direct=direct,
+                room=room,
+                room_view=room_view,
             )
         except Exception as exc:
             log.warning("resolving %s failed", query.info_hash, exc_info=True)
@@ -169,11 +186,14 @@ def _resolve_one(
     api: OffcloudAPI,
     *,
     store: JobStore,
-    queue_files: Callable[[TorrentQuery, Job, list[CloudFile]], bool],
+    queue_files: Callable[[TorrentQuery, Optional[Job], list[CloudFile]], bool],
     submitting: Callable[[str], AbstractContextManager[None]],
     gate: RateGate,
     sleep: Callable[[float], None],
     should_stop: Callable[[], bool],
+    direct: Optional[CacheDownloadRoute] = None,
+    room: CloudRoom = default_room,
+    room_view: Optional[RoomView] = None,
 ) -> bool:
     key = storage_key(query.info_hash)
     for _attempt in range(RATE_LIMIT_TRIES):
@@ -183,10 +203,15 @@ def _resolve_one(
         try:
             with submitting(query.info_hash):
                 job = remembered_job(api, store, key)
-                if job is None or job.status.is_failed:
-                    job = api.cloud(query.query)
+                ready = (
+                    direct.files(api, query.query) if job is None and direct is not None else None
+                )
+                if ready is None and (job is None or job.status.is_failed):
+                    job = room.add(api, query.query, room_view)
                     remember(store, key, job.request_id)
-            if job.status is not JobStatus.DOWNLOADED:
+            if ready is not None:
+                return queue_files(query, None, ready)  # no job: nothing fills the cloud
+            if job is None or job.status is not JobStatus.DOWNLOADED:
                 return False  # not ready after all: the decrypter follows it (same job)
             files = api.explore_cloud(job.request_id, job=job)
         except RateLimitError as exc:

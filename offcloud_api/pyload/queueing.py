@@ -67,7 +67,7 @@ class PyloadLinks:
 
 def queue_job_files(
     core: Any,
-    job: Job,
+    job: Optional[Job],
     files: Sequence[CloudFile],
     *,
     name: str,
@@ -75,6 +75,8 @@ def queue_job_files(
     log: Callable[[str], None],
 ) -> list[int]:
     """Queue the files of a finished job as the torrent decrypter would; the package ids.
+
+    ``job`` is ``None`` for files from ``cache/download`` (docs/api.md L19): no job, no note.
 
     ``source`` is the package the job came from (its queue, password and folder), or an object
     with those three attributes. Raises ``ValueError`` when the filters keep no file (its
@@ -90,7 +92,8 @@ def queue_job_files(
     wanted = FileFilter.from_config(option)
     plans = select_and_plan(name, files, wanted)
     # CDN file links name no job (L11): noted for the downloader and the clean-up addon.
-    FileLinkStore(core.db).remember(job.request_id, wanted.select(files))
+    if job is not None:
+        FileLinkStore(core.db).remember(job.request_id, wanted.select(files))
     return add_packages(
         core,
         [plan.as_tuple() for plan in plans],

@@ -16,9 +16,13 @@ from pyload.core.network.http.exceptions import BadHeader
 from ..base.decrypter import BaseDecrypter
 
 try:
-    from offcloud_api.exceptions import OffcloudError
+    from offcloud_api.exceptions import CloudFullError, OffcloudError
     from offcloud_api.models import JobStatus
+    from offcloud_api.pyload import notices
     from offcloud_api.pyload.background import Followed, active_follower
+    from offcloud_api.pyload.cachebook import cachebook
+    from offcloud_api.pyload.cachedl import cache_route
+    from offcloud_api.pyload.cloudroom import MAX_FULL_WAIT, PyloadRoomView, room
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.jobs import wait_retrying_once
     from offcloud_api.pyload.outcomes import apply_outcome
@@ -107,49 +111,59 @@ class OffcloudComTorrent(BaseDecrypter):
         follower = active_follower()
         if follower is not None:
             follower.forget(pyfile.id)  # restarted while followed: this run takes over
-        api = self.account.offcloud_client(self, self.account.api_key(), lambda: pyfile.abort)
+        # Adds make room when the cloud is full (offcloud_api.pyload.cloudroom).
+        api = room.client(
+            self.account.offcloud_client(self, self.account.api_key(), lambda: pyfile.abort),
+            PyloadRoomView(self.pyload),
+        )
+        job = None
         try:
-            found = obtain_job(
-                api,
-                self.db,
-                torrent,
-                policy,
-                # Only a cap needs the cache answer before an add (cached torrents never wait).
-                admit=(
-                    (lambda: follower.admit(pyfile.id))
-                    if follower is not None and follower.settings.max_running > 0
-                    else None
-                ),
-            )
-            if found.step is Step.REFUSE:
-                self.fail(refusal_message(torrent, found.job))
-            if found.step is Step.WAIT_SLOT:
-                self._hand_over(follower, torrent, None)
-            self.log_info(
-                self._("Offcloud job {} for {} ({})").format(
-                    found.job.request_id,
-                    torrent.display_name,
-                    "reused" if found.reused else "added",
+            # A magnet known cached: its files in one call, no job (offcloud_api.pyload.cachedl).
+            files = self._cached_files(api, torrent)
+            if files is None:
+                found = obtain_job(
+                    api,
+                    self.db,
+                    torrent,
+                    policy,
+                    # Only a cap needs the cache answer before an add (cached torrents never wait).
+                    admit=(
+                        (lambda: follower.admit(pyfile.id))
+                        if follower is not None and follower.settings.max_running > 0
+                        else None
+                    ),
                 )
-            )
-            if follower is not None and found.job.status is not JobStatus.DOWNLOADED:
-                self._hand_over(follower, torrent, found.job)
-            if found.step is Step.SUBMIT_ONLY:
-                self.fail(submitted_message(torrent, found.job))
-            job = wait_retrying_once(
-                api,
-                self.db,
-                torrent.storage_key,
-                found.job,
-                timeout=self._cloud_timeout(),
-                on_progress=lambda job: show_progress(pyfile, job),
-                should_abort=lambda: pyfile.abort,
-                on_retry=lambda exc: self.log_warning(
-                    self._("Offcloud job failed, trying it once more"), exc.message
-                ),
-                add_again=lambda: api.cloud(torrent.magnet),
-            )
-            files = api.explore_cloud(job.request_id, job=job)
+                if found.step is Step.REFUSE:
+                    self.fail(refusal_message(torrent, found.job))
+                if found.step is Step.WAIT_SLOT:
+                    self._hand_over(follower, torrent, None)
+                self.log_info(
+                    self._("Offcloud job {} for {} ({})").format(
+                        found.job.request_id,
+                        torrent.display_name,
+                        "reused" if found.reused else "added",
+                    )
+                )
+                if follower is not None and found.job.status is not JobStatus.DOWNLOADED:
+                    self._hand_over(follower, torrent, found.job)
+                if found.step is Step.SUBMIT_ONLY:
+                    self.fail(submitted_message(torrent, found.job))
+                job = wait_retrying_once(
+                    api,
+                    self.db,
+                    torrent.storage_key,
+                    found.job,
+                    timeout=self._cloud_timeout(),
+                    on_progress=lambda job: show_progress(pyfile, job),
+                    should_abort=lambda: pyfile.abort,
+                    on_retry=lambda exc: self.log_warning(
+                        self._("Offcloud job failed, trying it once more"), exc.message
+                    ),
+                    add_again=lambda: api.cloud(torrent.magnet),
+                )
+                files = api.explore_cloud(job.request_id, job=job)
+        except CloudFullError as exc:
+            self._cloud_full(follower, torrent, exc)
         except OffcloudError as exc:
             apply_outcome(self, exc)
         finally:
@@ -158,15 +172,59 @@ class OffcloudComTorrent(BaseDecrypter):
             api.close()
         try:
             wanted = FileFilter.from_config(self.config.get)
-            plans = select_and_plan(
-                torrent.name or job.file_name or torrent.info_hash, files, wanted
-            )
+            name = torrent.name or (job.file_name if job is not None else None)
+            plans = select_and_plan(name or torrent.info_hash, files, wanted)
         except ValueError as exc:  # nothing selected, or a bad min_size
             self.fail(str(exc))
-        # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
-        FileLinkStore(self.pyload.db).remember(job.request_id, wanted.select(files))
+        if job is not None:
+            # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
+            FileLinkStore(self.pyload.db).remember(job.request_id, wanted.select(files))
         self.packages = [plan.as_tuple() for plan in plans]
         self._discard_upload(pyfile.url)
+
+    def _cached_files(self, api, torrent):
+        """The files of a magnet Offcloud's cache answer says it holds, from cache/download
+        (L19), or None: add it as a job (no such route here, or a job of it exists already)."""
+        if self.db.retrieve(torrent.storage_key):
+            return None  # pyLoad added it before: that job is used
+        answer = cachebook.lookup(torrent.info_hash, wait=False)
+        if answer is None or not answer.cached:
+            return None
+        files = cache_route.files(api, torrent.magnet)
+        if files is not None:
+            self.log_info(
+                self._("{}: {} files from Offcloud's cache, no cloud job").format(
+                    torrent.display_name, len(files)
+                )
+            )
+        return files
+
+    def _cloud_full(self, follower, torrent, exc):
+        """The cloud is full and no room could be made: the link waits, it does not fail."""
+        if room.first_full():  # one notice per full spell, not one per link
+            self.account.offcloud_notice(
+                notices.cloud_full(self.account.user or "", secrets=(self.account.api_key(),))
+            )
+        if follower is None:
+            apply_outcome(self, exc)  # waits in this thread, tries again after full_wait
+        # The background loop adds it once there is room; this thread ends (the link waits).
+        follower.wait_for_room(
+            Followed(
+                link_id=self.pyfile.id,
+                plugin=self.classname,
+                storage_key=torrent.storage_key,
+                name=torrent.display_name,
+                magnet=torrent.magnet,
+                capped=True,
+                deadline=time.time() + MAX_FULL_WAIT,
+            )
+        )
+        self.log_info(
+            self._("{}: Offcloud's cloud is full, the link waits for room").format(
+                torrent.display_name
+            )
+        )
+        raise Abort
 
     def _cloud_timeout(self):
         return max(1, self.config.get("cloud_timeout", 120)) * 60
