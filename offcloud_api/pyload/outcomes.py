@@ -124,13 +124,6 @@ def outcome_for(
     grows with it (:func:`temporary_wait`). ``full_wait`` is the seconds between tries while the
     cloud is full (default: the clean-up addon's ``full_wait``, :mod:`.cloudroom`).
     """
-    outcome = _outcome(error, retry)
-    if (
-        kept_job
-        and outcome.action in (Action.FAIL, Action.ACCOUNT_INVALID)
-        and not isinstance(error, (CloudJobError, WaitTimeoutError, NotFoundError))
-    ):
-        note = f"Your Offcloud job {kept_job} is kept; restart the link once this is fixed"
     if isinstance(error, CloudFullError):
         # Not a failure: the link waits for room, a long while in all (docs/api.md L23).
         wait = room.wait_seconds if full_wait is None else full_wait
@@ -140,6 +133,13 @@ def outcome_for(
             wait=max(1, round(wait)),
             attempts=full_attempts(wait),
         )
+    outcome = _outcome(error, retry)
+    if (
+        kept_job
+        and outcome.action in (Action.FAIL, Action.ACCOUNT_INVALID)
+        and not isinstance(error, (CloudJobError, WaitTimeoutError, NotFoundError))
+    ):
+        note = f"Your Offcloud job {kept_job} is kept; restart the link once this is fixed"
         outcome = replace(outcome, message=f"{outcome.message}. {note}")
     return outcome
 

@@ -26,12 +26,12 @@ try:
         OffcloudError,
         WaitTimeoutError,
     )
+    from offcloud_api.pyload import notices
     from offcloud_api.pyload.background import Followed, active_follower
+    from offcloud_api.pyload.cloudroom import MAX_FULL_WAIT, CreatedJobs, PyloadRoomView, room
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.drops import (
-    from offcloud_api.pyload import notices
         TRANSIENT_CURL_ERRORS,
-    from offcloud_api.pyload.cloudroom import MAX_FULL_WAIT, CreatedJobs, PyloadRoomView, room
         after_drop,
         curl_code,
         drops_in_a_row,
@@ -327,6 +327,8 @@ class OffcloudCom(MultiDownloader):
             api = self.account.offcloud_client(
                 self, self.account.api_key(), lambda: self.pyfile.abort
             )
+            # Its adds make room when the cloud is full (offcloud_api.pyload.cloudroom).
+            self.api = room.client(api, PyloadRoomView(self.pyload))
         return self.api
 
     def _close_client(self):
@@ -370,8 +372,6 @@ class OffcloudCom(MultiDownloader):
         """Add the link; a full cloud that no room could be made in is waited out."""
         try:
             return add_once(
-            # Its adds make room when the cloud is full (offcloud_api.pyload.cloudroom).
-            self.api = room.client(api, PyloadRoomView(self.pyload))
                 self.api,
                 self.db,
                 key,
@@ -640,6 +640,9 @@ class OffcloudCom(MultiDownloader):
         if stored:
             self.db.delete(key)
             request_id = stored.get("request_id") if isinstance(stored, dict) else None
+            if request_id:
+                # Its file is on disk: a full cloud may make room with it (cloudroom).
+                CreatedJobs(self.pyload.db).mark_done(request_id)
             if request_id and self.config.get("remove_finished", False):
                 try:
                     self._client().remove(request_id)
@@ -647,6 +650,3 @@ class OffcloudCom(MultiDownloader):
                     self.log_warning(
                         self._("Could not remove the job from the Offcloud cloud"), exc.message
                     )
-            if request_id:
-                # Its file is on disk: a full cloud may make room with it (cloudroom).
-                CreatedJobs(self.pyload.db).mark_done(request_id)
