@@ -21,6 +21,8 @@ DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 CODE_DIRS = ("offcloud_api", "plugins", "hooks", "tests", "bench")
 CODE_SUFFIXES = {".py", ".md", ".json", ".cfg", ".toml", ".txt"}
+#: The README is the user's path: about 300 lines (issue 20), with a little room.
+README_MAX_LINES = 320
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_CODE = re.compile(r"`+[^`]*`+")
@@ -184,3 +186,21 @@ def test_code_cites_only_docs_in_the_repository() -> None:
         )
     ]
     assert problems == [], "\n".join(problems)
+
+
+def test_readme_stays_the_users_path() -> None:
+    """The README keeps to the user's path (about 300 lines); reference material goes to docs/."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").count("\n")
+    assert lines <= README_MAX_LINES, f"README.md has {lines} lines; move reference into docs/"
+
+
+def test_every_document_is_linked() -> None:
+    """Each Markdown page under docs/ is reachable: the README or another page links to it."""
+    linked = {
+        (page.parent / target.partition("#")[0]).resolve()
+        for page in PAGES
+        for _, target in links(page)
+        if target.partition("#")[0] and not re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I)
+    }
+    orphans = [page.name for page in sorted(DOCS.glob("*.md")) if page.resolve() not in linked]
+    assert orphans == []
