@@ -134,6 +134,9 @@ class Fault:
     since: float = 0.0
     #: ``time.monotonic()`` when it was added (for ``for_seconds``).
     added_at: float = 0.0
+    #: ``time.time()`` when it was added: the clock of the call log's ``time``, so a test can
+    #: pick the calls made while the fault was active.
+    added_time: float = 0.0
     #: ``random``: how often it fired each kind.
     fired: dict[str, int] = field(default_factory=dict)
 
@@ -174,7 +177,7 @@ class Fault:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
-        known = {f.name for f in fields(cls)} - {"hits", "since", "added_at", "fired"}
+        known = {f.name for f in fields(cls)} - {"hits", "since", "added_at", "added_time", "fired"}
         unknown = set(data) - known
         if unknown:
             raise FaultError(f"unknown fault field(s) {', '.join(sorted(unknown))}")
@@ -267,6 +270,7 @@ class FaultSet:
             fault.id = fault.id or f"fault-{self._counter}"
             fault.since = now
             fault.added_at = time.monotonic()
+            fault.added_time = time.time()
             self._faults.append(fault)
             if fault.kind == "random":
                 for kind in ("api", "file"):

@@ -247,6 +247,13 @@ def test_l24_a_refusal_for_some_wall_seconds_ends_by_itself(session, simulator):
         time.sleep(0.05)
     assert time.monotonic() - fault.added_at >= 0.5
     assert simulator.faults == []
+    # added_time is on the call log's clock: the calls made while it lasted are easy to pick.
+    assert listed[0]["added_time"] == fault.added_time
+    files = [c for c in simulator.calls if c.kind == "file"]
+    during = [c for c in files if fault.added_time <= c.time < fault.added_time + 0.5]
+    assert {c.fault for c in during} == {"ip_refused"}
+    assert files[-1].fault is None
+    assert files[-1].time >= fault.added_time + 0.5 - 0.01
 
 
 def test_l24_a_refusal_for_some_simulated_seconds_ends_with_the_clock(
