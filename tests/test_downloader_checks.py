@@ -28,10 +28,19 @@ from pyload.plugins.base.multi_downloader import MultiDownloader
 from pyload.plugins.base.simple_downloader import SimpleDownloader
 
 from offcloud_api.control import installer
-from offcloud_api.exceptions import FileOfflineError, HostUnavailableError
+from offcloud_api.exceptions import FileOfflineError, HostUnavailableError, IPNotRegisteredError
 from offcloud_api.pyload.hostrest import hostrest
+from offcloud_api.pyload.ippause import Verdict, account_key, ippause
 
 SOURCE = next(p for f, p in installer.shipped_files() if f == "downloaders")
+
+
+@pytest.fixture(autouse=True)
+def _no_pause() -> Any:
+    """Every test starts and ends with no account paused (the book is one per process)."""
+    ippause.clear()
+    yield
+    ippause.clear()
 
 
 def _plugin_class() -> Any:
@@ -57,13 +66,21 @@ class _DB:
 def _plugin(downloaded: Path) -> Any:
     plugin = object.__new__(_plugin_class())
     plugin._last_download = str(downloaded)
-    plugin.pyfile = SimpleNamespace(url="https://rapidgator.net/file/abc", error="")
+    plugin.pyfile = SimpleNamespace(url="https://rapidgator.net/file/abc", error="", id=1)
     plugin.db = _DB()
     plugin.pyload = SimpleNamespace(db=FakePyloadDb())  # pyLoad's storage table (cloudroom)
     plugin.config = SimpleNamespace(get=lambda name, default=None: default)
     plugin.log_warning = plugin.log_info = plugin.log_debug = lambda *args, **kwargs: None
     plugin._ = lambda text: text
     plugin.remove = lambda path, try_trash=True: Path(path).unlink()
+    plugin.account = None
+    plugin.link = None
+    # What setup() gives every attempt (offcloud_api.pyload.ippause's part).
+    plugin._ip_turn = False
+    plugin._refusal_body = b""
+    plugin._download_started = None
+    plugin._link_refreshed = False
+    plugin._rest_shown = False
     return plugin
 
 
@@ -77,12 +94,18 @@ def test_a_text_file_starting_with_digits_passes(tmp_path: Path) -> None:
     assert downloaded.read_bytes() == text
 
 
-def test_an_offcloud_ip_error_body_fails_with_the_instruction(tmp_path: Path) -> None:
+def test_an_offcloud_ip_error_body_pauses_the_account_and_goes(tmp_path: Path) -> None:
     downloaded = tmp_path / "movie.mkv"
-    downloaded.write_text(json.dumps({"error": "You are not authorized to download this file."}))
-    with pytest.raises(Fail, match="confirmed"):
-        _plugin(downloaded).check_download()
+    downloaded.write_text(
+        json.dumps({"error": f"You are not authorized to download this file. key={KEY}"})
+    )
+    plugin = _live_plugin(tmp_path)
+    plugin._last_download = str(downloaded)
+    with pytest.raises(RetriedError) as caught:
+        plugin.check_download()
     assert not downloaded.exists(), "the error body must not stay as the file"
+    assert caught.value.msg.startswith("Offcloud refuses downloads from this IP address")
+    assert KEY not in " ".join([caught.value.msg, plugin.pyfile.error, *plugin.logged])
 
 
 def test_a_small_json_file_that_is_no_offcloud_error_passes(tmp_path: Path) -> None:
@@ -134,7 +157,7 @@ def _live_plugin(tmp_path: Path, url: str = "https://rapidgator.net/file/abc") -
     plugin = _plugin(tmp_path / "none")
     plugin._last_download = ""
     plugin.pyfile = SimpleNamespace(
-        url=url, error="", abort=False, pluginname="RapidgatorNet", name="abc"
+        url=url, error="", abort=False, pluginname="RapidgatorNet", name="abc", id=2
     )
     plugin.account = _Account()
     plugin.api = None
@@ -213,11 +236,6 @@ def test_deep_json_in_a_refusal_is_a_retry_not_a_recursion_error(
     ("status", "body", "outcome"),
     [
         (
-            200,
-            {"error": f"You are not authorized to download this file. key={KEY}"},
-            Fail,
-        ),
-        (
             500,
             {"error": f"Temporary error for {KEY}: token=abc123def and Bearer xyz987"},
             RetriedError,
@@ -228,7 +246,7 @@ def test_deep_json_in_a_refusal_is_a_retry_not_a_recursion_error(
             RetriedError,
         ),
     ],
-    ids=["ip-advice", "temporary", "description"],
+    ids=["temporary", "description"],
 )
 def test_a_file_server_echoing_the_key_does_not_put_it_on_the_link(
     tmp_path: Path, status: int, body: dict[str, Any], outcome: type
@@ -374,3 +392,253 @@ def test_an_offline_link_does_not_count_against_its_host(
         with pytest.raises(Fail):
             plugin._apply(FileOfflineError("The file is not available on the server."))
     assert hostrest_book.resting("rapidgator.net") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 19, item 2: Offcloud refuses this IP; the account pauses (offcloud_api.pyload.ippause)
+
+OLD_LINK = "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/littlemouse-sto/OLDTOKEN/movie.mkv"
+FRESH_LINK = "https://1-cdn2-ovh-bea.energycdn.com/cdn3sto/littlemouse-sto/NEWTOKEN/movie.mkv"
+IP_BODY = json.dumps({"error": "You are not authorized to download this file."}).encode()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 2_000_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def pause_clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    clock = _Clock()
+    monkeypatch.setattr(ippause, "_clock", clock)
+    return clock
+
+
+class _NoticeAccount(_Account):
+    """The account plugin's notice side (plugins/accounts/OffcloudCom.py), recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notices: list[str] = []
+        self.stored = False
+        self.accepted = 0
+
+    def notify_ip_refused(self, user: str, advice: str) -> None:
+        self.notices.append(advice)
+        self.stored = True
+
+    def ip_notice_given(self, user: str) -> bool:
+        return self.stored
+
+    def ip_accepted(self, user: str) -> None:
+        self.accepted += 1
+        self.stored = False
+
+
+def _ip_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answers: list[Any]) -> Any:
+    """A file link whose downloads answer ``answers`` in turn: an exception is raised (pyLoad's
+    BadHeader), a callable is called with the plugin first; ``explores`` counts fresh links."""
+    plugin = _live_plugin(tmp_path, url=OLD_LINK)
+    plugin.pyfile.pluginname = "OffcloudCom"
+    plugin.account = _NoticeAccount()
+    plugin.req = SimpleNamespace(code=200)
+    plugin.downloaded = []
+    plugin.explores = []
+
+    def download(self: Any, url: str, *args: Any, **kwargs: Any) -> str:
+        self.downloaded.append(url)
+        answer = answers.pop(0)
+        if callable(answer):
+            answer = answer(self)
+        if isinstance(answer, BaseException):
+            raise answer
+        return str(answer)
+
+    def refreshed(url: str, status: int) -> Any:
+        if plugin._link_refreshed:
+            return None
+        plugin._link_refreshed = True
+        plugin.explores.append(status)
+        return FRESH_LINK
+
+    monkeypatch.setattr(MultiDownloader, "download", download)
+    plugin._refreshed_link = refreshed
+    return plugin
+
+
+def _paused(plugin: Any) -> Any:
+    return ippause.paused(account_key(plugin.account.user))
+
+
+def _assert_ip_wait(plugin: Any, caught: Any) -> None:
+    assert caught.value.msg.startswith("Offcloud refuses downloads from this IP address")
+    assert "https://offcloud.com/#/account" in caught.value.msg
+    assert "https://offcloud.com/api/login/check" in caught.value.msg
+    assert "resume by themselves" in caught.value.msg
+    assert caught.value.attempts == 0  # no limit but the pause's own
+    assert plugin.pyfile.error == caught.value.msg
+    assert plugin.multi_dl is False  # the account's other links stay queued meanwhile
+
+
+def test_a_bare_403_on_a_fresh_link_pauses_after_one_explore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyLoad hands a refused download over without its body (several chunks, say).
+    plugin = _ip_plugin(tmp_path, monkeypatch, [_bad_header(403, b""), _bad_header(403, b"")])
+    with pytest.raises(RetriedError) as caught:
+        plugin.download(OLD_LINK)
+    _assert_ip_wait(plugin, caught)
+    assert "HTTP 403 on a fresh file link" in caught.value.msg
+    assert plugin.explores == [403]  # one explore, not one per try
+    assert plugin.downloaded == [OLD_LINK, FRESH_LINK]
+    assert _paused(plugin) is not None
+    assert len(plugin.account.notices) == 1
+
+
+def test_an_expired_link_is_no_ip_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin = _ip_plugin(tmp_path, monkeypatch, [_bad_header(403, b""), "movie.mkv"])
+    assert plugin.download(OLD_LINK) == "movie.mkv"
+    assert plugin.explores == [403]
+    assert _paused(plugin) is None
+    assert plugin.account.notices == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        IP_BODY,
+        b"<html><body><p>You are not authorized to download this file.</p></body></html>",
+        b"You are not authorized to download this file.",
+    ],
+    ids=["json", "html", "text"],
+)
+def test_a_refusal_whose_body_pyload_kept_pauses_without_an_explore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: bytes
+) -> None:
+    def refused(plugin: Any) -> BaseException:
+        plugin._refusal_body = body  # what _download read back from the chunk file
+        return _bad_header(401, b"")
+
+    plugin = _ip_plugin(tmp_path, monkeypatch, [refused])
+    with pytest.raises(RetriedError) as caught:
+        plugin.download(OLD_LINK)
+    _assert_ip_wait(plugin, caught)
+    assert "(You are not authorized to download this file.)" in caught.value.msg
+    assert plugin.explores == []
+
+
+def test_a_refusal_body_in_the_badheader_itself_counts_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugin = _ip_plugin(tmp_path, monkeypatch, [_bad_header(403, IP_BODY)])
+    with pytest.raises(RetriedError):
+        plugin.download(OLD_LINK)
+    assert plugin.explores == []
+
+
+def test_in_a_pause_a_bare_403_joins_it_without_an_explore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused_meanwhile(plugin: Any) -> BaseException:
+        # Another link found the refusal while this download was on its way.
+        ippause.refused(account_key("demo"), url=FRESH_LINK, reason="HTTP 403 on a fresh link")
+        return _bad_header(403, b"")
+
+    plugin = _ip_plugin(tmp_path, monkeypatch, [refused_meanwhile])
+    with pytest.raises(RetriedError) as caught:
+        plugin.download(OLD_LINK)
+    _assert_ip_wait(plugin, caught)
+    assert plugin.explores == []
+
+
+def test_a_link_of_a_paused_account_waits_without_an_api_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pause_clock: _Clock
+) -> None:
+    ippause.refused(account_key("demo"), url=OLD_LINK, reason="x", interval=60)
+    plugin = _live_plugin(tmp_path, url="https://rapidgator.net/file/queued")
+    with pytest.raises(RetriedError) as caught:
+        plugin.handle_premium(plugin.pyfile)
+    assert plugin.account.clients == []  # no client, so no API call
+    _assert_ip_wait(plugin, caught)
+    assert caught.value.wait == 62  # just past the next check
+    # A file link waits the same, before any download.
+    file_link = _ip_plugin(tmp_path, monkeypatch, [])
+    with pytest.raises(RetriedError):
+        file_link.download(OLD_LINK)
+    assert file_link.downloaded == []
+
+
+def test_the_link_whose_turn_it_is_probes_and_every_waiting_link_resumes(
+    tmp_path: Path, pause_clock: _Clock
+) -> None:
+    key = account_key("demo")
+    ippause.refused(key, url=OLD_LINK, reason="x", interval=30)
+    waiting = SimpleNamespace(wait_until=pause_clock.now + 32)
+    ippause.waiting(key, 99, lambda: setattr(waiting, "wait_until", 0))
+    plugin = _live_plugin(tmp_path)
+    probes: list[str] = []
+    answers = [Verdict.REFUSED, Verdict.ACCEPTED]
+    plugin._probe = lambda url: probes.append(url) or answers.pop(0)
+
+    with pytest.raises(RetriedError) as caught:  # no check due yet
+        plugin._wait_while_ip_refused()
+    assert probes == []
+    pause_clock.now += 30
+    with pytest.raises(RetriedError) as caught:  # checked: still refused
+        plugin._wait_while_ip_refused()
+    assert probes == [OLD_LINK]
+    assert caught.value.wait == 32
+    assert waiting.wait_until > 0
+    pause_clock.now += 30
+    plugin._wait_while_ip_refused()  # checked: accepted; this link goes on
+    assert probes == [OLD_LINK, OLD_LINK]
+    assert waiting.wait_until == 0  # woken at once
+    assert plugin.pyfile.error == ""
+    assert ippause.paused(key) is None
+
+
+def test_with_no_probe_link_one_link_tries_its_own_download(
+    tmp_path: Path, pause_clock: _Clock
+) -> None:
+    plugin = _live_plugin(tmp_path)
+    with pytest.raises(RetriedError) as caught:  # legacy: an API call answered the IP text
+        plugin._apply(IPNotRegisteredError("IP address needs to be registered. Check your email"))
+    assert "(IP address needs to be registered.)" in caught.value.msg
+    pause_clock.now += 60
+    other = _live_plugin(tmp_path)
+    other._wait_while_ip_refused()  # its turn: it tries
+    assert other._ip_turn is True
+    other._wait_while_ip_refused()  # and is not held back later in the same attempt
+    third = _live_plugin(tmp_path)
+    with pytest.raises(RetriedError):
+        third._wait_while_ip_refused()
+
+
+def test_one_notice_and_another_only_after_a_download_worked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pause_clock: _Clock
+) -> None:
+    first = _ip_plugin(tmp_path, monkeypatch, [_bad_header(403, IP_BODY)])
+    account = first.account
+    with pytest.raises(RetriedError):
+        first.download(OLD_LINK)
+    second = _ip_plugin(tmp_path, monkeypatch, [_bad_header(403, IP_BODY)])
+    second.account = account
+    ippause.clear()  # as after a pyLoad restart: the account's storage remembers the notice
+    with pytest.raises(RetriedError):
+        second.download(OLD_LINK)
+    assert len(account.notices) == 1
+    pause_clock.now += 60
+    done = _live_plugin(tmp_path)
+    done.account = account
+    done._download_started = pause_clock.now
+    done._finished()  # a download worked: the pause ends, a later refusal is news
+    assert account.accepted == 1
+    assert _paused(done) is None
+    third = _ip_plugin(tmp_path, monkeypatch, [_bad_header(403, IP_BODY)])
+    third.account = account
+    with pytest.raises(RetriedError):
+        third.download(OLD_LINK)
+    assert len(account.notices) == 2

@@ -44,7 +44,7 @@ JOB = Job(request_id="682fec68087e0a20ce1e7f95", status=JobStatus.ERROR)
     [
         (FileOfflineError("The file is not available on the server."), Action.OFFLINE, "offline"),
         (AuthError("NOAUTH", status=401), Action.ACCOUNT_INVALID, "API key"),
-        (IPNotRegisteredError("Unregistered IP address detected."), Action.FAIL, "confirmed"),
+        (IPNotRegisteredError("Unregistered IP address detected."), Action.RETRY, "IP address"),
         (FeatureNotAvailableError("nope", feature="cloud"), Action.FAIL, "'cloud' add-on"),
         (FeatureNotAvailableError("nope", feature="premium"), Action.FAIL, "'premium' add-on"),
         (FeatureNotAvailableError("nope"), Action.FAIL, "offcloud.com/#/account"),
@@ -84,8 +84,16 @@ def test_temporary_outcomes_are_bounded() -> None:
         assert outcome.wait > 0
 
 
-def test_ip_advice_names_what_to_do() -> None:
-    assert IP_ADVICE in outcome_for(IPNotRegisteredError("x")).message
+def test_ip_advice_names_what_to_do_and_waits_instead_of_failing() -> None:
+    # Only the user can fix it, on offcloud.com; failing would make them restart every link
+    # (docs/api.md L24). The downloader pauses the whole account instead (ippause).
+    outcome = outcome_for(IPNotRegisteredError("Unregistered IP address detected."))
+    assert IP_ADVICE in outcome.message
+    assert "https://offcloud.com/#/account" in outcome.message
+    assert "https://offcloud.com/api/login/check" in outcome.message
+    assert outcome.action is Action.RETRY
+    assert outcome.wait == 60
+    assert outcome.wait * outcome.attempts >= 7 * 24 * 3600
 
 
 def test_an_account_refusal_is_not_sold_as_a_missing_add_on() -> None:
@@ -107,8 +115,8 @@ def test_an_account_refusal_is_not_sold_as_a_missing_add_on() -> None:
 
 @pytest.mark.parametrize(
     "error",
-    [AuthError("NOAUTH", status=401), IPNotRegisteredError("x"), FeatureNotAvailableError("x")],
-    ids=["key", "ip", "account"],
+    [AuthError("NOAUTH", status=401), FeatureNotAvailableError("x")],
+    ids=["key", "account"],
 )
 def test_a_failure_that_leaves_the_cloud_job_alone_says_it_is_kept(error: OffcloudError) -> None:
     outcome = outcome_for(error, kept_job="682fec68087e0a20ce1e7f95")

@@ -36,6 +36,7 @@ from ..exceptions import (
 )
 from ..redact import MASK, SENSITIVE_KEYS, mask_file_links, redact
 from .cloudroom import full_attempts, full_message, room
+from .ippause import MAX_PAUSE_SECONDS, PROBE_SECONDS
 
 __all__ = [
     "Action",
@@ -80,9 +81,14 @@ MAX_ERROR_DEPTH = 16
 ACCOUNT_PAGE = "https://offcloud.com/#/account"
 
 IP_ADVICE = (
-    "Offcloud wants this IP address confirmed: open the link in the e-mail Offcloud sent you "
-    "(or visit https://offcloud.com/#/account while on this connection), then restart the link"
+    "Offcloud refuses this IP address: sign in at https://offcloud.com/#/account from this "
+    "connection, open https://offcloud.com/api/login/check or the link in Offcloud's e-mail to "
+    "confirm it; the link tries again by itself"
 )
+#: An IP Offcloud refuses (docs/api.md L24) is not the link's fault: it waits for the user to
+#: confirm the IP, checking once a minute, for as long as the downloader's account pause lasts.
+IP_WAIT = round(PROBE_SECONDS)
+IP_ATTEMPTS = math.ceil(MAX_PAUSE_SECONDS / PROBE_SECONDS)
 
 
 class Action(str, Enum):
@@ -159,7 +165,7 @@ def _outcome(error: OffcloudError, retry: int) -> Outcome:
             "as the password of the Offcloud account in pyLoad",
         )
     if isinstance(error, IPNotRegisteredError):
-        return Outcome(Action.FAIL, f"{IP_ADVICE} ({text})")
+        return Outcome(Action.RETRY, f"{IP_ADVICE} ({text})", IP_WAIT, IP_ATTEMPTS)
     if isinstance(error, FeatureNotAvailableError):
         if error.feature is None:
             # "User is not allowed this operation.": the account, not a missing add-on.

@@ -22,8 +22,11 @@ try:
         CloudFullError,
         CloudOnlyError,
         EndpointRemovedError,
+        IPNotRegisteredError,
         NotFoundError,
+        OffcloudConnectionError,
         OffcloudError,
+        ResponseTooLargeError,
         WaitTimeoutError,
     )
     from offcloud_api.pyload import notices
@@ -38,10 +41,21 @@ try:
         part_bytes,
     )
     from offcloud_api.pyload.hostrest import MAX_RESTS, counts_against_host, hostrest
+    from offcloud_api.pyload.ippause import (
+        PROBE_MAX_BYTES,
+        PROBE_RANGE,
+        PROBE_SECONDS,
+        Turn,
+        Verdict,
+        account_key,
+        bare_refusal,
+        ippause,
+        probe_verdict,
+        refusal_reason,
+        refused_body,
+    )
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
     from offcloud_api.pyload.outcomes import (
-        IP_ADVICE,
-        Action,
         apply_outcome,
         file_server_error,
         outcome_for,
@@ -70,7 +84,9 @@ try:
         select_and_plan,
         show_progress,
     )
+    from offcloud_api.pyload.transport import PyloadTransport
     from offcloud_api.retry import parse_retry_after
+    from offcloud_api.transport import Request
 
     IMPORT_ERROR = None
     # Why the plugins cannot work here, said where the user looks: the library is missing, or
@@ -102,6 +118,12 @@ class OffcloudCom(MultiDownloader):
             "float",
             "Minutes a host rests for all its links after Offcloud could not serve it 3 times in a row (0 to never rest)",
             10.0,
+        ),
+        (
+            "ip_check",
+            "int",
+            "Seconds between checks whether Offcloud accepts downloads from this IP again, while it refuses them",
+            60,
         ),
         (
             "remove_finished",
@@ -167,6 +189,9 @@ class OffcloudCom(MultiDownloader):
         self._link_refreshed = False  # an expired file link is resolved again once per attempt
         self._cloud_job = None  # the request id of the cloud job this attempt follows
         self._file_path = None  # that job's file this link downloads (its path in the job)
+        self._ip_turn = False  # this attempt tries its download to learn whether the IP is back
+        self._refusal_body = b""  # what a refused download wrote into its chunk files
+        self._download_started = None
 
     def _chunk_limit(self):
         hosts = getattr(self.account, "offcloud_hosts", None) if self.account else None
@@ -198,6 +223,7 @@ class OffcloudCom(MultiDownloader):
     def handle_premium(self, pyfile):
         if UNUSABLE:
             self.fail(UNUSABLE)
+        self._wait_while_ip_refused()
         if not self.db.retrieve(job_storage_key(pyfile.url)):  # a job at Offcloud goes on
             self._wait_while_host_rests(pyfile)
         self._client()
@@ -236,9 +262,14 @@ class OffcloudCom(MultiDownloader):
         keeper.user_stopped(self.pyfile.id)
 
     def download(self, url, *args, **kwargs):
+        self._wait_while_ip_refused()
+        if self._download_started is None:
+            self._download_started = time.time()
+        self._refusal_body = b""
         try:
             result = super().download(url, *args, **kwargs)
         except BadHeader as exc:
+            self._ip_refusal(url, exc)  # Offcloud refuses this IP: the account pauses
             fresh = self._refreshed_link(url, exc.code)
             if fresh is None:
                 self._download_refused(exc)
@@ -268,6 +299,8 @@ class OffcloudCom(MultiDownloader):
             return super()._download(url, filename, *args, **kwargs)
         except BadHeader:
             if notes is not None:
+                # pyLoad keeps the refusal's body from the plugin: read it back first.
+                self._refusal_body = refused_body(filename, notes)
                 restore_partial(filename, notes)
             raise
         except pycurl.error as exc:
@@ -526,6 +559,9 @@ class OffcloudCom(MultiDownloader):
     # errors
 
     def _apply(self, exc):
+        if isinstance(exc, IPNotRegisteredError) and IMPORT_ERROR is None:
+            # An API call answered Offcloud's IP text (legacy): the account pauses.
+            self._ip_refused(None, refusal_reason(exc.message.encode(), 400) or exc.message)
         if counts_against_host(exc) and parse_file_url(self.pyfile.url) is None:
             rest = hostrest.failed(
                 host_of(self.pyfile.url), exc.code or exc.message, rest_seconds=self._rest_seconds()
@@ -549,13 +585,126 @@ class OffcloudCom(MultiDownloader):
 
     def _rest(self, rest):
         message = rest.message()
-        self.pyfile.error = message  # shown in the queue beside the countdown
-        self._rest_shown = True
-        self.log_warning(message)
         # pyLoad runs an overridden hoster's links under that hoster's plugin name: while this
         # one is not multi_dl, pyLoad starts no other (they stay queued, no API call, no slot).
-        self.multi_dl = self.pyfile.pluginname == self.classname
+        # Links of other hosts run under our own name, and go on.
+        self._show_wait(message, multi_dl=self.pyfile.pluginname == self.classname)
+        self.log_warning(message)
         self.retry(MAX_RESTS, rest.wait_seconds(hostrest.now()), message, rest.give_up())
+
+    def _show_wait(self, message, multi_dl):
+        self.pyfile.error = message  # shown in the queue beside the countdown
+        self._rest_shown = True
+        self.multi_dl = multi_dl
+
+    # ---------------------------------------------------------------------------------------
+    # Offcloud refuses this IP: the account pauses (offcloud_api.pyload.ippause)
+
+    def _ip_key(self):
+        return account_key(self.account.user if self.account else None)
+
+    def _ip_check_seconds(self):
+        try:
+            return max(1.0, float(self.config.get("ip_check", PROBE_SECONDS) or PROBE_SECONDS))
+        except (TypeError, ValueError):
+            return PROBE_SECONDS
+
+    def _wait_while_ip_refused(self):
+        """While Offcloud refuses this IP, the link waits without an API call. The first link
+        to wake when a check is due asks one byte of a refused link (or, with none, tries its
+        own download); the answer ends the pause for every link, or waits another interval."""
+        if IMPORT_ERROR is not None or self._ip_turn:
+            return
+        key = self._ip_key()
+        pause = ippause.paused(key)
+        if pause is not None:
+            if pause.expired(ippause.now()):
+                self.fail(pause.give_up())
+            turn, url = ippause.turn(key, self.pyfile.id)
+            if turn is Turn.PROBE:
+                verdict = self._probe(url)
+                self.log_info(
+                    self._(
+                        "Asked whether Offcloud accepts downloads from this IP again: {}"
+                    ).format(verdict.value)
+                )
+                pause = ippause.probed(key, verdict)
+            elif turn is Turn.TRY:
+                self._ip_turn = True
+                self.log_info(
+                    self._("Trying this link to learn whether Offcloud accepts this IP again")
+                )
+                pause = None
+            if pause is not None:
+                self._ip_wait(key, pause)
+        if getattr(self, "_rest_shown", False):
+            self._rest_shown = False
+            self.pyfile.error = ""
+
+    def _ip_wait(self, key, pause):
+        # Woken at once when the pause ends (pyLoad's wait loop reads wait_until every 2 s).
+        pyfile = self.pyfile
+        ippause.waiting(key, pyfile.id, lambda: setattr(pyfile, "wait_until", time.time()))
+        if ippause.paused(key) is None:
+            return  # it ended in between
+        message = pause.message()
+        # The whole account waits: no other link of this plugin name starts meanwhile (they stay
+        # queued: no slot, no API call); setup() of the next attempt lets them go again.
+        self._show_wait(message, multi_dl=False)
+        # attempts=0: pyLoad counts no limit; the pause's own length is the limit.
+        self.retry(0, pause.wait_seconds(ippause.now()), message, pause.give_up())
+
+    def _ip_refused(self, url, reason):
+        """Offcloud refuses this IP: the account pauses, the user hears of it once."""
+        key = self._ip_key()
+        pause = ippause.refused(key, url=url, reason=reason, interval=self._ip_check_seconds())
+        self._ip_turn = False
+        self.log_warning(pause.message())
+        account = self.account
+        if account is not None and hasattr(account, "notify_ip_refused"):
+            user = account.user
+            if ippause.notice_due(key, said_before=lambda: account.ip_notice_given(user)):
+                account.notify_ip_refused(user, pause.message())
+        self._ip_wait(key, pause)
+        # The pause ended while this link noted it: the link starts over at once.
+        self.retry(5, 1, self._("Offcloud accepts downloads from this IP again"))
+
+    def _ip_refusal(self, url, exc):
+        """The account pauses when a file server's refusal says Offcloud refuses this IP: its
+        text (read back from the chunk files, where pyLoad leaves it), a 401/403 while the
+        account pauses already (no explore), or a 401/403 on a fresh link."""
+        if IMPORT_ERROR is None:
+            content = exc.content if isinstance(exc.content, bytes) else str(exc.content).encode()
+            reason = refusal_reason(self._refusal_body or content, exc.code)
+            if reason is None and exc.code in (401, 403):
+                if ippause.paused(self._ip_key()) is not None:
+                    reason = ""
+                else:
+                    reason = bare_refusal(exc.code, fresh_link=self._link_refreshed)
+            if reason is not None:
+                self._ip_refused(url, reason)
+
+    def _probe(self, url):
+        """One byte of a refused file link, through pyLoad's network stack (the downloads' IP)."""
+        transport = PyloadTransport(self)
+        try:
+            answer = transport.send(
+                Request(
+                    "GET",
+                    url,
+                    timeout=(30.0, 30.0),
+                    headers={"Range": PROBE_RANGE},
+                    max_bytes=PROBE_MAX_BYTES,
+                )
+            )
+        except ResponseTooLargeError:
+            return Verdict.ACCEPTED  # the server ignored the range and sent the file
+        except OffcloudConnectionError as exc:
+            self.log_debug("The IP check got no answer", exc.message)
+            return Verdict.UNKNOWN
+        finally:
+            transport.close()
+        return probe_verdict(answer.status, answer.content)
 
     def _refreshed_link(self, url, status):
         """A fresh URL for an Offcloud file link the server refused, or None.
@@ -618,14 +767,14 @@ class OffcloudCom(MultiDownloader):
     def _raise_body_error(self, body, status=200):
         # Parsed tolerantly (deep JSON is no error of Offcloud's) and redacted: a file server
         # echoing the key must not put it on the link or into pyLoad's log.
+        reason = refusal_reason(body, status)  # Offcloud's IP text, in JSON, HTML or plain
         error = file_server_error(body, status, secrets=(self._api_key(),))
-        if error is None:
+        if error is None and reason is None:
             return
         if self.last_download:
             self.remove(self.last_download, try_trash=False)
-        outcome = outcome_for(error)
-        if outcome.action is Action.FAIL and IP_ADVICE in outcome.message:
-            self.fail(outcome.message)
+        if reason is not None:
+            self._ip_refused(self.link or None, reason)
         self._apply(error)
 
     def _api_key(self):
@@ -635,6 +784,11 @@ class OffcloudCom(MultiDownloader):
             return None
 
     def _finished(self):
+        # A download worked: any pause of the account is over, and a later one is news.
+        if ippause.served(self._ip_key(), since=self._download_started):
+            forget = getattr(self.account, "ip_accepted", None)
+            if forget is not None:
+                forget(self.account.user)
         key = job_storage_key(self.pyfile.url)
         stored = self.db.retrieve(key)
         if stored:
