@@ -1,0 +1,128 @@
+"""pyLoad's queue and download folder as the qBittorrent-API bridge reads and cleans them.
+
+:func:`pyload_packages` turns pyLoad's queue data (two database reads for everything, plus the
+live numbers of running downloads) into :class:`~.qbit_torrents.PackageView` objects;
+:func:`files_to_delete` and :func:`remove_files` delete the files a torrent's packages wrote, and
+nothing else: only paths inside pyLoad's download folder, never through a symlink, and only
+folders left empty.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .qbit_torrents import DOWNLOADING, LinkView, PackageView, inside
+
+__all__ = ["files_to_delete", "pyload_packages", "remove_files"]
+
+log = logging.getLogger(__name__)
+
+#: pyLoad writes a download in parts named ``<file>.chunk<N>`` until it is finished.
+MAX_CHUNKS = 32
+
+
+def _live(files: Any, link_id: int, status: int) -> tuple[int, int, int]:
+    """(percent, speed, bytes arrived) of a running download, from pyLoad's link cache."""
+    pyfile = files.cache.get(link_id) if status == DOWNLOADING else None
+    if pyfile is None:
+        return 0, 0, 0
+    try:
+        request = pyfile.plugin.req
+        return int(pyfile.get_percent() or 0), int(request.speed or 0), int(request.arrived or 0)
+    except AttributeError:  # the plugin is between two states
+        return int(getattr(pyfile, "progress", 0) or 0), 0, 0
+
+
+def pyload_packages(files: Any, destinations: Iterable[Any]) -> dict[int, PackageView]:
+    """Every package of pyLoad's ``files`` manager in ``destinations`` (queue, collector)."""
+    found: dict[int, PackageView] = {}
+    cache = dict(getattr(files, "cache", {}) or {})
+    for destination in destinations:
+        for pid, package in files.get_complete_data(destination).items():
+            links = []
+            for fid, link in dict(package.get("links") or {}).items():
+                status = int(link.get("status") or 0)
+                percent, speed, arrived = (0, 0, 0)
+                if int(fid) in cache:
+                    percent, speed, arrived = _live(files, int(fid), status)
+                links.append(
+                    LinkView(
+                        id=int(fid),
+                        url=str(link.get("url") or ""),
+                        name=str(link.get("name") or ""),
+                        size=int(link.get("size") or 0),
+                        status=status,
+                        text=str(link.get("statusmsg") or ""),
+                        error=str(link.get("error") or ""),
+                        percent=percent,
+                        speed=speed,
+                        arrived=arrived,
+                    )
+                )
+            found[int(pid)] = PackageView(
+                id=int(pid),
+                name=str(package.get("name") or ""),
+                folder=str(package.get("folder") or ""),
+                links=tuple(sorted(links, key=lambda link: link.id)),
+            )
+    return found
+
+
+def files_to_delete(root: str, packages: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The files pyLoad's packages (``get_package_data`` dicts) wrote under ``root``.
+
+    A link's file is ``<root>/<package folder>/<link name>``, with its unfinished parts. A path
+    that leads outside ``root`` or through a symlink is left out.
+    """
+    found: list[str] = []
+    for package in packages:
+        folder = str(package.get("folder") or "")
+        for link in dict(package.get("links") or {}).values():
+            name = str(link.get("name") or "")
+            if not name or "/" in name or name in (".", ".."):
+                continue
+            base = os.path.normpath(Path(root) / folder / name)
+            candidates = [base, *(f"{base}.chunk{n}" for n in range(MAX_CHUNKS))]
+            found.extend(path for path in candidates if _deletable(root, path))
+    return found
+
+
+def _deletable(root: str, path: str) -> bool:
+    candidate = Path(path)
+    if candidate.is_symlink() or not candidate.is_file():
+        return False
+    # Every folder on the way must be a real folder inside root.
+    return inside(root, str(candidate.parent)) and inside(root, path)
+
+
+def remove_files(root: str, paths: Iterable[str], *, keep: str = "") -> int:
+    """Delete ``paths`` (see :func:`files_to_delete`), then the folders they leave empty, up to
+    ``root``/``keep`` (a category's folder stays). Returns how many files were deleted."""
+    removed = 0
+    folders: set[Path] = set()
+    for path in paths:
+        if not _deletable(root, path):
+            continue
+        try:
+            Path(path).unlink()
+        except OSError as exc:
+            log.warning("could not delete %s: %s", path, exc.strerror)
+            continue
+        removed += 1
+        folders.add(Path(path).parent)
+    stop = {Path(os.path.realpath(root)), Path(os.path.realpath(Path(root) / keep))}
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        current = folder
+        while Path(os.path.realpath(current)) not in stop and inside(root, str(current)):
+            if current.is_symlink():
+                break
+            try:
+                current.rmdir()  # only when empty
+            except OSError:
+                break
+            current = current.parent
+    return removed
