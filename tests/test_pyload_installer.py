@@ -47,6 +47,7 @@ def test_ships_the_plugins_and_the_library_the_plugins_import() -> None:
         ("decrypters", "OffcloudComFolder"),
         ("addons", "OffcloudComHook"),
         ("addons", "OffcloudComCleanup"),
+        ("addons", "OffcloudComArr"),
     }
     library = {relative for relative, _ in installer.library_files()}
     assert {
