@@ -946,7 +946,12 @@ def test_the_notice_comes_once_per_spell_not_per_link() -> None:
     rig.api.cloud_errors.append(_full())
     rig.hand_over(8, None, magnet=MAGNET + "&dn=second")
     rig.round()
-    assert said == ["full", "full"]  # a new spell after the cloud took a job
+    assert said == ["full"]  # full again within the hour: the same trouble, no second notice
+    rig.round(after=3700)  # room again: link 8 is added, the spell ends
+    rig.api.cloud_errors.append(_full())
+    rig.hand_over(9, None, magnet=MAGNET + "&dn=third")
+    rig.round()
+    assert said == ["full", "full"]  # a new spell more than an hour after the last notice
 
 
 def test_a_link_handed_over_for_room_says_so_at_once_and_waits_full_wait() -> None:

@@ -306,11 +306,15 @@ def test_links_added_together_make_room_once():
     assert room.remove_calls == 1
 
 
-def test_one_notice_per_full_spell():
-    offcloud, view, room = FakeOffcloud(1), FakeView(), new_room()
+def test_one_notice_per_full_spell_and_at_most_one_an_hour():
+    clock = Clock()
+    offcloud, view, room = FakeOffcloud(5), FakeView(), new_room(clock)
     assert room.first_full() is True
     assert room.first_full() is False
     room.add(offcloud, "magnet:1", view)  # it takes jobs again: the spell is over
+    assert room.first_full() is False  # but it filled again within the hour: no second notice
+    room.add(offcloud, "magnet:2", view)
+    clock.now += cloudroom.NOTICE_GAP + 1
     assert room.first_full() is True
 
 

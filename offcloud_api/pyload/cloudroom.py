@@ -20,7 +20,7 @@ time makes room (a lock): the others find the room made (a generation count) and
 and after a look that found nothing to remove, nobody looks again for :data:`RESCAN_AFTER`
 seconds. When nothing can go, the link waits (:data:`DEFAULT_WAIT` between tries, at most
 :data:`MAX_FULL_WAIT` in all) with :data:`FULL_ADVICE`, and the user gets one notice per full
-spell (:meth:`CloudRoom.first_full`), not one per link.
+spell (:meth:`CloudRoom.first_full`, at most one an hour), not one per link.
 
 The ledger lives in the downloader's pyLoad storage, like
 :class:`~offcloud_api.pyload.support.FileLinkStore`: ``created:<request id>`` →
@@ -68,6 +68,9 @@ DEFAULT_WAIT = 5 * 60
 MAX_FULL_WAIT = 24 * 60 * 60
 #: Seconds after a look that found nothing to remove before anyone looks again.
 RESCAN_AFTER = 10.0
+#: Seconds after a full-cloud notice before another one (a cloud that fills again soon after
+#: it had room is the same trouble: one notice, not one per refill).
+NOTICE_GAP = 60 * 60
 #: Seconds a job found in the add answer may seem older than the add (clocks differ).
 CLOCK_SLACK = 10 * 60
 #: Where the ledger lives: the downloader's pyLoad storage.
@@ -282,6 +285,7 @@ class CloudRoom:
         self.generation = 0
         self._nothing_until = 0.0
         self._full = False
+        self._noticed_at: Optional[float] = None
         self.wait_seconds: float = DEFAULT_WAIT
         self.full_answers = 0
         self.looks = 0
@@ -344,10 +348,17 @@ class CloudRoom:
             return True
 
     def first_full(self) -> bool:
-        """True once per full spell: the caller gives the user the one notice."""
+        """True once per full spell (and at most once in :data:`NOTICE_GAP`): the caller gives
+        the user the one notice."""
         with self._lock:
             first, self._full = not self._full, True
-            return first
+            now = self._clock()
+            if not first or (
+                self._noticed_at is not None and now - self._noticed_at < NOTICE_GAP
+            ):
+                return False
+            self._noticed_at = now
+            return True
 
     def set_wait(self, seconds: Any) -> None:
         """The seconds between tries while full (the clean-up addon's option); a bad value is
