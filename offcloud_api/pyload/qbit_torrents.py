@@ -324,7 +324,8 @@ def torrent_view(record: TorrentRecord, packages: Mapping[int, PackageView]) -> 
                 continue
             path = posixpath.join(folder, link.name)
             files.append((posixpath.relpath(path, record.folder or "."), link))
-    size = sum(link.size for _, link in files) or record.size
+    known = sum(link.size for _, link in files)  # pyLoad may not know the sizes yet
+    size = known or record.size
     done = sum(
         link.size if link.status in _ON_DISK else min(link.arrived, link.size) for _, link in files
     )
@@ -335,8 +336,8 @@ def torrent_view(record: TorrentRecord, packages: Mapping[int, PackageView]) -> 
     state, message = _state(record, source_links, [link for _, link in files])
     if state in DONE_STATES:
         progress, done = 1.0, size
-    elif size > 0:
-        progress = min(done / size, 0.999)
+    elif known > 0:
+        progress = min(done / known, 0.999)
     elif files:
         on_disk = sum(1 for _, link in files if link.status in _ON_DISK)
         progress = min(on_disk / len(files), 0.999)
