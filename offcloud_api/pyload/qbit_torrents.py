@@ -322,8 +322,10 @@ def torrent_view(record: TorrentRecord, packages: Mapping[int, PackageView]) -> 
         for link in package.links:
             if link.url == record.link:
                 continue
-            path = posixpath.join(folder, link.name)
-            files.append((posixpath.relpath(path, record.folder or "."), link))
+            path = f"{folder}/{link.name}" if folder else link.name
+            if record.folder and path.startswith(record.folder + "/"):
+                path = path[len(record.folder) + 1 :]  # relative to the save path
+            files.append((path, link))
     known = sum(link.size for _, link in files)  # pyLoad may not know the sizes yet
     size = known or record.size
     done = sum(
@@ -537,7 +539,10 @@ def torrent_files(view: TorrentView) -> list[dict[str, Any]]:
 
 
 def _absolute(root: str, relative: str) -> str:
-    return os.path.normpath(Path(root) / relative) if relative else os.path.normpath(root)
+    # String joins: this runs a few times per torrent on every poll (posixpath.relpath and
+    # pathlib cost more than the rest of the answer). ``relative`` is clean already.
+    root = root.rstrip("/") or "/"
+    return f"{root}/{relative}" if relative else root
 
 
 #: ``torrents/info``'s ``filter`` values and the states each takes.
