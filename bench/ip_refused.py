@@ -8,7 +8,8 @@ links said. Then every file must arrive intact (sha256) and no link may fail. Pr
 the time, the API calls made during the window and after it by route, the probes, and how soon
 the files came once Offcloud accepted the IP again. Not a timed test. Usage::
 
-    .venv/bin/python bench/ip_refused.py [--window 45] [--ip-check 60] [--json out.json]
+    .venv/bin/python bench/ip_refused.py [--window 45] [--ip-check 60] [--body json|empty]
+        [--json out.json]
 
 ``tests/e2e/test_ip_refused.py`` runs :func:`drill` with a short window and interval in CI.
 """
@@ -190,18 +191,21 @@ def drill(
     timeout: float,
     ip_check: int = IP_CHECK_SECONDS,
     links: DrillLinks = DrillLinks(),
+    body: str = "json",
     poll: float = 0.5,
 ) -> Figures:
     """Refuse downloads for ``window`` seconds from now, add the links, measure; see above.
 
-    ``ip_check`` is the downloader's option of that name: the seconds between probes.
+    ``ip_check`` is the downloader's option of that name: the seconds between probes. ``body``
+    is how a refusal answers (the fault's ``body``): ``json`` (Offcloud's text), ``html``,
+    ``text``, or ``empty`` (a bare 403, as pyLoad may hand it over).
     """
     sim, pl = stack.simulator, stack.process
     pl.set_config_value("OffcloudCom", "ip_check", ip_check, plugin=True)
     figures = Figures(window_s=window, ip_check_s=float(ip_check))
     logged_before = set(_ip_lines(pl))
     first_call = len(sim.calls)
-    sim.inject("ip_refused", for_seconds=window)
+    sim.inject("ip_refused", for_seconds=window, body=body)
     started = time.time()
     window_end = started + window
     pl.add_package(f"{links.prefix}-hoster", [links.hoster_link])
@@ -271,13 +275,20 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--window", type=float, default=WINDOW_SECONDS)
     parser.add_argument("--ip-check", type=int, default=IP_CHECK_SECONDS)
+    parser.add_argument("--body", choices=("json", "html", "text", "empty"), default="json")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="offcloud-ip-refused-"))
     try:
         with OffcloudPyloadStack(home, scenario=scenario()) as stack:
-            figures = drill(stack, window=args.window, timeout=args.timeout, ip_check=args.ip_check)
+            figures = drill(
+                stack,
+                window=args.window,
+                timeout=args.timeout,
+                ip_check=args.ip_check,
+                body=args.body,
+            )
     finally:
         shutil.rmtree(home, ignore_errors=True)
     text = report(figures)

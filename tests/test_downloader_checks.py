@@ -11,9 +11,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar, Optional
 
 import pytest
 from fakes import FakePyloadDb
@@ -642,3 +644,89 @@ def test_one_notice_and_another_only_after_a_download_worked(
     with pytest.raises(RetriedError):
         third.download(OLD_LINK)
     assert len(account.notices) == 2
+
+
+class _FileServer(BaseHTTPRequestHandler):
+    """A file server for the probe: each path answers one way; the Range headers are kept."""
+
+    ranges: ClassVar[list[Optional[str]]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        type(self).ranges.append(self.headers.get("Range"))
+        status, body, headers = {
+            "/ok": (206, b"\x00", {"Content-Range": "bytes 0-0/1000"}),
+            "/no-range": (200, b"\x00" * 200_000, {}),
+            "/refused": (403, IP_BODY, {}),
+            "/bare": (403, b"", {}),
+            "/gone": (404, b"", {}),
+            "/busy": (503, b"", {}),
+        }[self.path]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def file_server() -> Any:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FileServer)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _RequestFactory:
+    def get_request(self, plugin_name: str, account: object = None) -> Any:
+        from pyload.core.network.browser import Browser  # noqa: PLC0415
+        from pyload.core.network.cookie_jar import CookieJar  # noqa: PLC0415
+
+        browser = Browser(None, {"proxies": {}, "ssl_verify": False})
+        browser.set_cookie_jar(CookieJar(plugin_name))
+        browser.http.allow_private_ip = True  # a loopback server (docs/pyload.md §4.3)
+        return browser
+
+
+@pytest.mark.parametrize(
+    ("path", "verdict"),
+    [
+        ("/ok", Verdict.ACCEPTED),
+        ("/no-range", Verdict.ACCEPTED),  # the server sent the file: it serves this IP
+        ("/refused", Verdict.REFUSED),
+        ("/bare", Verdict.REFUSED),
+        ("/gone", Verdict.GONE),
+        ("/busy", Verdict.UNKNOWN),
+    ],
+)
+def test_the_probe_asks_one_byte_through_a_pyload_request(
+    tmp_path: Path, file_server: str, path: str, verdict: Verdict
+) -> None:
+    plugin = _live_plugin(tmp_path)
+    plugin.pyload = SimpleNamespace(request_factory=_RequestFactory())
+    loads: list[str] = []
+
+    def load(url: str, *, get: Any, post: Any, referrer: Any, decode: Any, req: Any) -> Any:
+        loads.append(url)
+        return req.load(url, get, post, referer=referrer, decode=decode)
+
+    plugin.load = load
+    _FileServer.ranges.clear()
+    assert plugin._probe(file_server + path) is verdict
+    assert loads == [file_server + path]  # through the plugin's load: pyLoad's network stack
+    assert _FileServer.ranges == ["bytes=0-0"]
+
+
+def test_a_probe_without_an_answer_is_unknown(tmp_path: Path) -> None:
+    plugin = _live_plugin(tmp_path)
+    plugin.pyload = SimpleNamespace(request_factory=_RequestFactory())
+    plugin.log_debug = lambda *args, **kwargs: None
+    plugin.load = lambda url, *, get, post, referrer, decode, req: req.load(
+        url, get, post, referer=referrer, decode=decode
+    )
+    assert plugin._probe("http://127.0.0.1:9/none") is Verdict.UNKNOWN
