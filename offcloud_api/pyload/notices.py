@@ -13,6 +13,10 @@ the account, which is at every download start. What to say is decided here, once
 - **Offcloud refuses downloads** (``can_download`` false on a plan that has not expired: an IP to
   confirm, a lock, an unpaid plan): one notice, and another only after downloads were allowed
   again in between.
+- **Offcloud refuses this IP** (a file download answered "You are not authorized to download this
+  file.", docs/api.md L24): one notice per pause of the account (:func:`ip_refused`, decided by
+  :mod:`.ippause`; the account plugin remembers it across a restart), again only after a
+  download worked.
 
 What was said is remembered per Offcloud account (:class:`Remembered`, in the plugin's pyLoad
 storage under :func:`storage_key`), so neither a pyLoad restart nor the periodic account refresh
