@@ -36,7 +36,6 @@ from ..exceptions import (
 )
 from ..redact import MASK, SENSITIVE_KEYS, mask_file_links, redact
 from .cloudroom import full_attempts, full_message, room
-from .ippause import MAX_PAUSE_SECONDS, PROBE_SECONDS
 
 __all__ = [
     "Action",
@@ -86,9 +85,12 @@ IP_ADVICE = (
     "confirm it; the link tries again by itself"
 )
 #: An IP Offcloud refuses (docs/api.md L24) is not the link's fault: it waits for the user to
-#: confirm the IP, checking once a minute, for as long as the downloader's account pause lasts.
-IP_WAIT = round(PROBE_SECONDS)
-IP_ATTEMPTS = math.ceil(MAX_PAUSE_SECONDS / PROBE_SECONDS)
+#: confirm the IP. The downloader pauses the whole account instead (.ippause); a decrypter that
+#: meets the legacy API's IP text tries again every 5 minutes for a day. pyLoad re-runs a
+#: decrypter's retry recursively (docs/pyload.md §2.4), so its tries stay far below Python's
+#: recursion limit.
+IP_WAIT = 5 * 60
+IP_ATTEMPTS = 24 * 12
 
 
 class Action(str, Enum):
