@@ -20,12 +20,17 @@ try:
     from offcloud_api.magnet import build_magnet
     from offcloud_api.pyload import intake
     from offcloud_api.pyload.addonkit import SerialWorker, account_keys, masked, select_key
-    from offcloud_api.pyload.background import HOOK_STORAGE, PluginStore
+    from offcloud_api.pyload.background import HOOK_STORAGE, PluginStore, active_follower
     from offcloud_api.pyload.cachebook import cachebook
-    from offcloud_api.pyload.cleanup import links_from_pyload, protected_request_ids
+    from offcloud_api.pyload.cleanup import links_from_pyload
     from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.qbit_api import BridgeSettings, QbitApp
-    from offcloud_api.pyload.qbit_files import files_to_delete, pyload_packages, remove_files
+    from offcloud_api.pyload.qbit_files import (
+        files_to_delete,
+        job_may_go,
+        pyload_packages,
+        remove_files,
+    )
     from offcloud_api.pyload.qbit_torrents import ArrStore
     from offcloud_api.pyload.qbit_web import QbitServer
     from offcloud_api.pyload.support import FileLinkStore, client_for
@@ -192,7 +197,12 @@ class OffcloudComArr(BaseAddon):
         return os.path.realpath(self.pyload.config.get("general", "storage_folder"))
 
     def packages(self):
-        return pyload_packages(self.pyload.files, (Destination.QUEUE, Destination.COLLECTOR))
+        follower = active_follower()
+        return pyload_packages(
+            self.pyload.files,
+            (Destination.QUEUE, Destination.COLLECTOR),
+            follower.follows if follower is not None else None,
+        )
 
     def add(self, record, folder, paused):
         destination = Destination.COLLECTOR if paused else Destination.QUEUE
@@ -297,23 +307,13 @@ class OffcloudComArr(BaseAddon):
         )
 
     def _remove_job(self, record, request_id):
-        # The clean-up rules: a job cloud-only mode sent, or that other links still download
-        # from, stays.
-        kept = PluginStore(self.pyload.db, HOOK_STORAGE).values("job:")
-        if any(isinstance(v, dict) and v.get("request_id") == request_id for v in kept):
-            return
         links = []
         for destination in (Destination.QUEUE, Destination.COLLECTOR):
-            links.extend(
-                links_from_pyload(
-                    self.pyload.files.get_complete_data(destination),
-                    FileLinkStore(self.pyload.db).job_of,
-                )
-            )
-        if request_id in protected_request_ids(links):
-            return
+            data = self.pyload.files.get_complete_data(destination)
+            links.extend(links_from_pyload(data, FileLinkStore(self.pyload.db).job_of))
+        kept = PluginStore(self.pyload.db, HOOK_STORAGE).values("job:")
         key = select_key(self.pyload)
-        if key is None:
+        if key is None or not job_may_go(request_id, kept=kept, links=links):
             return
         try:
             with client_for(self, key, self._exiting) as api:
@@ -321,11 +321,14 @@ class OffcloudComArr(BaseAddon):
         except OffcloudError as exc:
             self.log_warning(self._("Could not remove the Offcloud job"), request_id, exc.message)
             return
-        PluginStore(self.pyload.db, intake.TORRENT_DECRYPTER).delete(
-            TorrentRef(record.info_hash, "").storage_key
-        )
+        PluginStore(self.pyload.db, intake.TORRENT_DECRYPTER).delete(_job_key(record))
         self.log_info(
-            self._("Removed Offcloud job {id}: {name} was deleted by its app").format(
+            self._("Removed Offcloud job {id}: its app deleted {name}").format(
                 id=request_id, name=record.name
             )
         )
+
+
+def _job_key(record):
+    """Where the torrent decrypter remembers the torrent's job (by info-hash)."""
+    return TorrentRef(record.info_hash, "").storage_key

@@ -11,7 +11,13 @@ import pytest
 from fakes import FakePyloadDb
 
 from offcloud_api.pyload.background import PluginStore
-from offcloud_api.pyload.qbit_files import files_to_delete, pyload_packages, remove_files
+from offcloud_api.pyload.cleanup import Link
+from offcloud_api.pyload.qbit_files import (
+    files_to_delete,
+    job_may_go,
+    pyload_packages,
+    remove_files,
+)
 from offcloud_api.pyload.qbit_torrents import (
     ETA_UNKNOWN,
     ArrStore,
@@ -317,6 +323,17 @@ def test_pyload_packages_reads_the_queue_and_live_downloads() -> None:
     assert found[4].links == ()
 
 
+def test_a_link_handed_to_the_background_loop_is_processing_not_stopped() -> None:
+    links = {
+        5: {"url": "magnet:?a", "name": "a", "status": 9},
+        6: {"url": "magnet:?b", "name": "b", "status": 9},
+    }
+    files = FakeFiles({1: {3: {"name": "P", "folder": "tv/P", "links": links}}}, {})
+    a, b = pyload_packages(files, [1], followed=lambda fid: fid == 5)[3].links
+    assert (a.status, b.status) == (13, 9)
+    assert "background" in a.text
+
+
 def _package(folder: str, *names: str) -> dict[str, Any]:
     return {"folder": folder, "links": {n: {"name": name} for n, name in enumerate(names)}}
 
@@ -372,3 +389,11 @@ def test_a_file_that_cannot_be_deleted_is_skipped(tmp_path: Path, monkeypatch: A
     assert remove_files(str(root), [str(target)], keep="tv") == 0
     assert target.exists()
     assert (root / "tv").is_dir()
+
+
+def test_the_job_of_a_deleted_torrent_goes_only_when_nothing_keeps_it() -> None:
+    other = Link(fid=1, url="https://cdn.example/x", status=3, job_id="job2", package_id=9)
+    done = Link(fid=2, url="https://cdn.example/y", status=0, job_id="job1", package_id=9)
+    assert job_may_go("job1", kept=[], links=[other, done])
+    assert not job_may_go("job2", kept=[], links=[other])  # still downloaded from
+    assert not job_may_go("job1", kept=[{"request_id": "job1"}, "junk"], links=[])  # cloud only

@@ -13,11 +13,12 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
-from .qbit_torrents import DOWNLOADING, LinkView, PackageView, inside
+from .cleanup import Link, protected_request_ids
+from .qbit_torrents import ABORTED, DOWNLOADING, PROCESSING, LinkView, PackageView, inside
 
-__all__ = ["files_to_delete", "pyload_packages", "remove_files"]
+__all__ = ["files_to_delete", "job_may_go", "pyload_packages", "remove_files"]
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,15 @@ def _live(files: Any, link_id: int, status: int) -> tuple[int, int, int]:
         return int(getattr(pyfile, "progress", 0) or 0), 0, 0
 
 
-def pyload_packages(files: Any, destinations: Iterable[Any]) -> dict[int, PackageView]:
-    """Every package of pyLoad's ``files`` manager in ``destinations`` (queue, collector)."""
+def pyload_packages(
+    files: Any, destinations: Iterable[Any], followed: Optional[Callable[[int], bool]] = None
+) -> dict[int, PackageView]:
+    """Every package of pyLoad's ``files`` manager in ``destinations`` (queue, collector).
+
+    ``followed`` tells the links the background loop follows: a plugin hands one over by
+    aborting its thread, so it stands "aborted" until the loop shows its state; it is
+    "processing" here from the start.
+    """
     found: dict[int, PackageView] = {}
     cache = dict(getattr(files, "cache", {}) or {})
     for destination in destinations:
@@ -46,6 +54,9 @@ def pyload_packages(files: Any, destinations: Iterable[Any]) -> dict[int, Packag
             links = []
             for fid, link in dict(package.get("links") or {}).items():
                 status = int(link.get("status") or 0)
+                text = str(link.get("statusmsg") or "")
+                if status == ABORTED and followed is not None and followed(int(fid)):
+                    status, text = PROCESSING, "Offcloud job followed in the background"
                 percent, speed, arrived = (0, 0, 0)
                 if int(fid) in cache:
                     percent, speed, arrived = _live(files, int(fid), status)
@@ -56,7 +67,7 @@ def pyload_packages(files: Any, destinations: Iterable[Any]) -> dict[int, Packag
                         name=str(link.get("name") or ""),
                         size=int(link.get("size") or 0),
                         status=status,
-                        text=str(link.get("statusmsg") or ""),
+                        text=text,
                         error=str(link.get("error") or ""),
                         percent=percent,
                         speed=speed,
@@ -126,3 +137,13 @@ def remove_files(root: str, paths: Iterable[str], *, keep: str = "") -> int:
                 break
             current = current.parent
     return removed
+
+
+def job_may_go(request_id: str, *, kept: Iterable[Any], links: Iterable[Link]) -> bool:
+    """Whether the Offcloud job of a torrent its app deleted may be removed (the clean-up rules):
+    not when cloud-only mode sent it (``kept``: what the hook remembers of those jobs), nor while
+    another pyLoad link still downloads from it (``links``: pyLoad's queue as the clean-up sees
+    it)."""
+    if any(isinstance(v, dict) and v.get("request_id") == request_id for v in kept):
+        return False
+    return request_id not in protected_request_ids(links)

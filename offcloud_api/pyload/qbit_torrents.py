@@ -24,9 +24,11 @@ from typing import Any, Optional, Protocol
 from .torrents import clean_part
 
 __all__ = [
+    "ABORTED",
     "DONE_STATES",
     "DOWNLOADING",
     "ETA_UNKNOWN",
+    "PROCESSING",
     "ArrStore",
     "CategoryError",
     "LinkView",

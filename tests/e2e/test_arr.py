@@ -44,6 +44,7 @@ RELEASE_HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"  # cached, 3 files, Su
 SINGLE_HASH = "22d58f1c7bed28975f5848e8fc883043b203a7e3"  # cached, one file, no folder
 SLOW_HASH = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"  # uncached, some seconds at Offcloud
 REFUSED_HASH = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"  # uncached: cached_only refuses it
+DROPPED_HASH = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"  # uncached, deleted while Offcloud works
 
 UPLOAD_INFO = {
     "name": "Arr.Upload",
@@ -77,6 +78,13 @@ def _scenario() -> dict[str, Any]:
             "cached": False,
             "duration": 16,
             "files": [{"path": "Arr.Slow/slow.mkv", "size": "256 KiB"}],
+        },
+        {
+            "info_hash": DROPPED_HASH,
+            "name": "Arr.Dropped",
+            "cached": False,
+            "duration": 600,
+            "files": [{"path": "Arr.Dropped/a.bin", "size": "64 KiB"}],
         },
         {
             "info_hash": REFUSED_HASH,
@@ -373,6 +381,24 @@ def test_deleted_in_pyload_disappears(bridge: Bridge) -> None:
     assert ids, queue
     bridge.stack.process.delete_packages(ids)
     _wait(lambda: _torrent(client, UPLOAD_HASH) is None, 20, "the deleted torrent gone")
+
+
+def test_deleted_by_its_app_while_offcloud_works_removes_the_job(bridge: Bridge) -> None:
+    client = bridge.client()
+    client.torrents_add(urls=build_magnet(DROPPED_HASH, "Arr.Dropped"), category="tv")
+    # Offcloud has the job (pyLoad follows it in the background), no file is queued yet.
+    (job,) = _wait(lambda: _jobs_of(bridge, DROPPED_HASH), 30, "the job at Offcloud")
+    assert _torrent(client, DROPPED_HASH)["state"] in {"metaDL", "downloading"}
+    assert job["removed"] is False
+    client.torrents_delete(delete_files=True, torrent_hashes=DROPPED_HASH)
+    assert _torrent(client, DROPPED_HASH) is None
+    _wait(lambda: _jobs_of(bridge, DROPPED_HASH)[0]["removed"], 20, "the job removed")
+    assert not [f for f in bridge.stack.process.files() if "Arr.Dropped" in f["package_name"]]
+
+
+def _jobs_of(bridge: Bridge, info_hash: str) -> list[dict[str, Any]]:
+    jobs = bridge.stack.simulator.state.snapshot()["jobs"]
+    return [j for j in jobs if info_hash in json.dumps(j)]
 
 
 def test_cached_only_fails_an_uncached_torrent_at_once(bridge: Bridge) -> None:
