@@ -321,6 +321,21 @@ def test_the_keeper_thread_looks_until_stopped(db: FakePyloadDb) -> None:
     resume.detach(keeper)  # detaching twice is harmless
 
 
+def test_a_long_queue_is_looked_at_less_often(db: FakePyloadDb) -> None:
+    queue, clock = FakeQueue(), Clock()
+    keeper = _keeper(db, queue, clock, interval=3)
+    keeper.tick()
+    assert keeper.pause() == 3
+    for link_id in range(5000):
+        queue.put(link_id, 0)
+    keeper.tick()
+    assert keeper.pause() == 15
+    for link_id in range(5000, 50_000):
+        queue.put(link_id, 0)
+    keeper.tick()
+    assert keeper.pause() == resume.MAX_INTERVAL
+
+
 # ---------------------------------------------------------------------------------------------
 # PyloadQueue: the keeper's view of a running pyLoad
 

@@ -65,8 +65,12 @@ ABORTED = 9
 #: Seconds an aborted link must stay aborted, pyLoad calm all along, to count as stopped by the
 #: user (pyLoad's exit aborts links too, for a few seconds before it says it is exiting).
 SETTLE = 5.0
-#: Seconds between looks at the queue.
+#: Seconds between looks at the queue, for a queue of up to :data:`LINKS_PER_INTERVAL` links; a
+#: longer queue is looked at less often (each look reads the whole queue from pyLoad's database),
+#: up to :data:`MAX_INTERVAL`.
 INTERVAL = 3.0
+LINKS_PER_INTERVAL = 1000
+MAX_INTERVAL = 30.0
 #: Seconds after the start within which a noted link's plugin must be ready (the account loaded
 #: its host list, for links of hosters it takes over); later, it is left aborted and said so.
 GIVE_UP_AFTER = 600.0
@@ -164,6 +168,7 @@ class Keeper:
         self.pending: set[int] = set(self._notes)
         self.restarted: list[int] = []
         self._aborted_since: dict[int, float] = {}
+        self.queue_size = 0
         self._thread: Optional[threading.Thread] = None
         self._stopped = threading.Event()
 
@@ -206,6 +211,7 @@ class Keeper:
         """One look: restart the previous run's links that may start, then update the notes.
         Returns the links restarted."""
         links = {link.link_id: link for link in self.queue.links()}
+        self.queue_size = len(links)
         plugins = self.queue.offcloud_plugins()
         restarted = self._restart_pending(links, plugins)
         if restarted:  # look again: they are queued now
@@ -314,13 +320,18 @@ class Keeper:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
+    def pause(self) -> float:
+        """Seconds until the next look: longer for a long queue."""
+        scale = max(1.0, self.queue_size / LINKS_PER_INTERVAL)
+        return max(self.interval, min(MAX_INTERVAL, self.interval * scale))
+
     def _run(self) -> None:
         while not self._stopped.is_set():
             try:
                 self.tick()
             except Exception:  # the loop must outlive any one failure
                 log.warning("Offcloud resume look failed", exc_info=True)
-            self._stopped.wait(self.interval)
+            self._stopped.wait(self.pause())
 
 
 class PyloadQueue:
