@@ -222,6 +222,29 @@ def test_a_login_flood_bans_the_address(backend: FakeBackend, db: FakePyloadDb) 
     assert app.handle(request).body == b"Ok."
 
 
+def test_a_page_of_another_site_is_refused(app: QbitApp) -> None:
+    token = app.sessions.open("pyload")
+    cookie = f"SID={token}"
+    same = _request("/api/v2/app/version", host="127.0.0.1:8092", cookie=cookie)
+    same.headers["referer"] = "http://127.0.0.1:8092/"
+    assert app.handle(same).status == 200
+    for header in ("origin", "referer"):
+        other = _request("/api/v2/app/version", host="127.0.0.1:8092", cookie=cookie)
+        other.headers[header] = "http://evil.example"
+        assert app.handle(other).status == 403
+    assert app.handle(_request("/api/v2/app/version", cookie=cookie)).status == 200  # no Host
+
+
+def test_indexer_addresses_are_logged_without_their_path(
+    app: QbitApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = Session(app)
+    with caplog.at_level("INFO"):
+        session.call("POST", "torrents/add", urls="https://indexer.example/dl/1?apikey=SECRET")
+    assert "indexer.example" in caplog.text
+    assert "SECRET" not in caplog.text
+
+
 def test_unknown_routes_404_and_writes_want_post(app: QbitApp) -> None:
     session = Session(app)
     assert session.call("GET", "torrents/nothing").status == 404

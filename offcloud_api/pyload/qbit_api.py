@@ -20,6 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol
+from urllib.parse import urlsplit
 
 from ..torrent import MAX_TORRENT_BYTES
 from .qbit_torrents import (
@@ -107,6 +108,15 @@ def _route(path: str, *, post: bool = False) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def _cross_site(request: Request) -> bool:
+    """Whether the request's ``Origin`` (else ``Referer``) names another host than it went to."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    host = request.headers.get("host", "").strip().lower()
+    if not origin or not host:
+        return False
+    return (urlsplit(origin).netloc or "").lower() != host
 
 
 def _json(value: Any) -> Response:
@@ -241,6 +251,9 @@ class QbitApp:
     def handle(self, request: Request) -> Response:
         if not request.path.startswith(PREFIX):
             return Response.text("Not Found", 404)
+        if _cross_site(request):
+            # A web page elsewhere posting here (qBittorrent's CSRF protection does the same).
+            return Response.text("Forbidden", 403)
         name = request.path[len(PREFIX) :].strip("/")
         if name == "auth/login":
             return self._login(request)
@@ -635,13 +648,22 @@ def _add(app: QbitApp, request: Request, user: str) -> Response:
                 added += 1
         except TorrentSourceError as exc:  # noqa: PERF203 - each torrent on its own
             failed += 1
-            log.info("torrents/add: %s not added: %s", source[:80], exc)
+            log.info("torrents/add: %s not added: %s", _shown(source), exc)
         except Exception:
             failed += 1
-            log.warning("torrents/add: %s not added", source[:80], exc_info=True)
+            log.warning("torrents/add: %s not added", _shown(source), exc_info=True)
     if failed and not added:
         return Response.text("Fails.")
     return Response.text("Ok.")
+
+
+def _shown(source: str) -> str:
+    """A torrent's source for the log: an indexer's .torrent address often carries its API key,
+    so only its host is shown."""
+    split = urlsplit(source)
+    if split.scheme.lower() in ("http", "https"):
+        return f"{split.scheme}://{split.hostname or '?'}/..."
+    return source[:80]
 
 
 def _target(app: QbitApp, request: Request) -> tuple[str, str]:
