@@ -281,6 +281,7 @@ class OffcloudComCleanup(BaseAddon):
         self.removed.update(request_ids)
         self._forget_file_links(request_ids)
         CreatedJobs(self.pyload.db).forget(request_ids)  # gone: nothing to make room with
+        room.freed()  # links waiting for room may add at once
         for request_id in request_ids:
             self.log_info(self._("Removed Offcloud job {id}: {why}").format(id=request_id, why=why))
 

@@ -471,6 +471,24 @@ def test_where_cache_download_is_absent_it_is_asked_once_and_remembered() -> Non
     assert route.available(batch.client())  # type: ignore[arg-type]
 
 
+def test_in_parallel_an_absent_route_is_met_once() -> None:
+    batch = Batch(*range(1, 9))
+    batch.cloud.direct = "absent"
+    route = CacheDownloadRoute()
+    result = batch.run([query(n) for n in range(1, 9)], direct=route, workers=8)
+    assert len(result.resolved) == 8
+    assert len(batch.cloud.made("direct")) == 1  # the first call probes; the others wait for it
+    assert len(batch.cloud.made("cloud")) == 8
+
+
+def test_once_the_route_answered_magnets_ask_it_in_parallel() -> None:
+    batch = Batch(1, 2, 3)
+    route = CacheDownloadRoute()
+    batch.run([query(1)], direct=route)
+    batch.run([query(2), query(3)], direct=route)
+    assert (route.calls, route.answered) == (3, 3)
+
+
 def test_an_empty_cache_download_answer_falls_back_to_the_add() -> None:
     batch = Batch(1)
     batch.cloud.direct = "empty"

@@ -236,14 +236,26 @@ def test_nothing_to_remove_raises_and_nobody_looks_again_for_a_while():
     room = new_room(clock)
     with pytest.raises(CloudFullError):
         room.add(offcloud, "magnet:1", view)
-    with pytest.raises(CloudFullError):
-        room.add(offcloud, "magnet:2", view)  # within RESCAN_AFTER: no second look
-    assert (view.looked, room.looks, offcloud.removals) == (1, 1, [])
+    with pytest.raises(CloudFullError, match="not asked again"):
+        room.add(offcloud, "magnet:2", view)  # within RESCAN_AFTER: no call, no second look
+    assert (view.looked, room.looks, offcloud.removals, offcloud.adds) == (1, 1, [], 1)
+    assert room.known_full == 1
     clock.now += cloudroom.RESCAN_AFTER + 1
     with pytest.raises(CloudFullError):
         room.add(offcloud, "magnet:3", view)
     assert view.looked == 2
-    assert room.full_answers == 3
+    assert (room.full_answers, offcloud.adds) == (2, 2)
+
+
+def test_room_made_elsewhere_lets_the_next_add_through_at_once():
+    offcloud = FakeOffcloud(1, jobs=["user"])
+    view = FakeView()
+    room = new_room()
+    with pytest.raises(CloudFullError):
+        room.add(offcloud, "magnet:1", view)  # nothing to remove: known full for a while
+    offcloud.jobs.clear()  # the clean-up addon removed jobs
+    room.freed()
+    assert room.add(offcloud, "magnet:2", view).request_id == "job2"
 
 
 def test_without_a_view_a_full_cloud_is_raised_at_once():

@@ -41,6 +41,10 @@ class CacheDownloadRoute:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._absent: set[str] = set()
+        # Until the route has answered once, one call at a time: magnets resolved in parallel
+        # then meet an absent route once, not once each.
+        self._probe = threading.Lock()
+        self._answers = False
         #: Calls made and magnets answered (for the curious, and the tests).
         self.calls = 0
         self.answered = 0
@@ -60,6 +64,14 @@ class CacheDownloadRoute:
         """
         if not self.available(api):
             return None
+        if self._answers:
+            return self._ask(api, magnet)
+        with self._probe:
+            if not self.available(api):
+                return None  # the probe before this one found it absent
+            return self._ask(api, magnet)
+
+    def _ask(self, api: OffcloudAPI, magnet: str) -> Optional[list[CloudFile]]:
         with self._lock:
             self.calls += 1
         try:
@@ -74,6 +86,7 @@ class CacheDownloadRoute:
         except TemporaryError as exc:  # a bad moment of a route one source saw: add instead
             log.debug("cache/download failed (%s); adding the magnet instead", exc.message)
             return None
+        self._answers = True
         if not ready:
             return None
         with self._lock:
@@ -84,6 +97,7 @@ class CacheDownloadRoute:
         """Ask again (a new Offcloud address, or a test)."""
         with self._lock:
             self._absent.clear()
+            self._answers = False
 
 
 #: The one of a pyLoad process (plugins and addons import the same module).

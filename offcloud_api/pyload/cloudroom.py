@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol
 
 from ..client import OffcloudAPI
-from ..exceptions import CloudFullError, OffcloudError
+from ..exceptions import CLOUD_FULL_MESSAGE, CloudFullError, OffcloudError
 from ..models import Job
 from .cleanup import Link, links_from_pyload, stored_request_ids
 from .support import FileLinkStore, _encode, decode_stored, job_storage_key
@@ -270,7 +270,8 @@ class CloudRoom:
     """Adds that make room when the cloud is full, one room-making at a time (a process's).
 
     Counters for the curious (and the tests): ``full_answers`` (adds refused as full),
-    ``looks`` (times the links were examined), ``remove_calls`` and ``removed`` (jobs).
+    ``known_full`` (adds not sent: the cloud was full a moment ago), ``looks`` (times the links
+    were examined), ``remove_calls`` and ``removed`` (jobs).
     """
 
     def __init__(
@@ -288,12 +289,23 @@ class CloudRoom:
         self._noticed_at: Optional[float] = None
         self.wait_seconds: float = DEFAULT_WAIT
         self.full_answers = 0
+        self.known_full = 0
         self.looks = 0
         self.remove_calls = 0
         self.removed = 0
 
     def add(self, api: OffcloudAPI, url: str, view: Optional[RoomView]) -> Job:
-        """``api.cloud(url)``; a full cloud makes room and adds once more (else raises it)."""
+        """``api.cloud(url)``; a full cloud makes room and adds once more (else raises it).
+
+        Within :data:`RESCAN_AFTER` of a look that found nothing to remove, and with no room
+        made since, the cloud is known full: it raises at once, without asking Offcloud.
+        """
+        with self._lock:
+            if self._clock() < self._nothing_until:
+                self.known_full += 1
+                raise CloudFullError(
+                    f"{CLOUD_FULL_MESSAGE} (a moment ago; not asked again)", code="cloud"
+                )
         seen = self.generation
         since = self._wall_clock()
         try:
@@ -347,15 +359,19 @@ class CloudRoom:
             )
             return True
 
+    def freed(self) -> None:
+        """Room was made elsewhere (the clean-up addon removed jobs): add again at once."""
+        with self._lock:
+            self.generation += 1
+            self._nothing_until = 0.0
+
     def first_full(self) -> bool:
         """True once per full spell (and at most once in :data:`NOTICE_GAP`): the caller gives
         the user the one notice."""
         with self._lock:
             first, self._full = not self._full, True
             now = self._clock()
-            if not first or (
-                self._noticed_at is not None and now - self._noticed_at < NOTICE_GAP
-            ):
+            if not first or (self._noticed_at is not None and now - self._noticed_at < NOTICE_GAP):
                 return False
             self._noticed_at = now
             return True

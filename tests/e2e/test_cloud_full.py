@@ -17,7 +17,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,13 +49,14 @@ def _hash(label: str) -> str:
 
 DIRECT = [(_hash(f"direct-{n}"), f"Direct.{n}") for n in range(5)]  # cache/download on
 FULL = [(_hash(f"full-{n}"), f"Full.{n}") for n in range(5)]  # a full cloud, route off
+KEPT = [(_hash(f"kept-{n}"), f"Kept.{n}") for n in range(5)]  # the same, jobs kept after download
 
 
 def _scenario() -> dict[str, Any]:
     scenario = json.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
     scenario["clock"] = {"speedup": 50.0}
     scenario["api"]["cache_download"] = True
-    for info_hash, name in DIRECT + FULL:
+    for info_hash, name in DIRECT + FULL + KEPT:
         scenario["torrents"].append(
             {
                 "info_hash": info_hash,
@@ -133,6 +136,14 @@ def _jobs_of(stack: OffcloudPyloadStack, hashes: list[str]) -> list[dict[str, An
     ]
 
 
+def _figures(stack: OffcloudPyloadStack, since: int) -> str:
+    """The API calls since call ``since``, by route (request ids left out)."""
+    routes = Counter(
+        re.sub(r"/[0-9a-f]{24}$", "", c.path) for c in stack.simulator.api_calls()[since:]
+    )
+    return ", ".join(f"{path.removeprefix('/api/')} {n}" for path, n in sorted(routes.items()))
+
+
 def test_cached_magnets_come_from_cache_download_one_call_each_and_no_job(
     stack: OffcloudPyloadStack,
 ) -> None:
@@ -182,5 +193,44 @@ def test_a_full_cloud_is_made_room_in_and_every_file_arrives(stack: OffcloudPylo
         f"full cloud: {took:.1f} s, {len(sim.api_calls()) - before} API calls, "
         f"{len(adds)} adds taken, {len(refused)} refused as full "
         f"({storage['cloud_full_refusals']} in all), "
-        f"{sum(1 for j in jobs if j['removed'])} of {len(jobs)} jobs removed"
+        f"{sum(1 for j in jobs if j['removed'])} of {len(jobs)} jobs removed; "
+        f"{_figures(stack, before)}"
     )
+
+
+def test_with_jobs_kept_after_download_a_full_cloud_still_gets_room(
+    stack: OffcloudPyloadStack,
+) -> None:
+    """The user keeps jobs (after_download off): pyLoad's own finished jobs still make room."""
+    sim = stack.simulator
+    process = stack.process
+    process.set_config_value("OffcloudComCleanup", "after_download", False, plugin=True)
+    try:
+        used = sim.storage()["storage_used"]
+        sim.set_storage(used + int(2.5 * MIB))
+        refused_before = sim.storage()["cloud_full_refusals"]
+        hashes = [h for h, _ in KEPT]
+        before = len(sim.api_calls())
+        started = time.monotonic()
+
+        process.add_package("kept", [build_magnet(h, name) for h, name in KEPT])
+        _wait_all_finished(stack, "kept", [name for _, name in KEPT], timeout=240)
+
+        took = time.monotonic() - started
+        _assert_on_disk(stack, KEPT)
+        assert sim.storage()["cloud_full_refusals"] > refused_before
+        removals = [c for c in sim.api_calls()[before:] if "/cloud/remove" in c.path]
+        jobs = _jobs_of(stack, hashes)
+        removed = [j for j in jobs if j["removed"]]
+        # Room came only from jobs this pyLoad made and had downloaded: at least the two that
+        # filled the cloud went, the user's own job stayed.
+        assert len(removed) >= 2, jobs
+        assert removals
+        (own,) = [j for j in sim.state.snapshot()["jobs"] if j["request_id"] == OWN_JOB]
+        assert own["removed"] is False
+        print(  # noqa: T201 - the figures the report quotes (pytest -s shows them)
+            f"jobs kept: {took:.1f} s, {len(sim.api_calls()) - before} API calls, "
+            f"{len(removed)} of {len(jobs)} jobs removed to make room; {_figures(stack, before)}"
+        )
+    finally:
+        process.set_config_value("OffcloudComCleanup", "after_download", True, plugin=True)
