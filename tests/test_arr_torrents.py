@@ -174,6 +174,14 @@ def test_source_link_states(status: int, text: str, state: str) -> None:
         assert view.message == "the reason"
 
 
+def test_a_wait_says_the_plugins_reason() -> None:
+    full = "Your Offcloud cloud storage is full: free space at https://offcloud.com/#/cloud"
+    view = torrent_view(_record(), _source(5, "waiting", full))
+    assert (view.state, view.message) == ("stalledDL", full)
+    view = torrent_view(_record(pids=[2]), _files(_file(0, 0), _file(1, 5, text="waiting")))
+    assert (view.state, view.message) == ("stalledDL", "Waiting")
+
+
 def test_the_bridges_own_states_come_first() -> None:
     assert torrent_view(_record(error="refused"), {}).state == "error"
     checking = torrent_view(_record(checking=True, pids=[]), {})

@@ -376,7 +376,7 @@ def _state(
         if record.stopped or link.status == ABORTED:
             return "pausedDL", "Stopped"
         if link.status == WAITING:
-            return "stalledDL", link.text or link.error or "Waiting"
+            return "stalledDL", _waiting(link)
         if link.status == PROCESSING:
             if _STALLED_TEXT.search(link.text):
                 return "stalledDL", link.text
@@ -396,12 +396,19 @@ def _state(
         return "pausedDL", "Stopped"
     waiting = [link for link in files if link.status == WAITING]
     if waiting and not any(link.status == DOWNLOADING for link in files):
-        return "stalledDL", waiting[0].text or waiting[0].error or "Waiting"
+        return "stalledDL", _waiting(waiting[0])
     if any(link.status == ABORTED for link in files) and not any(
         link.status in (DOWNLOADING, STARTING, QUEUED, WAITING) for link in files
     ):
         return "pausedDL", "Stopped in pyLoad"
     return "downloading", ""
+
+
+def _waiting(link: LinkView) -> str:
+    """Why a link waits: the plugin's words (its error or its own status text), not pyLoad's
+    bare "waiting"."""
+    text = link.text if link.text.strip().lower() not in ("", "waiting") else ""
+    return link.error or text or "Waiting"
 
 
 def torrent_info(view: TorrentView, root: str, now: int) -> dict[str, Any]:
