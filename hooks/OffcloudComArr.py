@@ -277,18 +277,15 @@ class OffcloudComArr(BaseAddon):
                 results = api.cache_info([build_magnet(record.info_hash)])
         except OffcloudError as exc:
             self.app.cache_answer(
-                record.info_hash, None, self._("Offcloud's cache check failed: {}").format(exc)
+                record.info_hash,
+                None,
+                self._("Offcloud's cache check failed: {}").format(exc.message),
             )
             return
         cachebook.remember(results)  # the decrypter reads this answer, it does not ask again
         cached = bool(results and results[0].cached)
+        self.log_info(record.name, "cached at Offcloud" if cached else "not cached at Offcloud")
         self.app.cache_answer(record.info_hash, cached)
-        self.log_info(
-            self._("{name}: {answer}").format(
-                name=record.name,
-                answer="cached at Offcloud" if cached else "not cached, cached_only refuses it",
-            )
-        )
 
     # ---------------------------------------------------------------------------------------
     # the Offcloud job of a deleted torrent
@@ -298,13 +295,8 @@ class OffcloudComArr(BaseAddon):
         return [packages[pid] for pid in record.pids if pid in packages]
 
     def _request_id(self, record):
-        store = PluginStore(self.pyload.db, intake.TORRENT_DECRYPTER)
-        stored = store.retrieve(TorrentRef(record.info_hash, "").storage_key)
-        return (
-            str(stored["request_id"])
-            if isinstance(stored, dict) and stored.get("request_id")
-            else None
-        )
+        stored = PluginStore(self.pyload.db, intake.TORRENT_DECRYPTER).retrieve(_job_key(record))
+        return stored.get("request_id") if isinstance(stored, dict) else None
 
     def _remove_job(self, record, request_id):
         links = []
