@@ -149,6 +149,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadSt
     with OffcloudPyloadStack(home, scenario=_scenario()) as running:
         # The background loop's rounds every 2 s instead of 30: the tests see progress sooner.
         running.process.set_config_value("OffcloudComHook", "follow_interval", 2, plugin=True)
+        # Jobs stay in the cloud after their download (the clean-up addon is on by default):
+        # the tests below add the same torrents again and expect their jobs reused.
+        running.process.set_config_value(
+            "OffcloudComCleanup", "after_download", False, plugin=True
+        )
         yield running
 
 
