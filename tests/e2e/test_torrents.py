@@ -151,9 +151,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadSt
         running.process.set_config_value("OffcloudComHook", "follow_interval", 2, plugin=True)
         # Jobs stay in the cloud after their download (the clean-up addon is on by default):
         # the tests below add the same torrents again and expect their jobs reused.
-        running.process.set_config_value(
-            "OffcloudComCleanup", "after_download", False, plugin=True
-        )
+        running.process.set_config_value("OffcloudComCleanup", "after_download", False, plugin=True)
         yield running
 
 
