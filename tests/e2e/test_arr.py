@@ -44,6 +44,7 @@ RELEASE_HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"  # cached, 3 files, Su
 SINGLE_HASH = "22d58f1c7bed28975f5848e8fc883043b203a7e3"  # cached, one file, no folder
 SLOW_HASH = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"  # uncached, some seconds at Offcloud
 REFUSED_HASH = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"  # uncached: cached_only refuses it
+PAUSED_HASH = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4"  # cached, added stopped, then started
 DROPPED_HASH = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"  # uncached, deleted while Offcloud works
 
 UPLOAD_INFO = {
@@ -78,6 +79,15 @@ def _scenario() -> dict[str, Any]:
             "cached": False,
             "duration": 16,
             "files": [{"path": "Arr.Slow/slow.mkv", "size": "256 KiB"}],
+        },
+        {
+            "info_hash": PAUSED_HASH,
+            "name": "Arr.Paused",
+            "cached": True,
+            "files": [
+                {"path": "Arr.Paused/a.mkv", "size": "96 KiB"},
+                {"path": "Arr.Paused/b.srt", "size": 900},
+            ],
         },
         {
             "info_hash": DROPPED_HASH,
@@ -371,6 +381,19 @@ def test_pyload_restart_between_add_and_completion_loses_nothing(bridge: Bridge)
     _assert_content(bridge, torrent, SLOW_HASH)
     assert len(_cloud_adds(bridge, SLOW_HASH)) == 1  # the job went on, not added again
     assert _torrent(client, UPLOAD_HASH)["state"] == "pausedUP"  # done before, still there
+
+
+def test_added_stopped_waits_until_started(bridge: Bridge) -> None:
+    client = bridge.client()
+    client.torrents_add(urls=build_magnet(PAUSED_HASH, "Arr.Paused"), is_paused=True)
+    assert _torrent(client, PAUSED_HASH)["state"] == "pausedDL"
+    time.sleep(2)  # pyLoad would have started it by now: it must not
+    assert _torrent(client, PAUSED_HASH)["state"] == "pausedDL"
+    assert not [c for c in bridge.stack.simulator.calls if PAUSED_HASH in (c.body_summary or "")]
+    client.torrents_resume(torrent_hashes=PAUSED_HASH)
+    torrent = _wait_state(client, PAUSED_HASH, {"pausedUP"})
+    assert torrent["save_path"] == str(bridge.root)  # no category: the download folder
+    _assert_content(bridge, torrent, PAUSED_HASH)
 
 
 def test_deleted_in_pyload_disappears(bridge: Bridge) -> None:
