@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import json
 import os
+import sqlite3
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ RELEASE_HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"  # cached, 3 files, Su
 SINGLE_HASH = "22d58f1c7bed28975f5848e8fc883043b203a7e3"  # cached, one file, no folder
 SLOW_HASH = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"  # uncached, some seconds at Offcloud
 REFUSED_HASH = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"  # uncached: cached_only refuses it
+MIDWAY_HASH = "e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5"  # cached: its files download at a restart
 PAUSED_HASH = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4"  # cached, added stopped, then started
 DROPPED_HASH = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"  # uncached, deleted while Offcloud works
 
@@ -79,6 +81,15 @@ def _scenario() -> dict[str, Any]:
             "cached": False,
             "duration": 16,
             "files": [{"path": "Arr.Slow/slow.mkv", "size": "256 KiB"}],
+        },
+        {
+            "info_hash": MIDWAY_HASH,
+            "name": "Arr.Midway",
+            "cached": True,
+            "files": [
+                {"path": "Arr.Midway/part1.mkv", "size": "512 KiB"},
+                {"path": "Arr.Midway/part2.mkv", "size": "512 KiB"},
+            ],
         },
         {
             "info_hash": PAUSED_HASH,
@@ -363,23 +374,53 @@ def test_sonarr_v4_sequence(bridge: Bridge) -> None:
     assert raw("GET", "/api/v2/torrents/info", headers=auth)[0] == 403
 
 
+def _resume_notes(bridge: Bridge) -> set[int]:
+    """The links OffcloudComHook noted to restart after a pyLoad restart (its pyLoad storage)."""
+    uri = f"file:{bridge.stack.process.database_path}?mode=ro"
+    try:
+        with sqlite3.connect(uri, uri=True, timeout=5) as db:
+            rows = db.execute(
+                "SELECT key FROM storage WHERE identifier=? AND key LIKE 'resume:%'",
+                ("OffcloudComHook",),
+            ).fetchall()
+    except sqlite3.Error:  # pyLoad is writing: ask again
+        return set()
+    return {int(key.partition(":")[2]) for (key,) in rows}
+
+
 def test_pyload_restart_between_add_and_completion_loses_nothing(bridge: Bridge) -> None:
+    process = bridge.stack.process
     client = bridge.client()
+    # One torrent still at Offcloud (followed in the background), one whose files download.
+    process.set_config_value("download", "limit_speed", True)
+    process.set_config_value("download", "max_speed", 128)  # KiB/s
     client.torrents_add(urls=build_magnet(SLOW_HASH, "Arr.Slow"), category="movies")
     assert _torrent(client, SLOW_HASH)["state"] == "metaDL"  # the cache check, the job's start
-    # Offcloud works on it (followed in the background), nothing on disk yet.
+    client.torrents_add(urls=build_magnet(MIDWAY_HASH, "Arr.Midway"), category="movies")
     before = _wait_state(client, SLOW_HASH, {"downloading"})
-    assert before["progress"] == 0
+    assert before["progress"] == 0  # nothing on disk yet
+    midway = _wait(
+        lambda: (t := _torrent(client, MIDWAY_HASH)) and 0 < t["progress"] < 1 and t,
+        60,
+        "files on their way",
+    )
+    assert midway["state"] == "downloading"
+    links = {f["fid"] for f in process.files() if f["package_name"].startswith("Arr.Midway")}
+    _wait(lambda: links <= _resume_notes(bridge), 30, "the file links noted for a restart")
     bridge.stack.restart_pyload()
+    process.set_config_value("download", "limit_speed", False)
     _wait(lambda: bridge.raw("GET", "/api/v2/app/webapiVersion")[0] == 403, 30, "bridge back")
     client = bridge.client()  # a new pyLoad: a new session
-    after = _torrent(client, SLOW_HASH)
-    assert after is not None
-    assert after["added_on"] == before["added_on"]
-    assert after["category"] == "movies"
-    torrent = _wait_state(client, SLOW_HASH, {"pausedUP"}, timeout=90)
-    _assert_content(bridge, torrent, SLOW_HASH)
-    assert len(_cloud_adds(bridge, SLOW_HASH)) == 1  # the job went on, not added again
+    for info_hash, added in ((SLOW_HASH, before), (MIDWAY_HASH, midway)):
+        after = _torrent(client, info_hash)
+        assert after is not None
+        assert after["added_on"] == added["added_on"]
+        assert after["category"] == "movies"
+    for info_hash in (SLOW_HASH, MIDWAY_HASH):
+        torrent = _wait_state(client, info_hash, {"pausedUP"}, timeout=90)
+        assert torrent["save_path"] == str(bridge.root / "movies")
+        _assert_content(bridge, torrent, info_hash)
+        assert len(_cloud_adds(bridge, info_hash)) == 1  # the job went on, not added again
     assert _torrent(client, UPLOAD_HASH)["state"] == "pausedUP"  # done before, still there
 
 
