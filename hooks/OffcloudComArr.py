@@ -228,6 +228,9 @@ class OffcloudComArr(BaseAddon):
             )
         if job is not None:
             self.worker.submit(lambda: self._remove_job(record, job))
+        upload = os.path.join(self.pyload.tempdir, f"tmp_arr_{record.info_hash}.torrent")
+        if record.link == "file://" + upload and os.path.isfile(upload):
+            os.remove(upload)  # ours, not read yet
 
     def stop(self, record):
         ids = [link.id for p in self._mine(record) for link in p.links if link.status != 13]

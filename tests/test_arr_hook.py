@@ -236,8 +236,10 @@ def test_remove_deletes_the_packages_their_files_and_asks_for_the_job(
     assert not (root / "tv" / "Rel").exists()
     assert (root / "tv").is_dir()
     assert len(addon.submitted) == 1  # the Offcloud job, in the worker
-    addon.remove(_record(addon, info_hash="2" * 40, pids=[]), delete_files=False)
+    link = addon.save_torrent("2" * 40, b"d4:infode")
+    addon.remove(_record(addon, info_hash="2" * 40, pids=[], link=link), delete_files=False)
     assert len(addon.submitted) == 1  # no job known: nothing to remove
+    assert not Path(link[len("file://") :]).exists()  # the upload no decrypter read yet
 
 
 def test_stop_and_start_map_to_pyloads_stop_and_restart(addon: Any) -> None:
