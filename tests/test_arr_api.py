@@ -360,6 +360,14 @@ def test_a_magnet_becomes_a_package_in_its_category_folder(
     assert len(backend.added) == 1
 
 
+def test_a_base32_magnet_is_tracked_by_its_hex_hash(app: QbitApp, backend: FakeBackend) -> None:
+    b32 = base64.b32encode(bytes.fromhex(HASH)).decode()
+    session = Session(app)
+    assert session.call("POST", "torrents/add", urls=f"magnet:?xt=urn:btih:{b32}").body == b"Ok."
+    assert list(session.info()) == [HASH]
+    assert session.call("GET", "torrents/properties", hash=HASH).status == 200
+
+
 def test_paused_adds_go_in_stopped(app: QbitApp, backend: FakeBackend) -> None:
     session = Session(app)
     session.call("POST", "torrents/add", urls=build_magnet(HASH), paused="true")
