@@ -321,13 +321,17 @@ def test_sonarr_v4_sequence(bridge: Bridge) -> None:
     assert not preferences["max_seeding_time_enabled"]
     categories = json.loads(raw("GET", "/api/v2/torrents/categories", headers=auth)[2])
     assert "tv-sonarr" not in categories
-    assert raw("POST", "/api/v2/torrents/createCategory", form={"category": "tv-sonarr"},
-               headers=auth)[0] == 200  # fmt: skip
+    for category in ("tv-sonarr", "tv-imported"):  # its category, its post-import category
+        form = {"category": category}
+        assert raw("POST", "/api/v2/torrents/createCategory", form=form, headers=auth)[0] == 200
     categories = json.loads(raw("GET", "/api/v2/torrents/categories", headers=auth)[2])
     assert categories["tv-sonarr"]["savePath"] == str(bridge.root / "tv-sonarr")
+    assert "tv-imported" in categories
     status, _, body = raw("GET", "/api/v2/torrents/info?category=tv-sonarr", headers=auth)
     assert (status, json.loads(body)) == (200, [])
-    # Add (initial state "start": paused=false below API 2.11), then the follow-up calls.
+    # Add: DHT on? (a magnet without trackers needs it), then the add (initial state "start":
+    # paused=false below API 2.11), then the follow-up calls.
+    assert json.loads(raw("GET", "/api/v2/app/preferences", headers=auth)[2])["dht"] is True
     magnet = build_magnet(SINGLE_HASH, "Demo.Single")
     form = {"urls": magnet, "category": "tv-sonarr", "paused": "false"}
     assert raw("POST", "/api/v2/torrents/add", form=form, headers=auth)[2] == b"Ok."
@@ -364,11 +368,19 @@ def test_sonarr_v4_sequence(bridge: Bridge) -> None:
     assert properties["save_path"] == entry["save_path"]
     files = json.loads(raw("GET", f"/api/v2/torrents/files?hash={SINGLE_HASH}", headers=auth)[2])
     assert [Path(entry["save_path"], f["name"]) for f in files] == [content]
-    # Removal after import (or a failed download): the torrent and its files.
+    # Imported: the post-import category; the files stay where they are.
+    form = {"hashes": SINGLE_HASH, "category": "tv-imported"}
+    assert raw("POST", "/api/v2/torrents/setCategory", form=form, headers=auth)[0] == 200
+    assert json.loads(raw("GET", "/api/v2/torrents/info?category=tv-sonarr", headers=auth)[2]) == []
+    (moved,) = json.loads(raw("GET", "/api/v2/torrents/info?category=tv-imported", headers=auth)[2])
+    assert moved["content_path"] == str(content)
+    assert content.is_file()
+    # Removal (the user removes it from Sonarr's queue, or a failed download): torrent and files.
     form = {"hashes": SINGLE_HASH, "deleteFiles": "true"}
     assert raw("POST", "/api/v2/torrents/delete", form=form, headers=auth)[0] == 200
     assert not content.exists()
-    assert json.loads(raw("GET", "/api/v2/torrents/info?category=tv-sonarr", headers=auth)[2]) == []
+    remaining = json.loads(raw("GET", "/api/v2/torrents/info", headers=auth)[2])
+    assert SINGLE_HASH not in {e["hash"] for e in remaining}
     # A session that is gone gets 403 again (Sonarr then logs in afresh).
     assert raw("POST", "/api/v2/auth/logout", headers=auth)[0] == 200
     assert raw("GET", "/api/v2/torrents/info", headers=auth)[0] == 403
