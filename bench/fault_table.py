@@ -3,10 +3,12 @@
 ``tests/e2e/test_faults.py`` writes one row per fault case as JSON when
 ``OFFCLOUD_FAULT_REPORT`` names a file (with the API calls of each case by route, ``cloud``,
 ``cloud/status``, ``cloud/explore`` ...) and, where a case measures something of its own, a
-``figure`` in words (how fast a burst of errors was ridden out, what a resting host cost); this
-prints them for the README::
+``figure`` in words (how fast a burst of errors was ridden out, what a resting host cost);
+``tests/test_fault_cases.py`` adds the rows of the cases the plugin code decides alone (run
+without pyLoad; their status "download starts" is where the plugin hands the file link to
+pyLoad). This prints them for docs/reliability.md::
 
-    OFFCLOUD_FAULT_REPORT=faults.json ./run test tests/e2e/test_faults.py
+    OFFCLOUD_FAULT_REPORT=faults.json ./run test tests/e2e/test_faults.py tests/test_fault_cases.py
     python bench/fault_table.py faults.json
 
 Standard library only.

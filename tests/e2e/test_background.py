@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from offcloud_api import OffcloudAPI
 from offcloud_api.control.runner import LinkStatus
 from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
+
+from .conftest import StackSpec, cloud_adds
 
 pytestmark = pytest.mark.e2e
 
@@ -85,12 +87,7 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("background")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        running.process.set_config_value(HOOK, "follow_interval", 2, plugin=True)
-        yield running
+STACK = StackSpec("background", _scenario, options=[(HOOK, "follow_interval", 2)])
 
 
 def _set(stack: OffcloudPyloadStack, option: str, value: Any) -> None:
@@ -98,16 +95,34 @@ def _set(stack: OffcloudPyloadStack, option: str, value: Any) -> None:
 
 
 def _adds(stack: OffcloudPyloadStack, info_hash: str) -> list[Any]:
-    return [
-        c
-        for c in stack.simulator.calls
-        if c.kind == "api" and c.method == "POST" and c.path == "/api/cloud"
-        and info_hash in c.body_summary.lower()
-    ]  # fmt: skip
+    return cloud_adds(stack, info_hash, ignore_case=True)
 
 
 def _done_names(stack: OffcloudPyloadStack) -> set[str]:
     return {f["name"] for f in stack.process.files() if f["status"] == LinkStatus.FINISHED}
+
+
+@dataclass
+class Window:
+    calls: list[Any]
+    seconds: float
+
+
+def _calls_while_waiting(stack: OffcloudPyloadStack, *, interval: float, rounds: int) -> Window:
+    """The API calls of ``rounds`` whole rounds of the background loop, which asks the history
+    once a round: the window starts half an interval after a history call (as the benchmark's)."""
+    index = len(stack.simulator.calls)
+
+    def history_asked(pl: Any) -> bool:
+        return any(c.path == "/api/cloud/history" for c in stack.simulator.calls[index:])
+
+    stack.process.wait_until(history_asked, timeout=2 * interval + 30, interval=0.2)
+    time.sleep(interval / 2)  # the window's start: mid-round
+    start, started = len(stack.simulator.calls), time.time()
+    time.sleep(rounds * interval)  # the window itself: its length is what is measured
+    ended = time.time()
+    calls = [c for c in stack.simulator.calls[start:] if c.kind == "api" and c.time <= ended]
+    return Window(calls, ended - started)
 
 
 def _clear(stack: OffcloudPyloadStack) -> None:
@@ -148,6 +163,14 @@ def test_cached_magnets_added_together_are_queued_by_the_addon(
     )
     assert "Bulk: 60 of 63 torrents queued" in pl.log_text()
     assert all(len(_adds(stack, h)) == 1 for h in BULK_UNCACHED)
+    # A cached torrent is downloaded in the add's answer: one explore each, no status poll.
+    jobs = {str(_adds(stack, h)[0].request_id) for h in BULK}
+    explored = Counter(
+        c.path.rsplit("/", 1)[-1] for c in stack.simulator.calls if "/api/cloud/explore/" in c.path
+    )
+    assert {explored[job] for job in jobs} == {1}, explored
+    polled = {str(c.request_id) for c in stack.simulator.calls if c.path == "/api/cloud/status"}
+    assert not jobs & polled
     _clear(stack)
 
 
@@ -198,6 +221,19 @@ def test_uncached_torrents_wait_without_a_thread_and_survive_a_restart(
     # No pyLoad thread works on them: nothing is downloading or decrypting.
     assert not pl.status_downloads()
     assert not [f for f in pl.files() if f["status"] == LinkStatus.DECRYPTING]
+    # While they wait, the background loop's rounds only: one history call a round and at most
+    # two status calls a round (the progress shown), no call per torrent per round.
+    window = _calls_while_waiting(stack, interval=2.0, rounds=2)
+    routes = Counter(f"{c.method} {c.path}" for c in window.calls)
+    assert set(routes) <= {
+        "GET /api/cloud/history",
+        "POST /api/cloud/status",
+        "GET /api/account/info",  # pyLoad's own refresh of the account, should it fall due
+    }, routes
+    assert routes["GET /api/account/info"] <= 1
+    assert 1 <= routes["GET /api/cloud/history"] <= window.seconds / 2.0 + 1, (routes, window)
+    assert routes["POST /api/cloud/status"] <= 2 * routes["GET /api/cloud/history"], routes
+    assert len(followed(pl)) == len(SLOW)  # still waiting: the window saw only the wait
     stack.restart_pyload()
     # After the restart the same links are followed again (pyLoad had marked them aborted).
     pl.wait_until(lambda pl: len(followed(pl)) == len(SLOW), timeout=30, interval=0.5)

@@ -7,6 +7,12 @@ call, a cached magnet in at most 3 calls, no job submitted twice, a handful of s
 the simulator's default profile, live). Issue 13's sections too: every file link of the cached
 magnets pasted at once queued by the addon, uncached torrents pending without a pyLoad thread and
 with one history call a round, and the cap on running jobs held (the simulator's job table).
+
+Not part of the default run (it repeats what the end-to-end tests assert, at a minute's cost):
+``.venv/bin/pytest -m bench tests/e2e/test_bench.py``. Each call count asserted here is asserted
+once in an end-to-end test too: a direct link, a hoster link and a cloud-only link
+(test_multihoster.py), a cached magnet and a cloud folder (test_torrents.py), a thousand magnets
+(test_hooks.py), a paste of cached magnets, pending torrents and the cap (test_background.py).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import pytest
 
 pytest.importorskip("pyload")
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bench]
 
 ROOT = Path(__file__).parents[2]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ pytest.importorskip("pyload")
 from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.torrent import bencode
+
+from .conftest import StackSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -47,12 +48,7 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("cloud-only")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        running.process.set_config_value(HOOK, "cloud_only", True, plugin=True)
-        yield running
+STACK = StackSpec("cloud-only", _scenario, options=[(HOOK, "cloud_only", True)])
 
 
 def _submitted(stack: OffcloudPyloadStack, info_hash: str) -> list[Any]:

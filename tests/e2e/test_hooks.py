@@ -14,7 +14,6 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,8 @@ from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import DEMO_API_KEY, expected_sha256, file_sha256
 from offcloud_api.torrent import bencode
+
+from .conftest import StackSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -123,11 +124,7 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("hooks")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        yield running
+STACK = StackSpec("hooks", _scenario)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ pytest.importorskip("pyload")
 from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus
 from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.simulator import DEMO_API_KEY, expected_sha256, file_sha256
+
+from .conftest import StackSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -42,11 +43,7 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("hosts")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        yield running
+STACK = StackSpec("hosts", _scenario)
 
 
 def _sites_answer(stack: OffcloudPyloadStack) -> Any:

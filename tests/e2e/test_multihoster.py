@@ -38,6 +38,9 @@ from offcloud_api.simulator import (
     file_sha256,
 )
 
+from .conftest import StackSpec, started_stack
+from .conftest import api_calls as _api_calls
+
 DEFAULT_SCENARIO = (
     Path(__file__).parents[2] / "offcloud_api" / "simulator" / "default_scenario.json"
 )
@@ -53,6 +56,10 @@ RESUME_LINK = "https://nitroflare.com/view/RESUME1/resume.bin"
 IP_LINK = "https://rapidgator.net/file/newip1/new-ip.bin"
 FOLDER_LINK = "https://example-hoster.test/folder/DemoFolder"
 REMOVE_LINK = "https://nitroflare.com/view/REMOVE1/remove.bin"
+#: A file of a host Offcloud does not support: pyLoad's own plugin downloads it, no API call.
+DIRECT_LINK = "https://files.plain-host.test/plain/direct.bin"
+#: What a hoster link's job may ask Offcloud: its add, its status polls and its explore.
+JOB_ROUTES = {"POST /api/cloud", "POST /api/cloud/status", "GET /api/cloud/explore/{id}"}
 #: A key no account has, used by the invalid-key test; it must not leak either.
 INVALID_API_KEY = "NotAValidKey00000000000000000000"
 
@@ -65,25 +72,30 @@ def _scenario() -> dict[str, Any]:
     scenario["links"].append(
         {"url": REMOVE_LINK, "file": {"name": "remove.bin", "size": "1 MiB"}, "duration": 1}
     )
+    scenario["direct_files"].append({"url": DIRECT_LINK, "size": "256 KiB", "seed": "direct"})
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("multihoster")
+def _live_scenario() -> dict[str, Any]:
     scenario = _scenario()
     assert scenario["api"]["profile"] == "live"  # what these tests are about
-    with OffcloudPyloadStack(home, scenario=scenario) as running:
-        yield running
+    return scenario
+
+
+def _legacy_scenario() -> dict[str, Any]:
+    scenario = _scenario()
+    scenario["api"]["profile"] = "legacy"
+    return scenario
+
+
+STACK = StackSpec("multihoster", _live_scenario)
 
 
 @pytest.fixture(scope="module")
 def legacy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
     """A second pyLoad against a simulator on the ``legacy`` profile: an API with instant."""
-    home = tmp_path_factory.mktemp("multihoster-legacy")
-    scenario = _scenario()
-    scenario["api"]["profile"] = "legacy"
-    with OffcloudPyloadStack(home, scenario=scenario) as running:
+    legacy = StackSpec("multihoster-legacy", _legacy_scenario)
+    with started_stack(tmp_path_factory, legacy) as running:
         yield running
 
 
@@ -109,15 +121,23 @@ def _wait_final(stack: OffcloudPyloadStack, package: str, timeout: float = 60) -
     return _file(stack, package)
 
 
-def _api_calls(stack: OffcloudPyloadStack, method: str, path: str, needle: str = "") -> list[Any]:
-    return [
-        call
-        for call in stack.simulator.calls
-        if call.kind == "api"
-        and call.method == method
-        and call.path == path
-        and needle in (call.body_summary or "")
-    ]
+def _assert_only_the_jobs_calls(stack: OffcloudPyloadStack, start: int, request_id: str) -> None:
+    """Since call ``start``: until the file was downloaded, the job's own calls (add, polls,
+    explore) and nothing else (no account or host-list look-up, no retry); after it, at most
+    the clean-up addon's removal of that job (on by default: it removes a job once every file
+    from it is downloaded)."""
+    calls = stack.simulator.calls[start:]
+    downloaded = max(c.time for c in calls if c.kind == "file")
+    api = [c for c in calls if c.kind == "api"]
+    routes = {
+        f"{c.method} {c.path}".replace(str(c.request_id), "{id}") if c.request_id else
+        f"{c.method} {c.path}"
+        for c in api
+        if c.time <= downloaded
+    }  # fmt: skip
+    assert routes <= JOB_ROUTES, routes
+    after = [f"{c.method} {c.path}" for c in api if c.time > downloaded]
+    assert after in ([], [f"GET /api/cloud/remove/{request_id}"]), after
 
 
 def _job_of(stack: OffcloudPyloadStack, needle: str) -> str:
@@ -180,6 +200,7 @@ def test_hoster_links_are_routed_to_offcloud(stack: OffcloudPyloadStack) -> None
 def test_supported_host_link_goes_through_one_cloud_job_with_the_right_sha256(
     stack: OffcloudPyloadStack,
 ) -> None:
+    start = len(stack.simulator.calls)
     stack.process.add_package("healthy", [INSTANT_LINK])
     final = _wait_final(stack, "healthy")
     assert final["status"] == LinkStatus.FINISHED, final
@@ -191,6 +212,17 @@ def test_supported_host_link_goes_through_one_cloud_job_with_the_right_sha256(
     polls = [c for c in stack.simulator.calls if c.path == "/api/cloud/status"]
     assert 1 <= len([c for c in polls if c.request_id == request_id]) <= 10
     _assert_live_route(stack, request_id)
+    _assert_only_the_jobs_calls(stack, start, request_id)
+
+
+def test_a_direct_link_of_an_unsupported_host_costs_no_api_call(stack: OffcloudPyloadStack) -> None:
+    start = len(stack.simulator.calls)
+    stack.process.add_package("direct", [DIRECT_LINK])
+    final = _wait_final(stack, "direct")
+    assert final["status"] == LinkStatus.FINISHED, final
+    assert final["plugin"] != "OffcloudCom", final
+    assert _downloaded(stack, "direct", "direct.bin").stat().st_size == 256 * 1024
+    assert [c for c in stack.simulator.calls[start:] if c.kind == "api"] == []
 
 
 def test_supported_host_link_downloads_instant_where_the_api_has_it(
@@ -213,6 +245,7 @@ def test_supported_host_link_downloads_instant_where_the_api_has_it(
 
 
 def test_cloud_only_link_waits_with_progress_then_downloads(stack: OffcloudPyloadStack) -> None:
+    start = len(stack.simulator.calls)
     stack.process.add_package("cloud", [CLOUD_ONLY_LINK])
     seen: list[str] = []
 
@@ -235,6 +268,7 @@ def test_cloud_only_link_waits_with_progress_then_downloads(stack: OffcloudPyloa
     polls = [c for c in stack.simulator.calls if c.path == "/api/cloud/status"]
     assert 1 <= len([c for c in polls if c.request_id == request_id]) <= 10
     _assert_live_route(stack, request_id)
+    _assert_only_the_jobs_calls(stack, start, request_id)
 
 
 def test_offline_link_ends_offline(stack: OffcloudPyloadStack) -> None:

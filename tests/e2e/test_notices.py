@@ -11,7 +11,6 @@ pyLoad restarted: still one warning each.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ pytest.importorskip("pyload")
 
 from offcloud_api.control.stack import PLUGIN, OffcloudPyloadStack
 from offcloud_api.simulator import DEMO_API_KEY, NO_DOWNLOAD_API_KEY
+
+from .conftest import StackSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -97,11 +98,7 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackWithProbe]:
-    home = tmp_path_factory.mktemp("notices")
-    with StackWithProbe(home, scenario=_scenario()) as running:
-        yield running
+STACK = StackSpec("notices", _scenario, stack_class=StackWithProbe)
 
 
 def _pyload_log(stack: StackWithProbe) -> str:

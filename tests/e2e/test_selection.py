@@ -8,7 +8,6 @@ the sizes come from Offcloud's detailed file list (docs/offcloud-api.md §00 L10
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus
 from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import expected_sha256, file_sha256
+
+from .conftest import StackSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -45,11 +46,7 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("selection")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        yield running
+STACK = StackSpec("selection", _scenario)
 
 
 def _queued_after(stack: OffcloudPyloadStack, options: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,9 @@ from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import DEMO_API_KEY, FileSpec, expected_sha256, file_sha256
 
+from .conftest import StackSpec
+from .conftest import cloud_adds as _cloud_adds
+
 DEFAULT_SCENARIO = (
     Path(__file__).parents[2] / "offcloud_api" / "simulator" / "default_scenario.json"
 )
@@ -143,16 +146,17 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("torrents")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        # The background loop's rounds every 2 s instead of 30: the tests see progress sooner.
-        running.process.set_config_value("OffcloudComHook", "follow_interval", 2, plugin=True)
-        # Jobs stay in the cloud after their download (the clean-up addon is on by default):
-        # the tests below add the same torrents again and expect their jobs reused.
-        running.process.set_config_value("OffcloudComCleanup", "after_download", False, plugin=True)
-        yield running
+# The background loop's rounds every 2 s instead of 30: the tests see progress sooner. Jobs stay
+# in the cloud after their download (the clean-up addon is on by default): the tests below add
+# the same torrents again and expect their jobs reused.
+STACK = StackSpec(
+    "torrents",
+    _scenario,
+    options=[
+        ("OffcloudComHook", "follow_interval", 2),
+        ("OffcloudComCleanup", "after_download", False),
+    ],
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,17 +198,6 @@ def _source(stack: OffcloudPyloadStack, package: str, timeout: float = 30) -> di
 
 def _on_disk(stack: OffcloudPyloadStack, *parts: str) -> Path:
     return stack.process.storagedir.joinpath(*parts)
-
-
-def _cloud_adds(stack: OffcloudPyloadStack, needle: str) -> list[Any]:
-    return [
-        c
-        for c in stack.simulator.calls
-        if c.kind == "api"
-        and c.method == "POST"
-        and c.path == "/api/cloud"
-        and needle in (c.body_summary or "")
-    ]
 
 
 def _spec(stack: OffcloudPyloadStack, info_hash: str) -> Any:
@@ -469,6 +462,11 @@ def test_cloud_folder_link_downloads_per_file(stack: OffcloudPyloadStack) -> Non
         and c.method == "POST"
         and CLOUD_FOLDER_JOB in (c.body_summary or "")
     ]
+    # The job exists already: one explore lists its files, and that is all it costs.
+    explores = [
+        c for c in stack.simulator.calls if c.path == f"/api/cloud/explore/{CLOUD_FOLDER_JOB}"
+    ]
+    assert len(explores) == 1, explores
 
 
 def test_an_expired_file_link_is_resolved_again(stack: OffcloudPyloadStack) -> None:
