@@ -67,7 +67,7 @@ def test_every_job_kind_was_measured_with_its_api_calls(results: dict) -> None:
     assert all(row["intact"] for row in jobs.values())
     assert all(row["ttfb_median_s"] > 0 for row in jobs.values())
     assert jobs["direct link"]["api_calls_first_run"] == 0
-    # Live (docs/offcloud-api.md §00): no instant route, so a hoster link is a cloud job: 1 add,
+    # Live (docs/api.md L4): no instant route, so a hoster link is a cloud job: 1 add,
     # its status polls (none if the add already says downloaded), 1 explore, and nothing else.
     hoster = jobs["hoster link"]
     routes = hoster["api_calls_first_run_by_route"]

@@ -7,7 +7,7 @@ no link went to Offcloud's cloud twice. One pyLoad and one simulator serve the m
 has its own links, so cases do not interfere, and clears its faults in a ``finally``.
 
 The simulator runs its default ``live`` profile: the 2026 API as live probes measured it
-(docs/offcloud-api.md §00, L1-L18). Every hoster link therefore goes through a cloud job
+(docs/api.md L1-L18). Every hoster link therefore goes through a cloud job
 (``POST /api/cloud``, status polls, one explore; no instant route, L4), its file comes from a
 signed CDN link (``*.energycdn.com/cdn3sto/...``, L11), a dead link is refused with HTTP 500 and
 a bare JSON string (L6), and a failed job cannot be retried at Offcloud (no retry route): the
