@@ -6,10 +6,11 @@ the default settings: every file arrives with its sha256, the user's job stays, 
 and the simulator refused at least one add as full. With ``cache/download`` (L19) answering, five
 cached magnets cost five ``cache/download`` calls and make no job at all.
 
-One pyLoad and one simulator serve the module. The cache/download case runs first (the route
-answers); the full-cloud case then switches the route off, so the plugins also meet its HTML 404
-and fall back to add + explore. Only test speed is configured: the background loop's rounds
-(``follow_interval`` 2 s) and the wait between tries while the cloud is full (``full_wait``).
+One pyLoad and one simulator serve the module (``STACK``, tests/e2e/conftest.py). The
+cache/download case runs first (the route answers); the full-cloud case then switches the route
+off, so the plugins also meet its HTML 404 and fall back to add + explore. Only test speed is
+configured: the background loop's rounds (``follow_interval`` 2 s) and the wait between tries
+while the cloud is full (``full_wait``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus
 from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import expected_sha256, file_sha256
+
+from .conftest import StackSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -77,15 +79,13 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("cloudfull")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        process = running.process
-        process.set_config_value("OffcloudComHook", "follow_interval", 2, plugin=True)
-        # Tries every 3 s instead of 5 min while the cloud is full.
-        process.set_config_value("OffcloudComCleanup", "full_wait", 0.05, plugin=True)
-        yield running
+# Only test speed: the background loop's rounds every 2 s, tries every 3 s instead of 5 min
+# while the cloud is full.
+STACK = StackSpec(
+    "cloudfull",
+    _scenario,
+    options=[("OffcloudComHook", "follow_interval", 2), ("OffcloudComCleanup", "full_wait", 0.05)],
+)
 
 
 def _wait_all_finished(
@@ -148,12 +148,19 @@ def test_cached_magnets_come_from_cache_download_one_call_each_and_no_job(
     stack: OffcloudPyloadStack,
 ) -> None:
     hashes = [h for h, _ in DIRECT]
+    before = len(stack.simulator.api_calls())
+    started = time.monotonic()
     stack.process.add_package("direct", [build_magnet(h, name) for h, name in DIRECT])
     _wait_all_finished(stack, "direct", [name for _, name in DIRECT], timeout=120)
+    took = time.monotonic() - started
     _assert_on_disk(stack, DIRECT)
     assert len(_calls(stack, "/api/cache/download", hashes)) == 5
     assert _calls(stack, "/api/cloud", hashes) == []
     assert _jobs_of(stack, hashes) == []  # nothing in the cloud, nothing to clean up
+    print(  # noqa: T201 - the figures the report quotes (pytest -s shows them)
+        f"cache/download: {took:.1f} s, {len(stack.simulator.api_calls()) - before} API calls; "
+        f"{_figures(stack, before)}"
+    )
 
 
 def test_a_full_cloud_is_made_room_in_and_every_file_arrives(stack: OffcloudPyloadStack) -> None:
