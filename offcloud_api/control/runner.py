@@ -82,6 +82,9 @@ DEFAULT_USER = "pyload"
 DEFAULT_PASSWORD = "pyload"  # noqa: S105 - pyLoad's documented default, not a secret
 
 _PROXY_ENV = ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy")
+#: Names a coverage.py configuration: pyLoad started by the runner measures itself with it
+#: (``COVERAGE_PROCESS_START`` in its environment only, not in the test process's).
+PYLOAD_COVERAGE_ENV = "OFFCLOUD_PYLOAD_COVERAGE"
 
 
 class LinkStatus(enum.IntEnum):
@@ -457,6 +460,11 @@ class PyloadProcess:
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
         env.pop("PYTHONSTARTUP", None)
+        # Coverage of the code that runs inside pyLoad (./run test's gate): coverage.py starts
+        # in the child from this configuration; the test process itself is measured by pytest.
+        measured = env.get(PYLOAD_COVERAGE_ENV)
+        if measured:
+            env["COVERAGE_PROCESS_START"] = measured
         if not self.inherit_proxy_env:
             for name in _PROXY_ENV:
                 env.pop(name, None)
