@@ -8,14 +8,13 @@ one probe per ``ip_check`` interval finds out when the IP is accepted, and then 
 intact; no link fails, and the API calls of the window are few (printed). The drill itself is
 ``bench/ip_refused.py``, which also runs the full 45 s acceptance once.
 
-Each case has its own pyLoad (a pause is per process), with a short window and interval.
+One pyLoad serves both cases (each with links of its own), with a short window and interval.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ import pytest
 pytest.importorskip("pyload")
 
 from offcloud_api.control.stack import OffcloudPyloadStack
+
+from .conftest import StackSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -57,12 +58,11 @@ BODIES = {"json": "body-seen", "empty": "bare-403"}
 DRILLS = {body: BENCH_MODULE.DrillLinks(tag=tag) for body, tag in zip(BODIES, "ab")}
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("ip-refused")
-    scenario = BENCH_MODULE.scenario(*DRILLS.values())
-    with OffcloudPyloadStack(home, scenario=scenario) as running:
-        yield running
+STACK = StackSpec(
+    "ip-refused",
+    lambda: BENCH_MODULE.scenario(*DRILLS.values()),
+    options=[("OffcloudCom", "ip_check", IP_CHECK)],
+)
 
 
 @pytest.mark.parametrize("body", list(BODIES), ids=list(BODIES.values()))
