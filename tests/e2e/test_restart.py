@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ from offcloud_api.control.runner import LinkStatus, PyloadProcess
 from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import expected_sha256, file_sha256
+
+from .conftest import StackSpec, cloud_adds
 
 pytestmark = pytest.mark.e2e
 
@@ -65,11 +66,7 @@ def _scenario() -> dict[str, Any]:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OffcloudPyloadStack]:
-    home = tmp_path_factory.mktemp("restart")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        yield running
+STACK = StackSpec("restart", _scenario)
 
 
 def _specs(stack: OffcloudPyloadStack) -> dict[str, Any]:
@@ -108,15 +105,6 @@ def _log_file(pl: PyloadProcess) -> str:
 
 def _by_name(pl: PyloadProcess) -> dict[str, dict[str, Any]]:
     return {f["name"]: f for f in pl.files()}
-
-
-def _adds(stack: OffcloudPyloadStack, marker: str) -> int:
-    return sum(
-        1
-        for c in stack.simulator.calls
-        if c.kind == "api" and c.method == "POST" and c.path == "/api/cloud"
-        and marker.lower() in c.body_summary.lower() and c.status == 200
-    )  # fmt: skip
 
 
 def test_links_run_on_after_a_crash_and_a_clean_restart(stack: OffcloudPyloadStack) -> None:
@@ -195,7 +183,8 @@ def test_links_run_on_after_a_crash_and_a_clean_restart(stack: OffcloudPyloadSta
     assert before_stop
     # No job twice at Offcloud for a hoster link or the torrent.
     for url in [STOPPED, *HOSTERS]:
-        assert _adds(stack, url.split("/")[-2]) == 1, url
+        adds = [call for call in cloud_adds(stack, url) if call.status == 200]
+        assert len(adds) == 1, url
     pl.wait_until(lambda pl: not _notes(pl) - {stopped_id}, timeout=30)
     assert stopped_id not in _notes(pl)
     pl.delete_packages([p["pid"] for p in pl.queue()])
