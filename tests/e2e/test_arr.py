@@ -17,7 +17,6 @@ import os
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -30,6 +29,8 @@ from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import expected_sha256, file_sha256
 from offcloud_api.torrent import bencode
+
+from .conftest import StackSpec
 
 qbittorrentapi = pytest.importorskip("qbittorrentapi")
 
@@ -159,18 +160,17 @@ class Bridge:
             connection.close()
 
 
+STACK = StackSpec("arr", _scenario, options=[("OffcloudComHook", "follow_interval", 2)])
+
+
 @pytest.fixture(scope="module")
-def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
-    home = tmp_path_factory.mktemp("arr")
-    with OffcloudPyloadStack(home, scenario=_scenario()) as running:
-        process = running.process
-        process.set_config_value("OffcloudComHook", "follow_interval", 2, plugin=True)
-        port = free_port()
-        process.set_config_value(ADDON, "port", port, plugin=True)
-        process.set_config_value(ADDON, "enabled", True, plugin=True)
-        bridge = Bridge(running, port)
-        _wait(lambda: bridge.raw("GET", "/api/v2/app/webapiVersion")[0] == 403, 30, "bridge up")
-        yield bridge
+def bridge(stack: OffcloudPyloadStack) -> Bridge:
+    port = free_port()
+    stack.process.set_config_value(ADDON, "port", port, plugin=True)
+    stack.process.set_config_value(ADDON, "enabled", True, plugin=True)
+    bridge = Bridge(stack, port)
+    _wait(lambda: bridge.raw("GET", "/api/v2/app/webapiVersion")[0] == 403, 30, "bridge up")
+    return bridge
 
 
 def _wait(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.5) -> Any:
