@@ -10,6 +10,7 @@ if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
     sys.path.insert(0, _LIBRARY_COPY)
 
 import datetime
+import threading
 
 from ..base.addon import BaseAddon
 
@@ -88,6 +89,11 @@ class OffcloudComCleanup(BaseAddon):
         self.worker = None
         self.done_fids = set()
         self.removed = set()
+        # Downloads that ended, looked at together: one look at pyLoad's links for all those
+        # that ended meanwhile, not one per download (the addon is on by default).
+        self.ended_lock = threading.Lock()
+        self.ended = []
+        self.draining = False
 
     # ---------------------------------------------------------------------------------------
     # pyLoad lifecycle and events
@@ -193,12 +199,34 @@ class OffcloudComCleanup(BaseAddon):
                 return  # the downloader's own remove_finished removed it already
             url = link
         ended = Link(fid=pyfile.id, url=url, status=status, package_id=pyfile.packageid)
-        self.worker.submit(lambda: self._remove_if_done(request_id, ended))
+        with self.ended_lock:
+            self.ended.append((request_id, ended))
+            if self.draining:
+                return  # the task that is due looks at this one too
+            self.draining = True
+        if not self.worker.submit(self._drain):
+            with self.ended_lock:
+                self.draining = False
 
-    def _remove_if_done(self, request_id, ended):
+    def _drain(self):
+        try:
+            while True:
+                with self.ended_lock:
+                    batch, self.ended = self.ended, []
+                    if not batch:
+                        self.draining = False
+                        return
+                links = self._links()
+                for request_id, ended in batch:
+                    self._remove_if_done(request_id, ended, links)
+        except BaseException:
+            with self.ended_lock:
+                self.draining = False  # the next download that ends submits a task again
+            raise
+
+    def _remove_if_done(self, request_id, ended, links):
         if request_id in self.removed:
             return
-        links = self._links()
         # The downloader's record of the link that just ended does not count as "in use".
         in_use = followed_request_ids(self._stored(self.DOWNLOADER), links, ignore={ended.fid})
         verdict = job_verdict(
