@@ -968,3 +968,17 @@ def test_a_link_handed_over_for_room_says_so_at_once_and_waits_full_wait() -> No
     rig.round(after=61)
     assert rig.api.made("cloud") == [MAGNET]
     assert rig.follower.snapshot()[0].running
+
+
+def test_a_link_that_waited_a_day_for_room_fails_saying_what_to_do() -> None:
+    rig = Rig()
+    _roomy(rig, wait=60)
+    rig.hand_over(7, None, handed_at=START)
+    rig.hand_over(8, None, magnet=MAGNET + "&dn=late", handed_at=START + 86_000)
+    rig.api.cloud_errors.append(_full())
+    rig.round(after=86_401)
+    (failed,) = rig.links.failed
+    assert failed[0] == 7
+    assert "stayed full for a day" in failed[1]
+    assert "https://offcloud.com/#/cloud" in failed[1]
+    assert [entry.link_id for entry in rig.follower.snapshot()] == [8]  # still waiting

@@ -22,7 +22,8 @@ a job ends, oldest first.
 A full cloud (docs/api.md L23) is waited out here too: a link whose add met a full cloud that no
 room could be made in is handed over unsubmitted, like one waiting for a slot. The loop's adds
 make room first (:mod:`.cloudroom`); while the cloud stays full the waiting links say so and the
-loop tries again every ``full_wait`` (the clean-up addon's option), never failing them for it.
+loop tries again every ``full_wait`` (the clean-up addon's option), failing a link for it only
+after a day.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any, Callable, Optional, Protocol
 from ..client import OffcloudAPI
 from ..exceptions import CloudFullError, NotFoundError, OffcloudError, RateLimitError
 from ..models import Job, JobStatus
-from .cloudroom import CloudRoom, RoomView, full_message
+from .cloudroom import FULL_ADVICE, MAX_FULL_WAIT, CloudRoom, RoomView, full_message
 from .cloudroom import room as default_room
 from .jobs import remember
 from .support import _encode, decode_stored, format_progress
@@ -471,11 +472,20 @@ class Follower:
     def _cloud_full(self) -> None:
         """No room could be made: every waiting link says so; the next try after full_wait."""
         wait = self.room.wait_seconds
-        self._full_until = self.clock() + wait
+        now = self.clock()
+        self._full_until = now + wait
         self._full_text = full_message(wait)
         for entry in self.snapshot():
-            if not entry.running:
-                self._show(entry, self._full_text, None)
+            if entry.running:
+                continue
+            if entry.handed_at and now - entry.handed_at > MAX_FULL_WAIT:
+                self._give_up(
+                    entry,
+                    f"your Offcloud cloud stayed full for a day: {FULL_ADVICE}; then restart "
+                    "the link",
+                )
+                continue
+            self._show(entry, self._full_text, None)
         log.info("Offcloud's cloud is full; waiting links are submitted again in %.0f s", wait)
         if self.room.first_full() and self.on_full is not None:
             self.on_full()
