@@ -2,7 +2,7 @@
 
 Two kinds of removal. After the download is on by default (the addon is enabled, with
 ``after_download``): every job counts against the account's small cloud quota and a full cloud
-takes no new job (docs/api.md L23). The periodic one is opt-in (docs/anchors.md §6). A full cloud
+takes no new job (docs/api.md L23). The periodic one is opt-in (``older_than``). A full cloud
 that this clean-up has not emptied yet is :mod:`.cloudroom`'s business.
 
 - **After the download.** A job is removed once every pyLoad link that downloads from it is
