@@ -4,7 +4,7 @@ One run starts the simulator and a headless pyLoad with the plugins installed by
 ``offcloud pyload install`` (the stack the demo and the end-to-end tests use), then measures:
 
 - throughput: the same file through the Offcloud plugin (a hoster link, which on the 2026 API
-  goes through a cloud job: no instant route, docs/offcloud-api.md §00 L4) and as a plain direct
+  goes through a cloud job: no instant route, docs/api.md L4) and as a plain direct
   link through pyLoad's DefaultPlugin, both through the simulator's proxy, with 1, 4 and 16
   chunks; pyLoad's CPU time per MB for each (the transfer only, from its first byte);
 - time to first byte after adding: a direct link (pyLoad's own scheduling, the baseline), a

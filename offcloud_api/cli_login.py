@@ -1,6 +1,6 @@
 """The ``offcloud`` commands of credentials: ``login``, ``logout``, ``account``, ``pyload login``.
 
-``offcloud login`` runs Offcloud's device flow (:mod:`offcloud_api.oauth`, docs/offcloud-api.md
+``offcloud login`` runs Offcloud's device flow (:mod:`offcloud_api.oauth`, docs/api.md
 §1.4): it prints the page to open and the code to confirm there, waits with a progress line on
 stderr, checks the token on ``account/info`` and stores it in the config file (written anew with
 mode 0600, :func:`offcloud_api.config.write_token`). The token never goes through an argument, so

@@ -1,7 +1,7 @@
 """``OffcloudAPI``: the Offcloud API client.
 
 It speaks the 2026 API first (``Authorization: Bearer``, JSON bodies), as live probes measured it
-(docs/offcloud-api.md §00, rows L1-L18), and falls back to a legacy route where this server has
+(docs/api.md §00, rows L1-L18), and falls back to a legacy route where this server has
 no such route. "No such route" (:class:`RouteNotFoundError`) is decided from status and content
 type before parsing (L3); every fallback triggers on it only, and is remembered per client. Every
 call goes through :meth:`OffcloudAPI._request`, which owns the base URL, the key, timeouts, the
@@ -872,7 +872,7 @@ class OffcloudAPI:
     def login(self, username: str, password: str) -> dict[str, Any]:
         """Legacy e-mail and password login (``POST /api/login``); the answer, on a legacy server.
 
-        Offcloud's 2026 API answers 404 (docs/offcloud-api.md §1.3): that raises
+        Offcloud's 2026 API answers 404 (docs/api.md §1.3): that raises
         :class:`EndpointRemovedError`, whose message points to the device flow. To log in without
         a key today, use :func:`offcloud_api.oauth.device_login` (or
         :class:`~offcloud_api.oauth.DeviceLogin`): the user confirms a code on offcloud.com and

@@ -41,7 +41,7 @@ built from the route and Offcloud's own error text, which is redacted before it 
 :func:`error_from_response` is the single place that decides the class from an answer. Legacy
 Offcloud reports errors with HTTP 200, so the payload is read whatever the status.
 :func:`route_missing` decides, before any parsing, whether an answer means "no such route here"
-(docs/offcloud-api.md §00 L3): an HTML page with status 404, 405 or 2xx, any 405, or a 404 whose
+(docs/api.md L3): an HTML page with status 404, 405 or 2xx, any 405, or a 404 whose
 body is not JSON. An HTML 5xx stays a :class:`ServerError` (an outage page) and an HTML 429 a
 :class:`RateLimitError`; a JSON 404 (``{"error": "Transfer not found"}``) is a plain
 :class:`NotFoundError`, an unknown id.
@@ -53,7 +53,7 @@ a plan to upgrade) and no :class:`TemporaryError` (so the client never sends an 
 itself because of it: only removing jobs makes room). Other ``not_available`` values keep their
 meaning.
 
-The device login (:mod:`offcloud_api.oauth`, docs/offcloud-api.md §1.4) raises the
+The device login (:mod:`offcloud_api.oauth`, docs/api.md §1.4) raises the
 ``DeviceLogin*`` errors: each is an :class:`AuthError` (no credential came of it), ``code`` is the
 OAuth error Offcloud answered (``None`` when the client stopped on its own), and no message holds
 the device code or a token.
@@ -335,7 +335,7 @@ class HostUnavailableError(TemporaryError):
     """The host is temporarily disabled at Offcloud, or the daily quota for it is used up."""
 
 
-# Offcloud's error texts (docs/offcloud-api.md §4.1), matched case-insensitively as substrings.
+# Offcloud's error texts (docs/api.md §4.1), matched case-insensitively as substrings.
 # First match wins, so the more specific texts come first.
 _MESSAGE_RULES: tuple[tuple[str, type[OffcloudError]], ...] = (
     ("noauth", AuthError),
@@ -431,7 +431,7 @@ def is_html(content_type: Optional[str], body: bytes) -> bool:
 
 
 def route_missing(*, status: int, html: bool, json_body: bool) -> bool:
-    """Whether an answer means "this server has no such route" (docs/offcloud-api.md §00 L3).
+    """Whether an answer means "this server has no such route" (docs/api.md L3).
 
     Decided from status and content before any parsing: an HTML page with status 404, 405 or 2xx
     (HTML where JSON was expected), any 405, or a 404 whose body is not JSON. An HTML 5xx is an

@@ -1,6 +1,6 @@
 """Typed results, parsed once at the edge from Offcloud's loose JSON.
 
-Both API generations are accepted (docs/offcloud-api.md §3, §7): snake_case and camelCase names,
+Both API generations are accepted (docs/api.md §3, §7): snake_case and camelCase names,
 numbers as strings, ``"unlimited"``, dates as ``YYYY-MM-DD``, ``dd-mm-yyyy``, ISO-8601 or unix
 seconds, and envelopes such as ``{"status": {...}}``, ``{"data": [...]}`` or ``{"list": [...]}``.
 Unknown fields are ignored. A required field that is missing or of the wrong type raises
@@ -37,7 +37,7 @@ __all__ = [
 
 
 class JobStatus(str, Enum):
-    """Where an Offcloud job stands (docs/offcloud-api.md §3.3)."""
+    """Where an Offcloud job stands (docs/api.md §3.3)."""
 
     CREATED = "created"
     QUEUED = "queued"
@@ -74,7 +74,7 @@ _FAILED_STATUS_WORDS = frozenset({"failed", "dead", "fragile"})
 
 
 class SiteStatus(str, Enum):
-    """Offcloud's verdict on a supported host (docs/offcloud-api.md §5)."""
+    """Offcloud's verdict on a supported host (docs/api.md §5)."""
 
     HEALTHY = "healthy"
     FRAGILE = "fragile"
@@ -389,7 +389,7 @@ class Job:
     Add, status and history answers all describe the same thing, so they share this type. ``url``
     is the download URL when Offcloud gave one; :attr:`file_url` also builds it for single files.
     Both are legacy only: the 2026 API's add, status and history answers carry no ``url``,
-    ``server``, ``isDirectory`` or size (docs/offcloud-api.md §00 L5, L8, L12), so they are
+    ``server``, ``isDirectory`` or size (docs/api.md L5, L8, L12), so they are
     ``None`` there. A job's file links come from ``OffcloudAPI.explore_cloud``.
     """
 
@@ -447,7 +447,7 @@ class Job:
     def from_api(cls, payload: Any) -> Job:
         data = _require_mapping(payload, "a job")
         nested = data.get("status")
-        if isinstance(nested, Mapping):  # {"status": {...}} (docs/offcloud-api.md §3.2)
+        if isinstance(nested, Mapping):  # {"status": {...}} (docs/api.md §3.2)
             data = nested
         request_id = _text(_pick(data, "requestId", "request_id", "id"))
         if request_id is None:

@@ -1,4 +1,4 @@
-"""Log in without copying a key: Offcloud's OAuth device flow (docs/offcloud-api.md §1.4).
+"""Log in without copying a key: Offcloud's OAuth device flow (docs/api.md §1.4).
 
 Since its 2026 API, Offcloud no longer takes an e-mail and a password (``/api/login`` and
 ``/api/key`` answer 404). A program asks for a device code instead, shows the user a URL and a

@@ -27,7 +27,7 @@ ABORT_CHECK_SECONDS = 0.2
 class PollSchedule:
     """Intervals between polls: ``first`` seconds, growing by ``factor`` up to ``cap``.
 
-    When Offcloud reports speed and size, or (its 2026 status, docs/offcloud-api.md §00 L8) only a
+    When Offcloud reports speed and size, or (its 2026 status, docs/api.md L8) only a
     fraction done, whose growth between two polls gives the rate, the next poll comes no later
     than the expected end (but not sooner than ``first``), so a job is noticed when it is done,
     not a long interval later.

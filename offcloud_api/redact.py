@@ -1,7 +1,7 @@
 """One place that removes secrets from text before it is logged, stored or raised.
 
 The API key travels only in the ``Authorization`` header, but Offcloud's own texts and URLs may
-echo it (download links have been seen carrying the key, docs/offcloud-api.md §7.4). Everything
+echo it (download links have been seen carrying the key, docs/api.md §7.4). Everything
 that leaves the library as text passes through :func:`redact`.
 """
 
@@ -33,7 +33,7 @@ _QUERY_SECRET = re.compile(
 )
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',]+")
 # A 2026 file link: https://<node>.energycdn.com/cdn3sto/<store>-sto/<signed token>/.../<name>
-# (docs/offcloud-api.md §00 L11). Everything between the host and the name is account-scoped.
+# (docs/api.md L11). Everything between the host and the name is account-scoped.
 _FILE_LINK = re.compile(
     r"(?P<head>https?://(?:(?:[\w-]+\.)*energycdn\.com(?::\d+)?/|[^/\s\"'<>]+/(?=cdn3sto/)))"
     r"(?P<signed>[^\s\"'<>?#]*/)(?P<name>[^/\s\"'<>?#]*)"

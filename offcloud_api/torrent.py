@@ -1,7 +1,7 @@
 """Reading .torrent files: bencode, the v1 info-hash, the name, the files and the trackers.
 
 Offcloud's 2026 API takes no upload, so a .torrent is read here and sent as a magnet link with
-its trackers (offcloudarr does the same, docs/anchors.md §3).
+its trackers (offcloudarr does the same, docs/api.md §6.2).
 
 :func:`parse_torrent` also runs in pyLoad's event thread (the hook addon's cache check), so it
 is a walk, not a decode: it reads the few values a magnet and the file list need and steps over

@@ -1,6 +1,6 @@
 """Shared, generic fixtures: a client with recorded sleeps, strict `responses` mocks, payloads.
 
-The conventions follow docs/style.md §3.1: every mock asserts that all its responses were used,
+The conventions follow docs/development.md: every mock asserts that all its responses were used,
 and request shapes are pinned with `responses.matchers`, not inspected after the fact.
 """
 

@@ -1,5 +1,5 @@
 """``offcloud login``, ``logout``, ``account`` and ``pyload login``, in-process, against the
-simulator over real HTTP (its device flow: docs/offcloud-api.md §1.4, SCENARIO.md ``oauth``).
+simulator over real HTTP (its device flow: docs/api.md §1.4, SCENARIO.md ``oauth``).
 
 The command line's sleep and clock are swapped for a fake pair that also moves the simulator's
 clock, so a ten-minute code, its polls, a ``slow_down`` and an expiry all run in milliseconds and

@@ -1,7 +1,7 @@
 """Retries at the choke point: what is repeated, how long it waits, what is never repeated.
 
 Sequences use `OrderedRegistry`: each registered answer is served once, in order, so the number
-of calls is pinned as well as their order (docs/style.md §3.1). Sleeps are recorded, not slept,
+of calls is pinned as well as their order (docs/development.md). Sleeps are recorded, not slept,
 and the jitter is the identity, so the backoff values are exact: 0.5, 1.0, 2.0 ... capped at 8.
 """
 

@@ -2,7 +2,7 @@
 
 pyLoad's generic ``check_download`` rule "Html error" matches any text file that starts with
 three digits and a space, and answers with a 60 s wait and a restart, for ever
-(docs/pyload-ng.md §2.3). Our plugin replaces the check; these tests call the real plugin class
+(docs/pyload.md §2.3). Our plugin replaces the check; these tests call the real plugin class
 on real files, with only the pyLoad objects it touches stood in.
 """
 

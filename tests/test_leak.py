@@ -2,7 +2,7 @@
 
 A whole flow, its error paths included, runs with DEBUG logging on for this library and for
 urllib3; then the key is searched in every log record, every raised exception (its chain too) and
-every URL and body that was sent (docs/style.md §1.9, §5.18; doc §7.4). The last assertion checks
+every URL and body that was sent (docs/api.md §1.2, §7.4). The last assertion checks
 that the key *was* sent as a Bearer token, so a test that never sent it cannot pass.
 """
 

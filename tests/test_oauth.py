@@ -1,4 +1,4 @@
-"""The OAuth device flow (offcloud_api.oauth; docs/offcloud-api.md §1.4), every outcome.
+"""The OAuth device flow (offcloud_api.oauth; docs/api.md §1.4), every outcome.
 
 With ``responses``: strict matchers on the two routes (JSON body, timeout, no Authorization),
 and a fake clock that the fake sleep moves, so every pause is checked to the second. Then the

@@ -1,4 +1,4 @@
-"""pyLoad reads plugin metadata from the source text with regexes (docs/pyload-ng.md §1.1).
+"""pyLoad reads plugin metadata from the source text with regexes (docs/pyload.md §1.1).
 
 These tests run pyLoad's own ``PluginManager.parse`` over our installed files, so a version that is
 not a float, a ``]`` inside ``__config__`` or a quote inside ``__pattern__`` fails here instead of
@@ -111,7 +111,7 @@ def test_config_is_read_whole(parsed: dict[str, tuple[dict, dict]]) -> None:
 
 
 def test_account_and_downloader_share_the_name(parsed: dict[str, tuple[dict, dict]]) -> None:
-    # A MultiAccount finds its downloader by its own class name (docs/pyload-ng.md §1.1).
+    # A MultiAccount finds its downloader by its own class name (docs/pyload.md §1.1).
     assert "OffcloudCom" in parsed["accounts"][0]
     assert "OffcloudCom" in parsed["downloaders"][0]
 

@@ -1,4 +1,4 @@
-"""The poll schedule and `wait_for_job`, on a fake clock (docs/style.md §5.8)."""
+"""The poll schedule and `wait_for_job`, on a fake clock (docs/development.md)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_eta_shortcut_polls_at_the_expected_end():
 
 
 def test_a_growing_fraction_alone_gives_the_eta_l8():
-    # docs/offcloud-api.md §00 L8: the 2026 status has `progress` 0..1 and no sizes or speed.
+    # docs/api.md L8: the 2026 status has `progress` 0..1 and no sizes or speed.
     intervals = PollSchedule(first=2.0, factor=1.5, cap=30.0).intervals()
     assert intervals.next(job("downloading", progress=0.1), now=0.0) == 2.0  # no rate yet
     # 0.1 -> 0.2 in 2 s: 8 s left, but the growing interval (3 s) is shorter.

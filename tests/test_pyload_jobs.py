@@ -1,7 +1,7 @@
 """Adding a hoster link's cloud job once, when Offcloud's answer to the add is lost on the way.
 
 :func:`offcloud_api.pyload.jobs.add_once` runs with a real client against the simulator, which
-here makes a new job for every add (as Offcloud may, docs/offcloud-api.md §7.15), so a link added
+here makes a new job for every add (as Offcloud may, docs/api.md §7.15), so a link added
 twice shows up as two jobs.
 """
 

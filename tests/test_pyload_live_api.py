@@ -1,4 +1,4 @@
-"""The pyLoad side on Offcloud's 2026 API as live probes measured it (docs/offcloud-api.md §00).
+"""The pyLoad side on Offcloud's 2026 API as live probes measured it (docs/api.md §00).
 
 File links on a CDN that names no job (L11), hosts named by bare words (L17), no retry route,
 the add's bare-string refusal (L6), jobs stuck in ``created`` (L7), huge histories (L12).
@@ -107,7 +107,7 @@ def test_the_signed_part_of_a_cdn_link_is_masked_and_the_name_kept() -> None:
 
 
 def test_removal_urls_are_masked_in_log_lines_l15() -> None:
-    # docs/offcloud-api.md §00 L15: removal is a GET that deletes; never log or render its URL.
+    # docs/api.md L15: removal is a GET that deletes; never log or render its URL.
     line = f"LOAD URL https://offcloud.com/api/cloud/remove/{JOB} | get=None"
     assert JOB not in log_safe(line)
     assert "https://offcloud.com/api/cloud/remove/***" in log_safe(line)

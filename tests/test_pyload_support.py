@@ -99,7 +99,7 @@ def test_ip_advice_names_what_to_do_and_waits_instead_of_failing() -> None:
 
 
 def test_an_account_refusal_is_not_sold_as_a_missing_add_on() -> None:
-    # What Offcloud answers an account with can_download false (docs/offcloud-api.md §4.1).
+    # What Offcloud answers an account with can_download false (docs/api.md §4.1).
     error = error_from_response(
         status=200,
         payload={"error": "User is not allowed this operation."},
@@ -270,7 +270,7 @@ def test_progress_line_says_what_where_how_fast() -> None:
     slow = Job(request_id="r", status=JobStatus.DOWNLOADING, amount=0, file_size=10**9, speed=1000)
     assert format_progress(slow).endswith("min left")
     assert format_progress(Job(request_id="r", status=JobStatus.QUEUED)) == "Offcloud queued"
-    # 2026 (docs/offcloud-api.md §00 L8, L7): a fraction without sizes; "Loading..." before start.
+    # 2026 (docs/api.md L8, L7): a fraction without sizes; "Loading..." before start.
     live = Job(request_id="r", status=JobStatus.DOWNLOADING, progress=0.42)
     assert format_progress(live) == "Offcloud downloading, 42 %"
     loading = Job(request_id="r", status=JobStatus.CREATED, message="Loading...")

@@ -2,7 +2,7 @@
 
 pyLoad's request objects are the real thing here; only the plugin around them is a stand-in that
 offers what a plugin offers (``load``, ``classname``, ``pyload.request_factory``). pyLoad's SSRF
-guard refuses loopback, so the request objects get ``allow_private_ip`` (docs/pyload-ng.md §4.3).
+guard refuses loopback, so the request objects get ``allow_private_ip`` (docs/pyload.md §4.3).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one redaction helper (docs/style.md §1.9, §5.10)."""
+"""The one redaction helper (docs/api.md §1.2, §7.4)."""
 
 from __future__ import annotations
 

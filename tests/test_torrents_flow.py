@@ -2,7 +2,7 @@
 
 The decisions of :func:`obtain_job` and :mod:`offcloud_api.pyload.jobs` run here with a real
 client on the local Offcloud; the call log says what reached Offcloud. ``sim`` answers like the
-real API of 2026 (the ``live`` profile, docs/offcloud-api.md §00), with the client knowing it (as
+real API of 2026 (the ``live`` profile, docs/api.md §00), with the client knowing it (as
 the pyLoad account tells it); ``rich`` is the older simulation with a retry route and a history
 the client searches, for the legacy generation's paths.
 """
@@ -155,7 +155,7 @@ def test_a_cached_torrent_is_added_once_and_remembered(sim: Simulator, api: Offc
 def test_a_job_someone_else_added_is_reused_by_adding_again(
     sim: Simulator, api: OffcloudAPI
 ) -> None:
-    # docs/offcloud-api.md §00 L5: the same magnet added while its job lives gets its requestId.
+    # docs/api.md L5: the same magnet added while its job lives gets its requestId.
     existing = api.cloud(build_magnet(UNCACHED))
     store = MemoryStore()
     found = obtain(api, store, torrent(UNCACHED), CachePolicy.ALL)

@@ -41,7 +41,7 @@ class DemoItem:
     finished: Optional[float] = None
 
 
-# Offcloud's 2026 API has no instant route (docs/offcloud-api.md §00 L4): every hoster link is a
+# Offcloud's 2026 API has no instant route (docs/api.md L4): every hoster link is a
 # cloud job, and its file comes from explore as a CDN link (L10, L11).
 SIMULATOR_ITEMS = (
     ("supported-host link", "https://rapidgator.net/file/abc123/demo.bin", "abc123", "demo-host"),

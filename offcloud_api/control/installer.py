@@ -1,7 +1,7 @@
 """``offcloud pyload install|uninstall|status``: the plugins, and a private copy of the library.
 
 pyLoad has no entry-point discovery: it reads ``<userdir>/plugins/<type>s/*.py`` at start-up
-(docs/pyload-ng.md §1.2), so installing is copying the plugin files there. The plugins import
+(docs/pyload.md §1.2), so installing is copying the plugin files there. The plugins import
 ``offcloud_api``; so that a pyLoad whose Python lacks it works too (the linuxserver.io Docker
 image, where only the mounted ``/config`` survives an update), the library is copied beside them,
 into ``<userdir>/plugins/offcloud_lib/``, and each plugin puts that folder first on ``sys.path``.

@@ -19,7 +19,7 @@ standard library is used, this module does not import pyLoad, and proxy environm
 ignored for the connections to 127.0.0.1. They are also removed from pyLoad's own environment
 unless ``inherit_proxy_env=True`` (libcurl would otherwise honour ``http_proxy``).
 
-pyLoad facts this relies on (pyload-ng 0.5.0b3.dev101, see docs/pyload-ng.md §5): the API
+pyLoad facts this relies on (pyload-ng 0.5.0b3.dev101, see docs/pyload.md §5): the API
 answers about 1.5 s after launch; ``/api/*`` is limited to 100 calls per minute per client IP
 (HTTP 429 with ``Retry-After``), so the polling helpers ask at most once a second; and
 ``/api/restart`` re-spawns pyLoad under a new PID, so :meth:`PyloadProcess.restart` stops and

@@ -3,7 +3,7 @@
 Used by the demo, the end-to-end tests and the benchmark, so all three run what a user runs:
 plugins installed by ``offcloud pyload install``, pyLoad reaching "offcloud.com" through its
 proxy setting (the simulator answers ``CONNECT`` with TLS; pyLoad refuses loopback targets
-otherwise, docs/pyload-ng.md §4.3), and the account added through pyLoad's web API.
+otherwise, docs/pyload.md §4.3), and the account added through pyLoad's web API.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ class OffcloudPyloadStack:
         self.process.start()
         if not self.real:
             # Until the account has loaded the host list again, links of hosts with their own
-            # pyLoad plugin would run that plugin instead of ours (docs/pyload-ng.md §2.2).
+            # pyLoad plugin would run that plugin instead of ours (docs/pyload.md §2.2).
             self.process.wait_for_plugin(PROBE_URL, PLUGIN, timeout=60)
         log.debug("pyLoad restarted in %.1f s", time.monotonic() - started)
 

@@ -3,7 +3,7 @@
 Addons have no account of their own: pyLoad's account selection (``select()``, which skips invalid,
 expired and exhausted accounts and prefers premium and least recently used ones) picks the Offcloud
 account, never "the first in the dict". pyLoad masks an account's key in a plugin's log lines only
-when that plugin has ``self.account`` set (docs/pyload-ng.md §4.1), which an addon does not, so the
+when that plugin has ``self.account`` set (docs/pyload.md §4.1), which an addon does not, so the
 addons mask every Offcloud key themselves with :func:`masked`.
 
 Addon event handlers run on pyLoad's download and web threads, some of them under pyLoad's locks;

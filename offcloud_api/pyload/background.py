@@ -7,7 +7,7 @@ the queue with pyLoad's status "processing" (13) and Offcloud's progress as its 
 starts no thread for that status (``get_job`` takes 2, 3 and 14), and "delete finished" keeps it.
 
 The loop asks Offcloud about all followed jobs at once: one history call a round gives every
-job's status (docs/offcloud-api.md §00 L12), and a small budget of status calls refreshes the
+job's status (docs/api.md L12), and a small budget of status calls refreshes the
 progress shown (the history has none; L8 takes one id per call). A finished job restarts its
 link: the plugin runs again, finds the job downloaded (it remembered the request id) and queues
 the files the usual way, so filters, packages and sub-folders stay the plugins' own.

@@ -1,6 +1,6 @@
 """Many magnets and .torrent files at once: resolved by the addon, not one decrypter each.
 
-pyLoad starts about one decrypter a second (docs/pyload-ng.md §2.5), so 1,000 magnets pasted
+pyLoad starts about one decrypter a second (docs/pyload.md §2.5), so 1,000 magnets pasted
 together would take 17 minutes to reach the queue even when Offcloud holds every one. The addon
 (``OffcloudComHook``) takes such a batch out of pyLoad's add, asks Offcloud's cache about all of
 it at once (one call per 1,000 hashes, §00 L13), and resolves the cached torrents itself with a

@@ -8,7 +8,7 @@ that this clean-up has not emptied yet is :mod:`.cloudroom`'s business.
 - **After the download.** A job is removed once every pyLoad link that downloads from it is
   finished (its file is on disk and pyLoad checked it). Which job a link is of: a legacy file URL
   names it (``https://<server>.offcloud.com/cloud/download/<requestId>/...``); a 2026 CDN file link
-  does not (docs/offcloud-api.md §00 L11), so the plugins that queue or follow one note its job in
+  does not (docs/api.md L11), so the plugins that queue or follow one note its job in
   the downloader's storage (:class:`~offcloud_api.pyload.support.FileLinkStore`), and the addon
   passes that look-up in as ``job_of``. A hoster link downloaded through a cloud job has such a
   file link as its download link. A link still queued or running makes the job wait; a failed,
@@ -18,7 +18,7 @@ that this clean-up has not emptied yet is :mod:`.cloudroom`'s business.
   unknown status; never one whose files pyLoad still has to download, nor one a pyLoad plugin is
   still following (the downloader remembers its jobs until their file is downloaded).
 
-Removing is best effort: Offcloud's 2026 API may not honour it (docs/anchors.md §0).
+Removing is best effort: Offcloud's 2026 API may not honour it (docs/api.md L15).
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def counts_against_host(error: OffcloudError) -> bool:
 
     The host is disabled at Offcloud or over its quota (:class:`HostUnavailableError`), or it
     answered Offcloud's fetch with a 5xx or 429 of its own (``Error parsing url - HTTP code: 503``,
-    docs/offcloud-api.md §00 L6). A dead link, a bad key or an Offcloud outage say nothing about
+    docs/api.md L6). A dead link, a bad key or an Offcloud outage say nothing about
     the host.
     """
     if isinstance(error, HostUnavailableError):

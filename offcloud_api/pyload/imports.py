@@ -2,7 +2,7 @@
 
 Jobs finished in the cloud that pyLoad did not add (started on the website, by another app, by
 the browser extension) are queued once each, with the torrent decrypter's filters. The background
-loop passes every history answer here (one call a round, docs/offcloud-api.md §00 L12).
+loop passes every history answer here (one call a round, docs/api.md L12).
 
 Which jobs are new: the first history seen with the option on is the baseline, and the jobs
 finished in it are never imported (the option imports what finishes from now on, not years of

@@ -1,7 +1,7 @@
 """What the ``OffcloudComHook`` addon decides as links enter pyLoad (typed, testable alone).
 
 - **Torrent routing.** pyLoad matches a link against decrypters first, in the order of its plugin
-  index, and the first match wins (docs/pyload-ng.md §1.3). ``OffcloudComTorrent`` has its own
+  index, and the first match wins (docs/pyload.md §1.3). ``OffcloudComTorrent`` has its own
   pattern for magnets and .torrent links, so with pyLoad's TORRENT addon set to "None" it gets them
   anyway. When TORRENT names another service's decrypter, TORRENT gives that decrypter the same
   pattern (§2.6), and being a core plugin it comes earlier in the index and would win.
@@ -77,7 +77,7 @@ def offcloud_plugin_names(downloaders: Mapping[str, Any]) -> set[str]:
     """Plugin names whose links Offcloud handles: ours, and hoster plugins the account overrode.
 
     ``downloaders`` is pyLoad's downloader index; ``MultiAccount`` marks a hoster plugin it routes
-    to us with ``new_name`` (docs/pyload-ng.md §2.2).
+    to us with ``new_name`` (docs/pyload.md §2.2).
     """
     names = set(OFFCLOUD_PLUGINS)
     for name, entry in downloaders.items():

@@ -186,7 +186,7 @@ def wait_retrying_once(
     """Wait until ``job`` is downloaded; if it fails, have it tried again, once per job.
 
     Offcloud's own retry often succeeds where the first fetch failed. The 2026 API has no retry
-    route that a live probe saw (docs/offcloud-api.md §00), so where Offcloud will not retry the
+    route that a live probe saw (docs/api.md §00), so where Offcloud will not retry the
     job, ``add_again`` submits the link afresh (without it the failure stands). ``on_retry``
     hears about it (plugins log it where the user reads). A job that never started
     (:class:`JobStuckError`) is not tried again: the link itself is bad. Raises

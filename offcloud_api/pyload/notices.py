@@ -1,7 +1,7 @@
 """Account notices: a warning before the premium plan ends, and one when Offcloud refuses downloads.
 
 The account plugin asks Offcloud about the account (``account/info``: ``is_premium``,
-``expiration_date``, ``can_download``; docs/offcloud-api.md §00 L16) whenever pyLoad refreshes
+``expiration_date``, ``can_download``; docs/api.md L16) whenever pyLoad refreshes
 the account, which is at every download start. What to say is decided here, once per fact:
 
 - **The plan ends soon**: one notice per expiry date, when it is ``expiry_warning_days`` days away

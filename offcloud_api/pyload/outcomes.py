@@ -62,17 +62,17 @@ REFUSED_ATTEMPTS = 4
 #: A host that is disabled or over its quota today: short waits until the host rests.
 HOST_ATTEMPTS = 4
 #: Where :func:`apply_outcome` counts a link's retries after temporary trouble: on the plugin
-#: object, which pyLoad keeps across its retries of a link (docs/pyload-ng.md §2.4).
+#: object, which pyLoad keeps across its retries of a link (docs/pyload.md §2.4).
 RETRY_COUNT_ATTRIBUTE = "offcloud_temporary_retries"
 #: A busy file server (503) that named no time (Offcloud's file servers answer "Temporary error";
-#: retry after 10-30 s, docs/offcloud-api.md §4.1); the longest wait it may ask for; tries.
+#: retry after 10-30 s, docs/api.md §4.1); the longest wait it may ask for; tries.
 FILE_BUSY_WAIT = 10
 FILE_BUSY_MAX_WAIT = 10 * 60
 FILE_BUSY_ATTEMPTS = 5
 #: Any other refusal of a file server (a 5xx without Retry-After, a 403 that a fresh link did
 #: not cure): a few tries, 30 s apart.
 FILE_ERROR_WAIT = 30
-#: A file server's error answer is a small JSON object (docs/offcloud-api.md §4.1): a larger body,
+#: A file server's error answer is a small JSON object (docs/api.md §4.1): a larger body,
 #: or one nested deeper than this, is no error of Offcloud's.
 MAX_ERROR_BODY = 64 * 1024
 MAX_ERROR_DEPTH = 16
@@ -192,7 +192,7 @@ def _outcome(error: OffcloudError, retry: int) -> Outcome:
         )
     if isinstance(error, RefusedError):
         # 2026: Offcloud's add answers a bare text, e.g. "Error parsing url - HTTP code: 503"
-        # (docs/offcloud-api.md §00 L6): the host answered Offcloud with that status. A busy or
+        # (docs/api.md L6): the host answered Offcloud with that status. A busy or
         # failing host may recover; anything else is said as Offcloud said it.
         upstream = error.upstream_status
         message = f"Offcloud could not fetch the link from its host: {error.code or text}"
@@ -307,7 +307,7 @@ def file_server_error(
     """The Offcloud error a file server's answer stands for, or ``None`` if it is none.
 
     Offcloud's file servers report errors as small JSON objects, with a 200 (in place of the
-    file) or an error status (docs/offcloud-api.md §4.1). Anything else is no such error: a body
+    file) or an error status (docs/api.md §4.1). Anything else is no such error: a body
     that is not a JSON object, larger than :data:`MAX_ERROR_BODY`, or nested deeper than
     :data:`MAX_ERROR_DEPTH` (parsing or printing that would hit Python's recursion limit). Every
     text is redacted first (``secrets``, the account's key; credential-looking values; signed

@@ -49,7 +49,7 @@ __all__ = [
 #: Offcloud's file links: the legacy file servers
 #: (``https://<server>.offcloud.com/cloud/download/<requestId>/…``) and, since 2026, the CDN that
 #: explore answers with (``https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/<store>-sto/…/<name>``,
-#: docs/offcloud-api.md §00 L11; the node and the store vary, so the domain is matched).
+#: docs/api.md L11; the node and the store vary, so the domain is matched).
 FILE_URL_PATTERN = (
     r"https?://(?:[\w.-]+\.offcloud\.com/cloud/download/\w+/|(?:[\w-]+\.)*energycdn\.com/).+"
 )
@@ -105,7 +105,7 @@ def client_for(
     """An API client that talks through ``plugin``'s pyLoad network settings.
 
     ``api_generation`` is what the account check learned (``"2026"`` or ``"legacy"``), so the
-    client calls no route the account's API lacks (instant on 2026, docs/offcloud-api.md §00 L4).
+    client calls no route the account's API lacks (instant on 2026, docs/api.md L4).
     Calls that are safe to repeat ride out a burst of transient errors in seconds
     (:meth:`RetryPolicy.for_bursts`), waiting what a 429 or 503 asks up to 10 s; the waits end
     early when pyLoad stops the link.
@@ -136,7 +136,7 @@ def hosts_from_sites(
     """Hosts to offer pyLoad: dead hosts and, unless asked, "awaiting demand" ones left out.
 
     Offcloud's 2026 list may name a host by a bare word (``rapidgator``) rather than a domain
-    (docs/offcloud-api.md §00 L17). pyLoad registers domains, so a bare word becomes the domain of
+    (docs/api.md L17). pyLoad registers domains, so a bare word becomes the domain of
     the pyLoad plugin it names (``RapidgatorNet`` → ``rapidgator.net``, from ``plugin_names``,
     pyLoad's downloader plugins), and stays a bare word where no plugin has it: pyLoad then
     matches it anywhere in a link, as ResolveURL does.
@@ -178,7 +178,7 @@ def choose_host_list(
     """Offcloud's list when it has hosts; else the last good one, with the reason.
 
     An empty, unreadable or failed answer (``fresh`` empty or ``None``, ``problem`` saying why)
-    must not switch the multi-hoster off without a word (docs/offcloud-api.md §00 L17).
+    must not switch the multi-hoster off without a word (docs/api.md L17).
     """
     if fresh is not None and fresh.domains:
         return HostListChoice(list(fresh.domains), fresh=True)
@@ -284,7 +284,7 @@ def parse_file_url(url: str) -> Optional[FileUrl]:
     return FileUrl(server, request_id, unquote(last))
 
 
-# A removal is a GET that deletes (docs/offcloud-api.md §00 L15): its URL is never logged whole.
+# A removal is a GET that deletes (docs/api.md L15): its URL is never logged whole.
 _REMOVAL_URL = re.compile(r"(/cloud/remove/)[^\s/?#\"'<>|]+")
 
 
@@ -357,7 +357,7 @@ def format_progress(job: Job) -> str:
     if job.amount is not None and job.file_size:
         parts.append(f"{format_size(job.amount)} of {format_size(job.file_size)}")
     elif job.fraction_done is not None and job.fraction_done > 0:
-        # The 2026 status has a fraction and no sizes (docs/offcloud-api.md §00 L8).
+        # The 2026 status has a fraction and no sizes (docs/api.md L8).
         parts.append(f"{job.fraction_done * 100:.0f} %")
     if job.message and job.status is JobStatus.CREATED:
         parts.append(job.message)  # "Loading..." while Offcloud has not started it (L7)

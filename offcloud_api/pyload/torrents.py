@@ -229,7 +229,7 @@ def find_existing_job(history: Iterable[Job], info_hash: str) -> Optional[Job]:
 
     A job belongs to the torrent when its ``originalLink`` carries the hash (a magnet in hex or
     base32, or a link with the hex hash in it), as Torrentio and StremThru match them
-    (docs/offcloud-api.md §6.2).
+    (docs/api.md §6.2).
     """
     info_hash = info_hash.lower()
     failed: Optional[Job] = None
@@ -323,7 +323,7 @@ def obtain_job(
         remembered = job is not None
         if job is None and api.api_generation != "2026":
             # The 2026 API answers a magnet added again while its job lives with that job
-            # (docs/offcloud-api.md §00 L5), so the history (no paging, L12) is not needed there.
+            # (docs/api.md L5), so the history (no paging, L12) is not needed there.
             job = find_existing_job(memo.history(api), torrent.info_hash)
         cached: Optional[bool] = None
         if job is not None and not job.status.is_failed:
@@ -399,7 +399,7 @@ def folder_request_id(url: str) -> Optional[str]:
 
 #: The plugin options :meth:`FileFilter.from_config` reads.
 FILTER_OPTIONS = ("include", "exclude", "min_size", "largest_only", "video_only")
-#: What ``video_only`` keeps, by extension (README, "Configuration").
+#: What ``video_only`` keeps, by extension (docs/configuration.md).
 VIDEO_EXTENSIONS = frozenset(
     {
         "3gp", "avi", "divx", "flv", "m2ts", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "mts",
@@ -659,7 +659,7 @@ def match_refreshed_file(
     """The file of a fresh explore that an expired Offcloud file link pointed to.
 
     By the file's path in the job where it was noted (``path``; a 2026 CDN link carries no job
-    and a fresh signature, docs/offcloud-api.md §00 L11), else by a legacy URL's part after the
+    and a fresh signature, docs/api.md L11), else by a legacy URL's part after the
     request id (``2/ep2.mkv``), else by the file name when only one file has it.
     """
     old = parse_file_url(old_url)

@@ -2,17 +2,17 @@
 
 API calls made from inside pyLoad must leave by the same road as the downloads: Offcloud binds
 download links to the IP that asked for them, and pyLoad applies the user's proxy, interface and
-SSL settings only to requests it makes itself (docs/pyload-ng.md §4). So each plugin gives the
+SSL settings only to requests it makes itself (docs/pyload.md §4). So each plugin gives the
 client a transport that sends through ``plugin.load`` on a request object of its own:
 
-- its own object, because headers set on a pyLoad request stick to it (docs/pyload-ng.md §4.1),
+- its own object, because headers set on a pyLoad request stick to it (docs/pyload.md §4.1),
   and ``Authorization`` must never follow a download or a HEAD check to a file server;
 - ``decode=False``, because pyLoad's decoding HTML-unescapes JSON;
 - ``BadHeader`` is an answer, not a failure: pyLoad raises it for some status codes only;
 - the size cap is the call's own (``Request.max_bytes``, enforced by libcurl), not pyLoad's
   2,000,000 bytes: past that pyLoad fails with a bare ``Exception`` and writes the whole answer
-  into ``response.dump`` in its working folder (docs/pyload-ng.md §4.1), and an account's cloud
-  history can be larger than that (docs/offcloud-api.md §00 L12: no paging).
+  into ``response.dump`` in its working folder (docs/pyload.md §4.1), and an account's cloud
+  history can be larger than that (docs/api.md L12: no paging).
 
 pyLoad is imported lazily, so this module can be imported (and type-checked) without it.
 """

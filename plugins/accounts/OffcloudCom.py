@@ -317,7 +317,7 @@ class OffcloudCom(MultiAccount):
 
     def parse_domains(self, names):
         # pyLoad keeps only names with a top-level domain; Offcloud's 2026 list may name a host
-        # by a bare word that no pyLoad plugin has (docs/offcloud-api.md §00 L17). pyLoad builds
+        # by a bare word that no pyLoad plugin has (docs/api.md L17). pyLoad builds
         # its pattern from these entries, so such a word goes in as a pattern of a host label
         # ("word." after "//" or a dot), never as a bare substring of any link.
         bare = [name.strip().lower() for name in names if self.BARE_HOST.match(name.strip())]

@@ -228,7 +228,7 @@ class OffcloudCom(MultiDownloader):
             self._wait_while_host_rests(pyfile)
         self._client()
         try:
-            # 2026: no instant route (docs/offcloud-api.md §00 L4), so not even a call to it.
+            # 2026: no instant route (docs/api.md L4), so not even a call to it.
             if self.api.instant_available() and not self._must_use_cloud(pyfile.url):
                 try:
                     if self._instant(pyfile):

@@ -35,7 +35,7 @@ def test_demo_once_downloads_every_item_with_the_right_sha256(tmp_path: Path) ->
     assert len(rows) == 5, summary
     assert all("sha256 ok" in row for row in rows), summary
     routes = {r for r in ("instant", "cloud", "existing") if any(f" {r} " in row for row in rows)}
-    # The simulator answers like Offcloud's 2026 API: no instant route (docs/offcloud-api.md L4).
+    # The simulator answers like Offcloud's 2026 API: no instant route (docs/api.md L4).
     assert routes == {"cloud", "existing"}, summary
     calls = {row[:22].strip(): int(row.split()[-5]) for row in rows}
     # A hoster link: one add, its status polls, one explore; a cached magnet at most 3 (issue 11).

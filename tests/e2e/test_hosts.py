@@ -1,7 +1,7 @@
 """Offcloud's 2026 host list in a real pyLoad: bare host names, and a list that goes bad.
 
-Offcloud's 2026 ``/api/sites`` was never captured by a probe; what is known (docs/offcloud-api.md
-§00 L17) is that entries may name a host by a bare word (``rapidgator``) and that an empty or odd
+Offcloud's 2026 ``/api/sites`` was never captured by a probe; what is known (docs/api.md
+L17) is that entries may name a host by a bare word (``rapidgator``) and that an empty or odd
 list must never switch the multi-hoster off without a word. The simulator's ``live`` profile serves
 ``[{name, status}]`` with the names the scenario gives.
 """

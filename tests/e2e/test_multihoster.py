@@ -6,7 +6,7 @@ web API, as a user would. Assertions are on files on disk (sha256), on pyLoad's 
 simulator's call log.
 
 The simulator runs its default ``live`` profile, the 2026 API as live probes measured it
-(docs/offcloud-api.md §00, L1-L18): a hoster link costs ``POST /api/cloud``, its status polls and
+(docs/api.md L1-L18): a hoster link costs ``POST /api/cloud``, its status polls and
 one explore, never an instant call (L4); its file comes from a signed CDN link on
 ``*.energycdn.com`` that names no job (L11); removal is ``GET /api/cloud/remove/{id}`` (L15).
 Only the instant route itself is checked elsewhere: on the ``legacy`` profile, the one API where
@@ -355,7 +355,7 @@ def test_a_folder_expands_into_files_that_download_without_more_api_calls(
         timeout=60,
     )
     packages = {f["package_name"] for f in stack.process.files() if f["name"] in expanded}
-    # A package per folder of the job, so the sub-folder is kept on disk (README, sub-folders).
+    # A package per folder of the job, so the sub-folder is kept on disk (docs/links.md).
     assert packages == {spec.name, f"{spec.name}/b"}
     for file_spec in spec.files:
         path = stack.process.storagedir / file_spec.path

@@ -2,7 +2,7 @@
 
 A cached torrent of five files: two episodes, a sample, a cover image and an .nfo. The torrent
 decrypter's ``video_only``, ``min_size`` and ``largest_only`` decide which of them are queued;
-the sizes come from Offcloud's detailed file list (docs/offcloud-api.md §00 L10).
+the sizes come from Offcloud's detailed file list (docs/api.md L10).
 """
 
 from __future__ import annotations
