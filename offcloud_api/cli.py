@@ -13,7 +13,8 @@ people by default and JSON with ``--json``. Errors are one line on stderr and an
 4     not found: unknown job or route, dead or invalid link (``NotFoundError``,
       ``FileOfflineError``)
 5     try again later (``TemporaryError``: rate limits, server and network errors)
-6     the account lacks a feature, or the IP is not confirmed
+6     the account lacks a feature, its cloud storage is full (``CloudFullError``), or the
+      IP is not confirmed
 130   interrupted (Ctrl-C)
 ====  ==========================================================================
 
@@ -55,6 +56,7 @@ from .download import (
 )
 from .exceptions import (
     AuthError,
+    CloudFullError,
     CloudOnlyError,
     EndpointRemovedError,
     FeatureNotAvailableError,
@@ -92,6 +94,8 @@ EXIT_NOT_FOUND = 4
 EXIT_TEMPORARY = 5
 EXIT_NOT_AVAILABLE = 6
 EXIT_INTERRUPTED = 130
+#: Where a user frees the cloud's storage (docs/api.md L23).
+CLOUD_PAGE = "https://offcloud.com/#/cloud"
 
 DEFAULT_SIMULATOR_HOST = "127.0.0.1"
 DEFAULT_SIMULATOR_PORT = 8765
@@ -1205,7 +1209,7 @@ def exit_code_for(error: OffcloudError) -> int:
         return EXIT_NOT_FOUND
     if isinstance(error, TemporaryError):
         return EXIT_TEMPORARY
-    if isinstance(error, (FeatureNotAvailableError, IPNotRegisteredError)):
+    if isinstance(error, (FeatureNotAvailableError, CloudFullError, IPNotRegisteredError)):
         return EXIT_NOT_AVAILABLE
     return EXIT_ERROR
 
@@ -1219,6 +1223,9 @@ def describe(error: OffcloudError) -> str:
         return f"{message}; try again later"
     if isinstance(error, IPNotRegisteredError):
         return f"{message}; confirm this IP with the link Offcloud e-mailed you"
+    if isinstance(error, CloudFullError):
+        # docs/api.md L23: only removing jobs frees it; the CLI removes nothing on its own.
+        return f"{message}; remove finished jobs (offcloud remove ID, or {CLOUD_PAGE})"
     return message
 
 

@@ -20,10 +20,19 @@ from fakes import Outcome, isolate_cli
 from responses import matchers
 
 from offcloud_api import __version__, cli
-from offcloud_api.cli import ProgressBar, exit_code_for, format_duration, format_size, main, to_json
+from offcloud_api.cli import (
+    ProgressBar,
+    describe,
+    exit_code_for,
+    format_duration,
+    format_size,
+    main,
+    to_json,
+)
 from offcloud_api.config import config_path
 from offcloud_api.exceptions import (
     AuthError,
+    CloudFullError,
     CloudOnlyError,
     EndpointRemovedError,
     FeatureNotAvailableError,
@@ -1156,13 +1165,15 @@ def test_download_into_an_unwritable_place_is_one_error_line(server, run, tmp_pa
             "not available: torrent (POST /cloud, HTTP 200)",
         ),
         (
-            # A full cloud (docs/api.md L23) is no missing add-on: not exit 6.
+            # A full cloud (docs/api.md L23) is no missing add-on: it says how to free it, and
+            # exits 6 like the other states of the account only its owner can change.
             ["add", LINK],
             "POST",
             "/cloud",
             {"status": 500, "json": {"not_available": "cloud"}},
-            1,
-            "Offcloud cloud storage is full (POST /cloud, HTTP 500)",
+            6,
+            "Offcloud cloud storage is full (POST /cloud, HTTP 500); remove finished jobs "
+            "(offcloud remove ID, or https://offcloud.com/#/cloud)",
         ),
         (
             ["account"],
@@ -1229,6 +1240,7 @@ def test_key_echoed_by_offcloud_is_masked(server, run):
         (RateLimitError("x", retry_after=3), 5),
         (FeatureNotAvailableError("x", feature="cloud"), 6),
         (IPNotRegisteredError("x"), 6),
+        (CloudFullError("Offcloud cloud storage is full"), 6),
         (CloudOnlyError("x"), 1),
         (HTTPError("x"), 1),
         (OffcloudError("x"), 1),
@@ -1236,6 +1248,14 @@ def test_key_echoed_by_offcloud_is_masked(server, run):
 )
 def test_exit_code_table(error, code):
     assert exit_code_for(error) == code
+
+
+def test_a_full_cloud_says_how_to_free_it():
+    # docs/api.md L23: a full cloud is no missing add-on; only removing jobs frees it.
+    text = describe(CloudFullError("Offcloud cloud storage is full", code="cloud"))
+    assert text.startswith("Offcloud cloud storage is full; remove finished jobs")
+    assert "https://offcloud.com/#/cloud" in text
+    assert "add-on" not in text
 
 
 def test_unknown_command_is_a_usage_error(run):
