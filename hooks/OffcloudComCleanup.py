@@ -46,7 +46,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComCleanup(BaseAddon):
     __name__ = "OffcloudComCleanup"
     __type__ = "addon"
-    __version__ = "0.03"
+    __version__ = "0.04"
     __status__ = "testing"
 
     __config__ = [
@@ -58,6 +58,12 @@ class OffcloudComCleanup(BaseAddon):
             True,
         ),
         ("keep_failed", "bool", "Keep the job when a download from it failed", True),
+        (
+            "only_own",
+            "bool",
+            "After the download remove only jobs this pyLoad added, never one you started on offcloud.com",
+            True,
+        ),
         (
             "older_than",
             "int",
@@ -236,6 +242,7 @@ class OffcloudComCleanup(BaseAddon):
             done_fids=self.done_fids,
             keep_failed=self.config.get("keep_failed", True),
             in_use=in_use,
+            ours=self._own_jobs() if self.config.get("only_own", True) else None,
         )
         if verdict is not Verdict.REMOVE:
             self.log_debug(f"Offcloud job {request_id} stays: {verdict.value}")
@@ -330,6 +337,10 @@ class OffcloudComCleanup(BaseAddon):
                 )
             )
         return links
+
+    def _own_jobs(self):
+        # The jobs this pyLoad's adds created (offcloud_api.pyload.cloudroom's ledger).
+        return {created.request_id for created in CreatedJobs(self.pyload.db).entries()}
 
     def _stored(self, plugin):
         return dict(self.pyload.db.get_storage(plugin) or {})

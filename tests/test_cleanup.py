@@ -54,6 +54,16 @@ def test_a_job_goes_once_every_file_from_it_is_downloaded() -> None:
     assert job_verdict(JOB, links, ended=ended) is Verdict.REMOVE
 
 
+def test_a_job_the_user_made_outside_this_pyload_stays() -> None:
+    # A cloud folder the user pasted: its files are downloaded, but the job is the user's own.
+    links = [link(1, FINISHED), link(2, FINISHED)]
+    ended = link(2, FINISHED)
+    assert job_verdict(JOB, links, ended=ended, ours=set()) is Verdict.NOT_OURS
+    assert job_verdict(JOB, links, ended=ended, ours={OTHER}) is Verdict.NOT_OURS
+    assert job_verdict(JOB, links, ended=ended, ours={JOB}) is Verdict.REMOVE
+    assert job_verdict(JOB, links, ended=ended, ours=None) is Verdict.REMOVE  # only_own off
+
+
 @pytest.mark.parametrize("status", [QUEUED, DOWNLOADING, PROCESSING, 5, 7, 10, 11, 2, 14])
 def test_a_job_waits_while_any_file_from_it_is_still_to_come(status: int) -> None:
     links = [link(1, FINISHED), link(2, status)]

@@ -138,6 +138,7 @@ class Verdict(str, Enum):
     WAIT = "wait"  # a link of it is still queued or running
     KEEP_FAILED = "keep_failed"  # a link of it failed and the user keeps such jobs
     IN_USE = "in_use"  # a pyLoad plugin still follows the job for another link
+    NOT_OURS = "not_ours"  # the user made it outside this pyLoad (a cloud folder pasted, say)
 
 
 def job_verdict(
@@ -148,6 +149,7 @@ def job_verdict(
     done_fids: Collection[int] = (),
     keep_failed: bool = True,
     in_use: Collection[str] = (),
+    ours: Optional[Collection[str]] = None,
 ) -> Verdict:
     """Whether the job ``request_id`` may go now that the link ``ended`` ended.
 
@@ -155,8 +157,12 @@ def job_verdict(
     whose URL is one of its file URLs, plus ``ended`` (whose ``url`` is its download link), which
     counts with its own ``status`` whatever pyLoad's list says. ``done_fids`` are links pyLoad
     reported downloaded whose status may not say so yet (pyLoad sets "finished" only after its
-    ``download_finished`` event). ``in_use`` are request ids a plugin still follows.
+    ``download_finished`` event). ``in_use`` are request ids a plugin still follows. ``ours``,
+    where given, are the jobs this pyLoad created (:class:`.cloudroom.CreatedJobs`): any other
+    job is the user's own, made on offcloud.com, and stays.
     """
+    if ours is not None and request_id not in ours:
+        return Verdict.NOT_OURS
     if request_id in in_use:
         return Verdict.IN_USE
     members: dict[int, Link] = {
