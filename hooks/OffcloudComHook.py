@@ -50,7 +50,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComHook(BaseAddon):
     __name__ = "OffcloudComHook"
     __type__ = "addon"
-    __version__ = "0.05"
+    __version__ = "0.06"
     __status__ = "testing"
 
     __config__ = [

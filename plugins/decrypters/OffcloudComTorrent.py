@@ -60,7 +60,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudComTorrent(BaseDecrypter):
     __name__ = "OffcloudComTorrent"
     __type__ = "decrypter"
-    __version__ = "0.07"
+    __version__ = "0.08"
     __status__ = "testing"
 
     # Offcloud's own file links are left to the downloader, even when they end in .torrent.

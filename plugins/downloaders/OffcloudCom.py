@@ -100,7 +100,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudCom(MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
-    __version__ = "0.09"
+    __version__ = "0.10"
     __status__ = "testing"
 
     # Offcloud's file links: legacy file servers, and the 2026 CDN explore answers with (L11).
