@@ -15,6 +15,7 @@ to, each with its own copy: the API calls of a route, the adds of a link, routes
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any, Optional
 
 import pytest
 
+from offcloud_api.control.runner import PyloadProcess
 from offcloud_api.control.stack import OffcloudPyloadStack
 
 __all__ = [
@@ -127,3 +129,18 @@ def route_of(call: Any) -> str:
 def call_paths(calls: Sequence[Any]) -> list[str]:
     """``METHOD path status [fault]`` of each call: for assertion messages."""
     return [f"{c.method} {c.path} {c.status}{' ' + c.fault if c.fault else ''}" for c in calls]
+
+
+def resume_notes(pl: PyloadProcess) -> set[int]:
+    """The links the addon noted to restart after a pyLoad restart (offcloud_api.pyload.resume),
+    read from pyLoad's database; empty while pyLoad writes it."""
+    uri = f"file:{pl.database_path}?mode=ro"
+    try:
+        with sqlite3.connect(uri, uri=True, timeout=5) as db:
+            rows = db.execute(
+                "SELECT key FROM storage WHERE identifier=? AND key LIKE 'resume:%'",
+                ("OffcloudComHook",),
+            ).fetchall()
+    except sqlite3.Error:  # pyLoad is writing: ask again
+        return set()
+    return {int(key.partition(":")[2]) for (key,) in rows}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from offcloud_api.control.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import expected_sha256, file_sha256
 
-from .conftest import StackSpec, cloud_adds
+from .conftest import StackSpec, cloud_adds, resume_notes
 
 pytestmark = pytest.mark.e2e
 
@@ -85,19 +84,6 @@ def _intact(stack: OffcloudPyloadStack, name: str) -> bool:
     return len(found) == 1 and file_sha256(found[0]) == expected_sha256(spec)
 
 
-def _notes(pl: PyloadProcess) -> set[int]:
-    """The links the addon noted for a restart (its pyLoad storage, read from the database)."""
-    uri = f"file:{pl.database_path}?mode=ro"
-    try:
-        with sqlite3.connect(uri, uri=True, timeout=5) as db:
-            rows = db.execute(
-                "SELECT key FROM storage WHERE identifier=? AND key LIKE 'resume:%'", (HOOK,)
-            ).fetchall()
-    except sqlite3.Error:  # pyLoad is writing: ask again
-        return set()
-    return {int(key.partition(":")[2]) for (key,) in rows}
-
-
 def _log_file(pl: PyloadProcess) -> str:
     """pyLoad's own log (its console output repeats each line)."""
     return pl.log_path.read_text(encoding="utf-8", errors="replace")
@@ -147,8 +133,8 @@ def test_links_run_on_after_a_crash_and_a_clean_restart(stack: OffcloudPyloadSta
             set(names) <= set(files)
             and bool(running)
             and len(waiting) >= 4
-            and waiting <= _notes(pl)
-            and stopped_id not in _notes(pl)
+            and waiting <= resume_notes(pl)
+            and stopped_id not in resume_notes(pl)
         )
 
     pl.wait_until(ready_to_crash, timeout=90, interval=0.5)
@@ -166,7 +152,7 @@ def test_links_run_on_after_a_crash_and_a_clean_restart(stack: OffcloudPyloadSta
         interval=0.5,
     )
     before_stop = unfinished(pl)
-    pl.wait_until(lambda pl: unfinished(pl) <= _notes(pl), timeout=30, interval=0.5)
+    pl.wait_until(lambda pl: unfinished(pl) <= resume_notes(pl), timeout=30, interval=0.5)
     stack.restart_pyload()
 
     pl.set_config_value("download", "limit_speed", False)
@@ -185,8 +171,8 @@ def test_links_run_on_after_a_crash_and_a_clean_restart(stack: OffcloudPyloadSta
     for url in [STOPPED, *HOSTERS]:
         adds = [call for call in cloud_adds(stack, url) if call.status == 200]
         assert len(adds) == 1, url
-    pl.wait_until(lambda pl: not _notes(pl) - {stopped_id}, timeout=30)
-    assert stopped_id not in _notes(pl)
+    pl.wait_until(lambda pl: not resume_notes(pl) - {stopped_id}, timeout=30)
+    assert stopped_id not in resume_notes(pl)
     pl.delete_packages([p["pid"] for p in pl.queue()])
 
 
