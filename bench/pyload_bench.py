@@ -94,6 +94,13 @@ GOALS = {
 ADD = "POST /api/cloud"
 POLL = "POST /api/cloud/status"
 EXPLORE = "GET /api/cloud/explore/{id}"
+#: A cached magnet's files without a job (docs/api.md L19): its resolution, like an explore.
+CACHE_DOWNLOAD = "POST /api/cache/download"
+#: The clean-up addon's removal of a job whose files are on disk (on by default).
+REMOVE = "GET /api/cloud/remove/{id}"
+#: The calls that resolve a torrent into file links, and the ones that submit it.
+RESOLVES = (EXPLORE, CACHE_DOWNLOAD)
+SUBMITS = (ADD, CACHE_DOWNLOAD)
 HISTORY = "GET /api/cloud/history"
 INSTANT = "POST /api/instant"
 
@@ -648,9 +655,14 @@ class Bench:
         packages = len({link[3] for link in links})
         line = self._bulk_line(len(paste))
         calls = self.calls_since(start_index)
-        cache = [c for c in calls if c.kind == "api" and c.path.startswith("/api/cache")]
+        # The cache checks (/api/cache, /api/cache/info), not cache/download's resolutions.
+        cache = [
+            c
+            for c in calls
+            if c.kind == "api" and c.path.startswith("/api/cache") and _route(c) != CACHE_DOWNLOAD
+        ]
         submitted = _submissions(calls, hashes)
-        explores = sorted(c.time for c in calls if _route(c) == EXPLORE)
+        explores = sorted(c.time for c in calls if _route(c) in RESOLVES)
         clean_up_s = self._clean_up_many(decrypting=not line or line["left"] > 0)
         # Only now: a link pyLoad hands to a download thread while its package is being deleted
         # stays that thread's "active" link for good (DownloadThread skips a link without a
@@ -920,10 +932,10 @@ def _route(call: CallRecord) -> str:
 
 
 def _submissions(calls: list[CallRecord], hashes: set[str]) -> Counter[str]:
-    """POST /api/cloud calls for each torrent of ``hashes``."""
+    """POST /api/cloud and cache/download calls for each torrent of ``hashes``."""
     found: Counter[str] = Counter()
     for call in calls:
-        if _route(call) == ADD:
+        if _route(call) in SUBMITS:
             info_hash = _info_hash(call.body_summary or "")
             if info_hash in hashes:
                 found[info_hash] += 1
@@ -961,11 +973,13 @@ def _job_row(label: str, runs: list[JobRun]) -> dict[str, Any]:
         "status_polls_max": max(r.api_calls[POLL] for r in runs),
         "explores_max": max(r.api_calls[EXPLORE] for r in runs),
         "instant_calls": sum(r.api_calls[INSTANT] for r in runs),
-        # Calls other than those steps (account or host-list look-ups, retries, removals).
+        # Calls other than those steps and the clean-up's removal (account or host-list
+        # look-ups, retries).
         "other_calls_max": max(
-            sum(n for route, n in r.api_calls.items() if route not in (ADD, POLL, EXPLORE))
+            sum(n for route, n in r.api_calls.items() if route not in (ADD, POLL, EXPLORE, REMOVE))
             for r in runs
         ),
+        "removals_max": max(r.api_calls[REMOVE] for r in runs),
         # A job is submitted to Offcloud once at most: one instant or one cloud request.
         "submissions_max": max(
             r.api_calls["POST /api/instant"] + r.api_calls["POST /api/cloud"] for r in runs
@@ -997,6 +1011,7 @@ def evaluate(results: dict[str, Any]) -> dict[str, Any]:
             and row["explores_max"] == 1
             and row["instant_calls"] == 0
             and row["other_calls_max"] == 0
+            and row["removals_max"] <= 1
             for row in hoster_rows
         ),
         "cached_magnet_calls": rows["cached magnet"]["api_calls_max"]
@@ -1097,6 +1112,10 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _seconds(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.1f} s"
+
+
 def _render_scale(results: dict[str, Any]) -> list[str]:
     """Issue 13's figures: many torrents at once."""
     lines = [
@@ -1107,7 +1126,8 @@ def _render_scale(results: dict[str, Any]) -> list[str]:
         ),
         (
             "| magnets | all file links queued | the addon's figure | pyLoad's add answered "
-            "| last explore | resolved a second (first, last tenth) | cache calls | submissions "
+            "| last explore or cache/download | resolved a second (first, last tenth) "
+            "| cache calls | submissions (add or cache/download) "
             "| duplicates | pyLoad CPU | deleting the packages |"
         ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -1118,7 +1138,7 @@ def _render_scale(results: dict[str, Any]) -> list[str]:
         addon = "n/a" if m["addon_bulk_s"] is None else f"{m['addon_bulk_s']:.1f} s"
         lines.append(
             f"| {m['magnets']} | {m['queued_s']:.1f} s | {addon} | {m['add_answered_s']:.1f} s "
-            f"| {m['last_explore_after_s']:.1f} s "
+            f"| {_seconds(m['last_explore_after_s'])} "
             f"| {m['resolved_per_s_first_tenth']}, {m['resolved_per_s_last_tenth']} "
             f"| {m['cache_calls']} (at most {m['cache_calls_allowed']}) "
             f"| {m['cloud_submissions']} | {m['duplicate_submissions']} "

@@ -274,6 +274,8 @@ class Demo:
         paths = {c.path for c in calls}
         if "/api/cloud" in paths:
             return "cloud"
+        if "/api/cache/download" in paths:
+            return "cache"  # a cached magnet's files without a job (docs/api.md L19)
         if "/api/instant" in paths:
             return "instant"
         if any(
