@@ -1172,8 +1172,10 @@ def test_download_into_an_unwritable_place_is_one_error_line(server, run, tmp_pa
             "/cloud",
             {"status": 500, "json": {"not_available": "cloud"}},
             6,
-            "Offcloud cloud storage is full (POST /cloud, HTTP 500); remove finished jobs "
-            "(offcloud remove ID, or https://offcloud.com/#/cloud)",
+            (
+                "Offcloud cloud storage is full (POST /cloud, HTTP 500); remove finished jobs "
+                "(offcloud remove ID, or https://offcloud.com/#/cloud)"
+            ),
         ),
         (
             ["account"],
