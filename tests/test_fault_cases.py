@@ -16,21 +16,18 @@ Like test_faults.py, the module writes its rows of the fault matrix where
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import re
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
 from fakes import FakePyloadDb, MemoryStore
+from fault_rows import CaseRecord, write_report
 
 pytest.importorskip("pyload")
 
@@ -47,7 +44,6 @@ from offcloud_api.pyload.ippause import ippause
 from offcloud_api.simulator import DEMO_API_KEY, NO_DOWNLOAD_API_KEY, Simulator, load_scenario
 
 SOURCE = next(p for f, p in installer.shipped_files() if f == "downloaders")
-REPORT_ENV = "OFFCLOUD_FAULT_REPORT"
 
 # The links of the end-to-end cases, with their names (as Offcloud is sent them).
 RATE_LIMIT_LINK = "https://nitroflare.com/view/FLT429/rate-limited.bin"
@@ -87,24 +83,6 @@ SCENARIO = {
 # the record, as test_faults.py keeps it
 
 
-@dataclass
-class CaseRecord:
-    """One row of the fault matrix (the fields of test_faults.py's rows)."""
-
-    case: str
-    fault: str
-    expected: str
-    status: str = ""
-    first_status: str = ""
-    message: str = ""
-    api_calls: int = 0
-    routes: dict[str, int] = field(default_factory=dict)
-    intact: str = "n.a."
-    duration_s: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    figure: str = ""
-
-
 ROWS: list[CaseRecord] = []
 
 
@@ -113,16 +91,7 @@ def _report() -> Iterator[None]:
     """Add the rows to the report ``OFFCLOUD_FAULT_REPORT`` names, once the module is done
     (rows of the same case replaced, the end-to-end rows kept)."""
     yield
-    target = os.environ.get(REPORT_ENV)
-    if not target or not ROWS:
-        return
-    path = Path(target)
-    rows: list[dict[str, Any]] = []
-    if path.is_file():
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    ours = {row.case for row in ROWS}
-    rows = [row for row in rows if row.get("case") not in ours] + [asdict(r) for r in ROWS]
-    path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    write_report(ROWS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,19 +28,19 @@ faults.json`` prints them as a Markdown table (docs/reliability.md).
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import pytest
 
 pytest.importorskip("pyload")
+
+from fault_rows import CaseRecord, write_report
 
 from offcloud_api.control.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
 from offcloud_api.control.stack import PROBE_URL, OffcloudPyloadStack
@@ -59,7 +59,6 @@ pytestmark = pytest.mark.e2e
 DEFAULT_SCENARIO = (
     Path(__file__).parents[2] / "offcloud_api" / "simulator" / "default_scenario.json"
 )
-REPORT_ENV = "OFFCLOUD_FAULT_REPORT"
 #: A warning of our account or downloader plugin in pyLoad's log.
 PLUGIN_WARNING = re.compile(
     r" WARNING .* (?:ACCOUNT|DOWNLOADER) OffcloudCom(?:\[\d+\])?: (?:OffcloudCom \| )?(?P<text>.+)$"
@@ -136,28 +135,6 @@ def _scenario() -> dict[str, Any]:
 # the record
 
 
-@dataclass
-class CaseRecord:
-    """One row of the fault matrix."""
-
-    case: str
-    fault: str
-    expected: str
-    status: str = ""
-    #: The status the fault left before the user restarted the link, if the case restarts it.
-    first_status: str = ""
-    message: str = ""
-    api_calls: int = 0
-    #: The API calls by route, in the order first seen (``cloud``, ``cloud/status`` ...).
-    routes: dict[str, int] = field(default_factory=dict)
-    intact: str = "n.a."
-    duration_s: float = 0.0
-    #: What the Offcloud plugins logged as warnings on the way (waits, retries), in order.
-    warnings: list[str] = field(default_factory=list)
-    #: The case's own measure, in words (how fast it recovered, what a rest cost).
-    figure: str = ""
-
-
 ROWS: list[CaseRecord] = []
 
 
@@ -169,14 +146,7 @@ def _report() -> Iterator[None]:
     """Write the rows as JSON where ``OFFCLOUD_FAULT_REPORT`` says, once the module is done
     (beside the rows tests/test_fault_cases.py wrote there; a case's older row is replaced)."""
     yield
-    target = os.environ.get(REPORT_ENV)
-    if target:
-        path = Path(target)
-        ours = {row.case for row in ROWS}
-        kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
-        rows = [row for row in kept if row.get("case") not in ours]
-        rows += [asdict(row) for row in ROWS]
-        path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    write_report(ROWS)
 
 
 class Case:
