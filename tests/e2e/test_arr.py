@@ -14,7 +14,6 @@ import hashlib
 import http.client
 import json
 import os
-import sqlite3
 import time
 import urllib.parse
 from pathlib import Path
@@ -30,7 +29,7 @@ from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import expected_sha256, file_sha256
 from offcloud_api.torrent import bencode
 
-from .conftest import StackSpec
+from .conftest import StackSpec, resume_notes
 
 qbittorrentapi = pytest.importorskip("qbittorrentapi")
 
@@ -386,20 +385,6 @@ def test_sonarr_v4_sequence(bridge: Bridge) -> None:
     assert raw("GET", "/api/v2/torrents/info", headers=auth)[0] == 403
 
 
-def _resume_notes(bridge: Bridge) -> set[int]:
-    """The links OffcloudComHook noted to restart after a pyLoad restart (its pyLoad storage)."""
-    uri = f"file:{bridge.stack.process.database_path}?mode=ro"
-    try:
-        with sqlite3.connect(uri, uri=True, timeout=5) as db:
-            rows = db.execute(
-                "SELECT key FROM storage WHERE identifier=? AND key LIKE 'resume:%'",
-                ("OffcloudComHook",),
-            ).fetchall()
-    except sqlite3.Error:  # pyLoad is writing: ask again
-        return set()
-    return {int(key.partition(":")[2]) for (key,) in rows}
-
-
 def test_pyload_restart_between_add_and_completion_loses_nothing(bridge: Bridge) -> None:
     process = bridge.stack.process
     client = bridge.client()
@@ -418,7 +403,11 @@ def test_pyload_restart_between_add_and_completion_loses_nothing(bridge: Bridge)
     )
     assert midway["state"] == "downloading"
     links = {f["fid"] for f in process.files() if f["package_name"].startswith("Arr.Midway")}
-    _wait(lambda: links <= _resume_notes(bridge), 30, "the file links noted for a restart")
+    _wait(
+        lambda: links <= resume_notes(bridge.stack.process),
+        30,
+        "the file links noted for a restart",
+    )
     bridge.stack.restart_pyload()
     process.set_config_value("download", "limit_speed", False)
     _wait(lambda: bridge.raw("GET", "/api/v2/app/webapiVersion")[0] == 403, 30, "bridge back")
