@@ -42,6 +42,7 @@ TORRENT_DECRYPTER = "OffcloudComTorrent"
 # Jobs in the history at start (request ids are 24 hex digits).
 JOB_DONE = "a0c1ea0000000000000000d1"  # recent, 3 files: removed once all are on disk
 JOB_FAIL = "a0c1ea0000000000000000f1"  # recent, 2 files, the second cannot be downloaded
+JOB_USERS = "a0c1ea0000000000000000e1"  # recent, 1 file: the user's own, kept with only_own
 OLD_DONE = "a0c1ea00000000000000001d"  # finished 48 h ago: the hourly clean-up takes it
 OLD_ERROR = "a0c1ea00000000000000001e"  # failed 48 h ago: only with include_failed
 OLD_RUNNING = "a0c1ea00000000000000001f"  # "downloading" for 48 h: never
@@ -83,6 +84,7 @@ def _scenario() -> dict[str, Any]:
     scenario["jobs"] += [
         _job(JOB_DONE, "Hook.Done", 3, "downloaded", 1),
         _job(JOB_FAIL, "Hook.Fail", 2, "downloaded", 1),
+        _job(JOB_USERS, "Hook.Users", 1, "downloaded", 1),
         _job(OLD_DONE, "Hook.Old", 1, "downloaded", 48),
         _job(OLD_ERROR, "Hook.OldError", 1, "error", 48),
         _job(OLD_RUNNING, "Hook.OldRunning", 1, "downloading", 48),
@@ -129,8 +131,14 @@ STACK = StackSpec("hooks", _scenario)
 
 @pytest.fixture(scope="module")
 def cleanup_on(stack: OffcloudPyloadStack) -> OffcloudPyloadStack:
-    """The clean-up addon switched on in the running pyLoad (it is off by default)."""
+    """The clean-up addon active in the running pyLoad (on by default; switched on again).
+
+    The module's jobs come from the simulator's history, as if made on offcloud.com: with
+    ``only_own`` off they stand for jobs pyLoad added (the ledger of those is cloudroom's, tested
+    in tests/e2e/test_cloud_full.py); ``test_the_users_own_job_stays`` turns it on.
+    """
     _set(stack, CLEANUP, "enabled", True)
+    _set(stack, CLEANUP, "only_own", False)
     stack.process.wait_until(
         lambda pl: f"ADDON {CLEANUP}: Active" in pl.log_text(), timeout=15, interval=0.3
     )
@@ -292,6 +300,25 @@ def test_a_thousand_magnets_added_together_cost_one_cache_call(
 
 # ---------------------------------------------------------------------------------------------
 # clean-up after the download
+
+
+def test_the_users_own_job_stays(cleanup_on: OffcloudPyloadStack) -> None:
+    """A job made outside this pyLoad (a cloud folder the user pasted) is downloaded and stays:
+    after the download the clean-up removes only the jobs pyLoad added (only_own, on)."""
+    stack = cleanup_on
+    _set(stack, CLEANUP, "only_own", True)
+    try:
+        stack.process.add_package("Hook.Users", _file_urls(JOB_USERS, 1))
+        files = _wait_package_final(stack, "Hook.Users", 1)
+        assert {f["status"] for f in files} == {LinkStatus.FINISHED}, files
+        stack.process.wait_until(
+            lambda pl: f"Offcloud job {JOB_USERS} stays: not_ours" in pl.log_text(),
+            timeout=15,
+            interval=0.3,
+        )
+        assert _removals(stack, JOB_USERS) == []
+    finally:
+        _set(stack, CLEANUP, "only_own", False)
 
 
 def test_a_job_is_removed_only_after_all_its_files_are_on_disk(
