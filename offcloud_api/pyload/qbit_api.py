@@ -778,26 +778,25 @@ def _delete(app: QbitApp, request: Request, user: str) -> Response:
     return Response.text("")
 
 
-def _stop(app: QbitApp, request: Request, user: str) -> Response:
+def _set_stopped(app: QbitApp, request: Request, stopped: bool) -> Response:
+    """Note the chosen torrents stopped (or not), then stop (or restart) their pyLoad links."""
     with app._lock:
         chosen = records_for(app._records.values(), request.param("hashes"))
         for record in chosen:
-            record.stopped = True
+            record.stopped = stopped
             app.store.save(record)
+    act = app.backend.stop if stopped else app.backend.start
     for record in chosen:
-        app.backend.stop(record)
+        act(record)
     return Response.text("")
+
+
+def _stop(app: QbitApp, request: Request, user: str) -> Response:
+    return _set_stopped(app, request, True)
 
 
 def _start(app: QbitApp, request: Request, user: str) -> Response:
-    with app._lock:
-        chosen = records_for(app._records.values(), request.param("hashes"))
-        for record in chosen:
-            record.stopped = False
-            app.store.save(record)
-    for record in chosen:
-        app.backend.start(record)
-    return Response.text("")
+    return _set_stopped(app, request, False)
 
 
 for _name in ("torrents/pause", "torrents/stop"):
