@@ -29,8 +29,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from offcloud_api.control.runner import free_port
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.runner import free_port
+from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.pyload.background import PluginStore
 from offcloud_api.pyload.qbit_api import QbitApp

@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from offcloud_api.control.runner import PyloadProcess
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.runner import PyloadProcess
+from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 
 DEFAULT_SCENARIO = (

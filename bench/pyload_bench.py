@@ -55,8 +55,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
+from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import expected_sha256, file_sha256
 from offcloud_api.simulator.calllog import CallRecord

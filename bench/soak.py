@@ -29,8 +29,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from offcloud_api.control.runner import LinkStatus, PyloadProcess
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.runner import LinkStatus, PyloadProcess
+from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import expected_sha256, file_sha256
 

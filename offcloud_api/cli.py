@@ -1053,7 +1053,7 @@ def run_pyload_help(ctx: Context) -> int:  # pragma: no cover - argparse require
 
 
 def _pyload_paths(ctx: Context) -> tuple[Path, Path]:
-    from .control import installer  # noqa: PLC0415 - only this group needs it
+    from .install import installer  # noqa: PLC0415 - only this group needs it
 
     userdir = (ctx.args.userdir or installer.default_userdir()).expanduser()
     python = ctx.args.python or installer.find_pyload_python()
@@ -1115,7 +1115,7 @@ def _report(ctx: Context, report: Any, python_check: Any = None) -> None:
 
 
 def _installer_call(call: Callable[[], Any]) -> Any:
-    from .control.installer import InstallError  # noqa: PLC0415
+    from .install.installer import InstallError  # noqa: PLC0415
 
     try:
         return call()
@@ -1124,7 +1124,7 @@ def _installer_call(call: Callable[[], Any]) -> Any:
 
 
 def run_pyload_install(ctx: Context) -> int:
-    from .control import installer  # noqa: PLC0415
+    from .install import installer  # noqa: PLC0415
 
     userdir, python = _pyload_paths(ctx)
     report = _installer_call(lambda: installer.install(userdir, force=ctx.args.force))
@@ -1140,7 +1140,7 @@ def run_pyload_install(ctx: Context) -> int:
 
 
 def run_pyload_uninstall(ctx: Context) -> int:
-    from .control import installer  # noqa: PLC0415
+    from .install import installer  # noqa: PLC0415
 
     userdir, _ = _pyload_paths(ctx)
     report = _installer_call(lambda: installer.uninstall(userdir, force=ctx.args.force))
@@ -1151,7 +1151,7 @@ def run_pyload_uninstall(ctx: Context) -> int:
 
 
 def run_pyload_status(ctx: Context) -> int:
-    from .control import installer  # noqa: PLC0415
+    from .install import installer  # noqa: PLC0415
 
     userdir, python = _pyload_paths(ctx)
     report = _installer_call(lambda: installer.status(userdir))

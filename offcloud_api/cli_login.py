@@ -10,7 +10,7 @@ from the environment, a key or a token from the file), never its value.
 
 ``offcloud pyload login`` runs the same flow and makes the token the password of the OffcloudCom
 account of a pyLoad: in its ``accounts.cfg`` when it is stopped, through its web API when it runs
-(:mod:`offcloud_api.control.login` says why both).
+(:mod:`offcloud_api.install.login` says why both).
 
 These commands are registered by :mod:`offcloud_api.cli` (``add_parsers``, ``add_pyload_login``).
 """
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import argparse
 
     from .cli import Subparsers
-    from .control.login import AccountsFile, PyloadWeb
+    from .install.login import AccountsFile, PyloadWeb
 
 __all__ = [
     "ENV_PYLOAD_API_KEY",
@@ -302,7 +302,7 @@ def run_account(ctx: Context) -> int:
 
 
 def run_pyload_login(ctx: Context) -> int:
-    from .control import login as pyload  # noqa: PLC0415 - only this command needs it
+    from .install import login as pyload  # noqa: PLC0415 - only this command needs it
 
     settings = load_settings()
     target: Union[PyloadWeb, AccountsFile] = (
@@ -370,8 +370,8 @@ def run_pyload_login(ctx: Context) -> int:
 
 
 def _file_target(ctx: Context) -> AccountsFile:
-    from .control import installer  # noqa: PLC0415
-    from .control import login as pyload  # noqa: PLC0415
+    from .install import installer  # noqa: PLC0415
+    from .install import login as pyload  # noqa: PLC0415
 
     userdir = (ctx.args.userdir or installer.default_userdir()).expanduser()
     if not pyload.plugins_installed(userdir):
@@ -391,7 +391,7 @@ def _file_target(ctx: Context) -> AccountsFile:
 
 
 def _web_target(ctx: Context) -> PyloadWeb:
-    from .control import login as pyload  # noqa: PLC0415
+    from .install import login as pyload  # noqa: PLC0415
 
     key = os.environ.get(ENV_PYLOAD_API_KEY, "").strip()
     if not key:

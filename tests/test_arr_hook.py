@@ -19,7 +19,7 @@ pytest.importorskip("pyload")
 
 import pyload.core.utils.web.parse  # noqa: F401 - breaks pyLoad's import cycle first
 
-from offcloud_api.control import installer
+from offcloud_api.install import installer
 from offcloud_api.magnet import build_magnet
 from offcloud_api.pyload.background import PluginStore
 from offcloud_api.pyload.qbit_api import BridgeSettings, QbitApp

@@ -20,13 +20,13 @@ from offcloud_api.pyload.cleanup import (
     stale_jobs,
     stored_request_ids,
 )
-from offcloud_api.pyload.support import job_storage_key
+from offcloud_api.pyload.storage import job_storage_key
 
 JOB = "0896d1afc0082e232c9b10a6"
 OTHER = "947f187506f7629c81c81879"
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 
-# pyLoad's link statuses (offcloud_api.control.runner.LinkStatus)
+# pyLoad's link statuses (offcloud_api.harness.runner.LinkStatus)
 FINISHED, OFFLINE, QUEUED, SKIPPED = 0, 1, 3, 4
 FAILED, ABORTED, DOWNLOADING, PROCESSING = 8, 9, 12, 13
 

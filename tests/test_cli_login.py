@@ -27,8 +27,8 @@ import requests
 
 from offcloud_api import cli
 from offcloud_api.cli import main
-from offcloud_api.control import installer
-from offcloud_api.control.login import AccountsFile, PyloadLoginError
+from offcloud_api.install import installer
+from offcloud_api.install.login import AccountsFile, PyloadLoginError
 from offcloud_api.simulator import DEMO_API_KEY, Simulator, load_scenario
 
 EMAIL = "demo@offcloud-sim.test"

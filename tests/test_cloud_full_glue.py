@@ -20,7 +20,7 @@ pytest.importorskip("pyload")
 import pyload.core.utils.web.parse  # noqa: F401 - breaks pyLoad's import cycle first
 from pyload.core.network.exceptions import Abort
 
-from offcloud_api.control import installer
+from offcloud_api.install import installer
 from offcloud_api.exceptions import CloudFullError
 from offcloud_api.pyload import background, cloudroom
 from offcloud_api.pyload.background import Follower, PluginStore

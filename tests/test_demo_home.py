@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from offcloud_api.control.demo import HOME_MARKER, DemoHomeError, main, prepare_home
+from offcloud_api.harness.demo import HOME_MARKER, DemoHomeError, main, prepare_home
 
 
 def test_a_new_or_empty_folder_becomes_the_home(tmp_path: Path) -> None:

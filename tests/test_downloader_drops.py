@@ -20,7 +20,7 @@ from pyload.core.network.exceptions import Abort, Fail
 from pyload.plugins.base.downloader import BaseDownloader
 from pyload.plugins.base.multi_downloader import MultiDownloader
 
-from offcloud_api.control import installer
+from offcloud_api.install import installer
 from offcloud_api.pyload import resume
 from offcloud_api.pyload.drops import (
     DROP_ATTEMPTS,

@@ -37,7 +37,7 @@ from pyload.core.network.exceptions import Fail
 from offcloud_api import OffcloudAPI, RetryPolicy
 from offcloud_api import client as client_module
 from offcloud_api.client import DEFAULT_BASE_URL
-from offcloud_api.control import installer
+from offcloud_api.install import installer
 from offcloud_api.polling import wait_for_job
 from offcloud_api.pyload.hostrest import hostrest
 from offcloud_api.pyload.ippause import ippause
@@ -121,7 +121,7 @@ PLUGIN_CLASS = _plugin_class()
 class Account:
     """pyLoad's account plugin as the downloader uses it: the key and a client per attempt.
 
-    The client is the one ``offcloud_api.pyload.support.client_for`` makes (the retry policy
+    The client is the one ``offcloud_api.pyload.transport.client_for`` makes (the retry policy
     for bursts, the 2026 API), over ``requests`` instead of pyLoad's request object; it reaches
     ``https://offcloud.com/api`` through the simulator as its proxy, as pyLoad does end to end.
     """

@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import pytest
 
-from offcloud_api.control import installer
-from offcloud_api.pyload.torrents import FILTER_OPTIONS
+from offcloud_api.install import installer
+from offcloud_api.pyload.filters import FILTER_OPTIONS
 
 plugin_manager = pytest.importorskip("pyload.core.managers.plugin_manager")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from offcloud_api.control.runner import PYLOAD_COVERAGE_ENV, PyloadProcess
+from offcloud_api.harness.runner import PYLOAD_COVERAGE_ENV, PyloadProcess
 
 
 def _process(tmp_path: Path) -> PyloadProcess:

@@ -12,8 +12,8 @@ import pytest
 
 import offcloud_api
 from offcloud_api.cli import main
-from offcloud_api.control import installer
-from offcloud_api.control.installer import InstallError
+from offcloud_api.install import installer
+from offcloud_api.install.installer import InstallError
 from offcloud_api.pyload import runtime
 
 
@@ -55,9 +55,9 @@ def test_ships_the_plugins_and_the_library_the_plugins_import() -> None:
         "offcloud_api/client.py",
         "offcloud_api/py.typed",
     } <= library
-    assert "offcloud_api/pyload/support.py" in library
+    assert "offcloud_api/pyload/storage.py" in library
     # What drives pyLoad from outside, and the simulator, stay out of pyLoad's folder.
-    assert not [r for r in library if r.startswith(("offcloud_api/control", "offcloud_api/sim"))]
+    assert not [r for r in library if r.startswith(("offcloud_api/install", "offcloud_api/harness", "offcloud_api/sim"))]
 
 
 def test_install_writes_plugins_library_and_manifest_then_is_idempotent(tmp_path: Path) -> None:
@@ -216,7 +216,7 @@ def test_the_library_copy_imports_in_a_python_without_offcloud_api(tmp_path: Pat
     copy = tmp_path / "plugins" / installer.LIBRARY_FOLDER
     # -S -I: no site-packages, no environment: only the copy can provide offcloud_api.
     probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import offcloud_api.pyload.support as s; "
+        "import sys; sys.path.insert(0, sys.argv[1]); import offcloud_api.pyload.storage as s; "
         "print(s.__file__)"
     )
     done = subprocess.run(

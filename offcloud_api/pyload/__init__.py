@@ -3,5 +3,6 @@
 The plugins are thin; the decisions they translate into pyLoad outcomes live here, typed and
 testable without pyLoad: the transport on pyLoad's network stack, the outcome table, jobs
 remembered across restarts, torrents and folders, the addons' helpers. Code that drives a pyLoad
-from outside (the installer, the headless pyLoad, the demo) is in :mod:`offcloud_api.control`.
+from outside is in :mod:`offcloud_api.install` (the installer, the login) and
+:mod:`offcloud_api.harness` (the headless pyLoad, the demo).
 """

@@ -23,7 +23,7 @@ __all__ = ["LIBRARY_FOLDER", "installed_stamp", "library_folder", "note_loaded"]
 
 log = logging.getLogger(__name__)
 
-#: The library copy beside the plugins (offcloud_api.control.installer.LIBRARY_FOLDER).
+#: The library copy beside the plugins (offcloud_api.install.installer.LIBRARY_FOLDER).
 LIBRARY_FOLDER = "offcloud_lib"
 
 

@@ -23,8 +23,8 @@ from typing import Any, Optional
 
 import pytest
 
-from offcloud_api.control.runner import PyloadProcess
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.runner import PyloadProcess
+from offcloud_api.harness.stack import OffcloudPyloadStack
 
 __all__ = [
     "StackSpec",

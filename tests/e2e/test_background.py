@@ -21,8 +21,8 @@ import pytest
 pytest.importorskip("pyload")
 
 from offcloud_api import OffcloudAPI
-from offcloud_api.control.runner import LinkStatus
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.runner import LinkStatus
+from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 
 from .conftest import StackSpec, cloud_adds

@@ -23,9 +23,9 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.control.demo import PYLOAD_LOGIN, SIMULATOR_ITEMS
-from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
-from offcloud_api.control.stack import ACCOUNT_LOGIN, PLUGIN, OffcloudPyloadStack
+from offcloud_api.harness.demo import PYLOAD_LOGIN, SIMULATOR_ITEMS
+from offcloud_api.harness.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
+from offcloud_api.harness.stack import ACCOUNT_LOGIN, PLUGIN, OffcloudPyloadStack
 from offcloud_api.magnet import info_hash_of
 
 pytestmark = pytest.mark.e2e

@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.torrent import bencode
 

@@ -18,7 +18,7 @@ def test_demo_once_downloads_every_item_with_the_right_sha256(tmp_path: Path) ->
         [
             sys.executable,
             "-m",
-            "offcloud_api.control.demo",
+            "offcloud_api.harness.demo",
             "--once",
             "--home",
             str(tmp_path / "demo"),

@@ -26,8 +26,8 @@ pytest.importorskip("pyload")
 
 import requests
 
-from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
-from offcloud_api.control.stack import PLUGIN, PROBE_URL
+from offcloud_api.harness.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
+from offcloud_api.harness.stack import PLUGIN, PROBE_URL
 from offcloud_api.simulator import Simulator, expected_sha256, file_sha256, load_scenario
 
 pytestmark = pytest.mark.e2e

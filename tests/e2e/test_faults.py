@@ -42,8 +42,8 @@ pytest.importorskip("pyload")
 
 from fault_rows import CaseRecord, write_report
 
-from offcloud_api.control.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
-from offcloud_api.control.stack import PROBE_URL, OffcloudPyloadStack
+from offcloud_api.harness.runner import FINAL_STATUSES, STATUS_NAMES, LinkStatus
+from offcloud_api.harness.stack import PROBE_URL, OffcloudPyloadStack
 from offcloud_api.simulator import (
     EXPIRED_API_KEY,
     expected_sha256,

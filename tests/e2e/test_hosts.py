@@ -17,8 +17,8 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.runner import FINAL_STATUSES, LinkStatus
+from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.simulator import DEMO_API_KEY, expected_sha256, file_sha256
 
 from .conftest import StackSpec

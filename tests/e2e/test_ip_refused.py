@@ -22,7 +22,7 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.stack import OffcloudPyloadStack
 
 from .conftest import StackSpec
 

@@ -28,8 +28,8 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus
-from offcloud_api.control.stack import PROBE_URL, OffcloudPyloadStack
+from offcloud_api.harness.runner import FINAL_STATUSES, LinkStatus
+from offcloud_api.harness.stack import PROBE_URL, OffcloudPyloadStack
 from offcloud_api.simulator import (
     DEMO_API_KEY,
     EXPIRED_API_KEY,

@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.control.stack import PLUGIN, OffcloudPyloadStack
+from offcloud_api.harness.stack import PLUGIN, OffcloudPyloadStack
 from offcloud_api.simulator import DEMO_API_KEY, NO_DOWNLOAD_API_KEY
 
 from .conftest import StackSpec

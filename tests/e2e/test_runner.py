@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from offcloud_api.control.runner import (
+from offcloud_api.harness.runner import (
     FINAL_STATUSES,
     STATUS_NAMES,
     LinkStatus,

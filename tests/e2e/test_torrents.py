@@ -23,8 +23,8 @@ from offcloud_api.torrent import bencode
 
 pytest.importorskip("pyload")
 
-from offcloud_api.control.runner import FINAL_STATUSES, LinkStatus
-from offcloud_api.control.stack import OffcloudPyloadStack
+from offcloud_api.harness.runner import FINAL_STATUSES, LinkStatus
+from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
 from offcloud_api.simulator import DEMO_API_KEY, FileSpec, expected_sha256, file_sha256
 
