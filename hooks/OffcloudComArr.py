@@ -33,8 +33,9 @@ try:
     )
     from offcloud_api.pyload.qbit_torrents import ArrStore
     from offcloud_api.pyload.qbit_web import QbitServer
-    from offcloud_api.pyload.support import FileLinkStore, client_for
+    from offcloud_api.pyload.storage import FileLinkStore
     from offcloud_api.pyload.torrents import TorrentRef, TorrentSourceError
+    from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
     UNUSABLE = unsupported_pyload()

@@ -32,7 +32,8 @@ try:
     )
     from offcloud_api.pyload.cloudroom import CreatedJobs, room
     from offcloud_api.pyload.compat import unsupported_pyload
-    from offcloud_api.pyload.support import FileLinkStore, client_for
+    from offcloud_api.pyload.storage import FileLinkStore
+    from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
     # Why the plugins cannot work here, said where the user looks: the library is missing, or

@@ -32,11 +32,12 @@ try:
     from offcloud_api.pyload.cleanup import request_id_of
     from offcloud_api.pyload.cloudroom import PyloadRoomView
     from offcloud_api.pyload.compat import unsupported_pyload
-    from offcloud_api.pyload.imports import Importer
+    from offcloud_api.pyload.history_import import Importer
     from offcloud_api.pyload.notices import cloud_full
     from offcloud_api.pyload.queueing import PyloadLinks, queue_job_files
-    from offcloud_api.pyload.support import FileLinkStore, client_for, job_storage_key
+    from offcloud_api.pyload.storage import FileLinkStore, job_storage_key
     from offcloud_api.pyload.torrents import submitting
+    from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
     # Why the plugins cannot work here, said where the user looks: the library is missing, or

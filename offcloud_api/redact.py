@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 __all__ = [
     "MASK",
     "SENSITIVE_KEYS",
+    "log_safe",
+    "log_safe_args",
     "mask_file_links",
     "redact",
     "redact_mapping",
@@ -82,3 +84,17 @@ def strip_query(url: str) -> str:
     """``url`` without its query string and fragment: the form used in logs and errors."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+# A removal is a GET that deletes (docs/api.md L15): its URL is never logged whole.
+_REMOVAL_URL = re.compile(r"(/cloud/remove/)[^\s/?#\"'<>|]+")
+
+
+def log_safe(text: str) -> str:
+    """``text`` for pyLoad's log: CDN signatures (L11) and removal URLs (L15) masked."""
+    return _REMOVAL_URL.sub(r"\g<1>***", mask_file_links(text))
+
+
+def log_safe_args(args: Iterable[Any]) -> tuple[Any, ...]:
+    """A plugin's log arguments with :func:`log_safe` applied to the texts among them."""
+    return tuple(log_safe(arg) if isinstance(arg, str) else arg for arg in args)

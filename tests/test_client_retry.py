@@ -22,7 +22,7 @@ from offcloud_api.exceptions import (
     RateLimitError,
     ServerError,
 )
-from offcloud_api.pyload.support import client_for
+from offcloud_api.pyload.transport import client_for
 
 BASE = "https://offcloud.com/api"
 RID = "682fec68087e0a20ce1e7f95"

@@ -26,7 +26,7 @@ from offcloud_api.pyload.cloudroom import (
     full_message,
     made_by_this_add,
 )
-from offcloud_api.pyload.support import FileLinkStore, _encode, job_storage_key
+from offcloud_api.pyload.storage import FileLinkStore, _encode, job_storage_key
 
 CDN = "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/x-sto/"
 FINISHED, QUEUED, FAILED = 0, 3, 8

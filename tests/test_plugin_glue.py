@@ -19,13 +19,10 @@ from offcloud_api.exceptions import (
     WaitAbortedError,
 )
 from offcloud_api.models import Job, JobStatus
+from offcloud_api.pyload.accounts import choose_account, no_account_message
 from offcloud_api.pyload.outcomes import apply_outcome
-from offcloud_api.pyload.torrents import (
-    add_packages,
-    choose_account,
-    no_account_message,
-    show_progress,
-)
+from offcloud_api.pyload.packages import add_packages
+from offcloud_api.pyload.progress import show_progress
 
 
 class FakePackage:

@@ -23,6 +23,7 @@ from offcloud_api.exceptions import (
 )
 from offcloud_api.models import CloudFile, Job, JobStatus, Site, SiteStatus
 from offcloud_api.pyload.addonkit import masked
+from offcloud_api.pyload.archives import match_refreshed_file
 from offcloud_api.pyload.cleanup import (
     Link,
     Verdict,
@@ -30,29 +31,18 @@ from offcloud_api.pyload.cleanup import (
     links_from_pyload,
     request_id_of,
 )
+from offcloud_api.pyload.hostlist import HostList, choose_host_list, hosts_from_sites, matching_host
 from offcloud_api.pyload.jobs import wait_retrying_once
+from offcloud_api.pyload.links import FILE_URL_PATTERN, parse_file_url
 from offcloud_api.pyload.outcomes import (
     REFUSED_ATTEMPTS,
     Action,
     outcome_for,
     refused_download,
 )
-from offcloud_api.pyload.support import (
-    FILE_URL_PATTERN,
-    FileLinkStore,
-    HostList,
-    choose_host_list,
-    file_link_key,
-    has_headers,
-    hosts_from_sites,
-    job_storage_key,
-    log_safe,
-    log_safe_args,
-    mask_file_links,
-    matching_host,
-    parse_file_url,
-)
-from offcloud_api.pyload.torrents import match_refreshed_file
+from offcloud_api.pyload.storage import FileLinkStore, file_link_key, job_storage_key
+from offcloud_api.pyload.transport import has_headers
+from offcloud_api.redact import log_safe, log_safe_args, mask_file_links
 
 JOB = "682fec68087e0a20ce1e7f95"
 # The shape of L11: a CDN node, a store, a signed path, the URL-encoded name.

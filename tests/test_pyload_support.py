@@ -25,16 +25,12 @@ from offcloud_api.exceptions import (
     error_from_response,
 )
 from offcloud_api.models import Job, JobStatus, Site, SiteStatus
+from offcloud_api.pyload.hostlist import host_of, hosts_from_sites, matching_host
+from offcloud_api.pyload.links import parse_file_url
 from offcloud_api.pyload.outcomes import IP_ADVICE, Action, outcome_for, refused_download
-from offcloud_api.pyload.support import (
-    format_progress,
-    header_value,
-    host_of,
-    hosts_from_sites,
-    job_storage_key,
-    matching_host,
-    parse_file_url,
-)
+from offcloud_api.pyload.progress import format_progress
+from offcloud_api.pyload.storage import job_storage_key
+from offcloud_api.pyload.transport import header_value
 
 JOB = Job(request_id="682fec68087e0a20ce1e7f95", status=JobStatus.ERROR)
 

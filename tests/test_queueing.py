@@ -12,7 +12,7 @@ from offcloud_api.models import CloudFile, Job, JobStatus
 from offcloud_api.pyload.background import LinkState
 from offcloud_api.pyload.intake import TORRENT_DECRYPTER
 from offcloud_api.pyload.queueing import PyloadLinks, queue_job_files
-from offcloud_api.pyload.support import FileLinkStore
+from offcloud_api.pyload.storage import FileLinkStore
 
 
 class FakeFile:

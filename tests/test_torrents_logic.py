@@ -14,31 +14,34 @@ import pytest
 
 from offcloud_api.magnet import build_magnet
 from offcloud_api.models import CloudFile, Job, JobStatus
-from offcloud_api.pyload.support import job_storage_key
-from offcloud_api.pyload.torrents import (
+from offcloud_api.pyload.archives import (
     ArchiveMode,
-    CachePolicy,
-    FileFilter,
-    HistoryMemo,
-    NothingSelectedError,
+    expanded_name,
+    is_archive_name,
+    match_refreshed_file,
+)
+from offcloud_api.pyload.filters import FileFilter, NothingSelectedError
+from offcloud_api.pyload.links import folder_request_id
+from offcloud_api.pyload.packages import (
     PackagePlan,
+    clean_part,
+    folder_per_package,
+    package_folder,
+    plan_packages,
+    select_and_plan,
+)
+from offcloud_api.pyload.storage import job_storage_key
+from offcloud_api.pyload.torrents import (
+    CachePolicy,
+    HistoryMemo,
     SourceKind,
     Step,
     TorrentRef,
     TorrentSourceError,
-    clean_part,
     decide,
-    expanded_name,
     find_existing_job,
-    folder_per_package,
-    folder_request_id,
-    is_archive_name,
     local_torrent_path,
-    match_refreshed_file,
-    package_folder,
-    plan_packages,
     refusal_message,
-    select_and_plan,
     source_kind,
     submitted_message,
     torrent_from_bytes,

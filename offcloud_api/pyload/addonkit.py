@@ -18,8 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
-from ..redact import redact
-from .support import log_safe
+from ..redact import log_safe, redact
 
 __all__ = ["ACCOUNT_PLUGIN", "SerialWorker", "account_keys", "has_account", "masked", "select_key"]
 

@@ -41,7 +41,8 @@ from ..models import Job, JobStatus
 from .cloudroom import FULL_ADVICE, MAX_FULL_WAIT, CloudRoom, RoomView, full_message
 from .cloudroom import room as default_room
 from .jobs import remember
-from .support import _encode, decode_stored, format_progress
+from .progress import format_progress
+from .storage import _encode, decode_stored
 
 __all__ = [
     "HOOK_STORAGE",

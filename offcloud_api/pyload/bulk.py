@@ -37,7 +37,7 @@ from .cloudroom import CloudRoom, RoomView
 from .cloudroom import room as default_room
 from .intake import TorrentQuery
 from .jobs import JobStore, remember, remembered_job
-from .support import job_storage_key
+from .storage import job_storage_key
 
 __all__ = ["BulkResult", "RateGate", "dedupe", "resolve_batch"]
 

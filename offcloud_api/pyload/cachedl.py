@@ -10,7 +10,7 @@ run (:class:`CacheDownloadRoute`, per API address), on top of the client's own m
 new client for every link: after the first 404 no magnet asks again.
 
 The files become ordinary :class:`~offcloud_api.models.CloudFile` entries, so they are filtered
-and queued exactly as explore's (:func:`~offcloud_api.pyload.torrents.select_and_plan`).
+and queued exactly as explore's (:func:`~offcloud_api.pyload.packages.select_and_plan`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ that this clean-up has not emptied yet is :mod:`.cloudroom`'s business.
   finished (its file is on disk and pyLoad checked it). Which job a link is of: a legacy file URL
   names it (``https://<server>.offcloud.com/cloud/download/<requestId>/...``); a 2026 CDN file link
   does not (docs/api.md L11), so the plugins that queue or follow one note its job in
-  the downloader's storage (:class:`~offcloud_api.pyload.support.FileLinkStore`), and the addon
+  the downloader's storage (:class:`~offcloud_api.pyload.storage.FileLinkStore`), and the addon
   passes that look-up in as ``job_of``. A hoster link downloaded through a cloud job has such a
   file link as its download link. A link still queued or running makes the job wait; a failed,
   offline or aborted link keeps it, unless the user chose otherwise.
@@ -30,7 +30,8 @@ from enum import Enum
 from typing import Any, Callable, Optional
 
 from ..models import Job, JobStatus
-from .support import decode_stored, job_storage_key, parse_file_url
+from .links import parse_file_url
+from .storage import decode_stored, job_storage_key
 
 __all__ = [
     "FAILED_STATUSES",

@@ -23,7 +23,7 @@ seconds. When nothing can go, the link waits (:data:`DEFAULT_WAIT` between tries
 spell (:meth:`CloudRoom.first_full`, at most one an hour), not one per link.
 
 The ledger lives in the downloader's pyLoad storage, like
-:class:`~offcloud_api.pyload.support.FileLinkStore`: ``created:<request id>`` →
+:class:`~offcloud_api.pyload.storage.FileLinkStore`: ``created:<request id>`` →
 ``{"at": epoch seconds, "done": bool}``. This module is its one home.
 """
 
@@ -40,7 +40,7 @@ from ..client import OffcloudAPI
 from ..exceptions import CLOUD_FULL_MESSAGE, CloudFullError, OffcloudError
 from ..models import Job
 from .cleanup import Link, links_from_pyload, stored_request_ids
-from .support import FileLinkStore, _encode, decode_stored, job_storage_key
+from .storage import FileLinkStore, _encode, decode_stored, job_storage_key
 
 __all__ = [
     "CLOUD_PAGE",

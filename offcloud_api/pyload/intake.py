@@ -28,7 +28,7 @@ from urllib.request import url2pathname
 
 from ..magnet import info_hash_of, is_magnet
 from ..torrent import MAX_TORRENT_BYTES, TorrentError, TorrentInfo, parse_torrent, token_bound
-from .support import parse_file_url
+from .links import parse_file_url
 
 __all__ = [
     "DOWNLOADER",

@@ -2,7 +2,7 @@
 
 A cloud job can take minutes; pyLoad retries a link from scratch and forgets everything on a
 restart. So the plugins store each job's request id in pyLoad's plugin storage (``self.db``) under
-a key derived from the link (:func:`~offcloud_api.pyload.support.job_storage_key`), and look there
+a key derived from the link (:func:`~offcloud_api.pyload.storage.job_storage_key`), and look there
 before they submit anything. The stored value is ``{"request_id": ..., "retried": bool}``: no
 secret, and ``retried`` makes Offcloud's own retry of a failed job happen at most once.
 

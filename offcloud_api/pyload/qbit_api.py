@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional, Protocol
 from urllib.parse import urlsplit
 
 from ..torrent import MAX_TORRENT_BYTES
+from .packages import clean_part
 from .qbit_torrents import (
     ArrStore,
     CategoryError,
@@ -39,7 +40,7 @@ from .qbit_torrents import (
     torrent_view,
 )
 from .qbit_web import Guard, Request, Response, Sessions, basic_credentials
-from .torrents import TorrentRef, TorrentSourceError, clean_part, torrent_from_bytes
+from .torrents import TorrentRef, TorrentSourceError, torrent_from_bytes
 from .torrents import torrent_from_magnet as _from_magnet
 
 __all__ = ["API_VERSION", "APP_VERSION", "Backend", "BridgeSettings", "QbitApp"]

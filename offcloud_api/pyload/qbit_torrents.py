@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Protocol
 
-from .torrents import clean_part
+from .packages import clean_part
 
 __all__ = [
     "ABORTED",

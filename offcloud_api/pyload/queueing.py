@@ -15,9 +15,10 @@ from typing import Any, Callable, Optional
 
 from ..models import CloudFile, Job
 from .background import LinkState
+from .filters import FileFilter
 from .intake import TORRENT_DECRYPTER
-from .support import FileLinkStore
-from .torrents import FileFilter, add_packages, folder_per_package, select_and_plan
+from .packages import add_packages, folder_per_package, select_and_plan
+from .storage import FileLinkStore
 
 __all__ = ["PyloadLinks", "queue_job_files"]
 

@@ -3,74 +3,45 @@
 The plugin files (``decrypters/OffcloudComTorrent.py``, ``decrypters/OffcloudComFolder.py`` and
 the folder and archive expansion of ``downloaders/OffcloudCom.py``) translate between pyLoad and
 this module: where a torrent comes from and whether it may be read, what the cache policy says,
-which cloud job to reuse, which files the filters keep, and how files become pyLoad packages.
-
-Sub-folders. A pyLoad package has exactly one folder, and a file's name is reduced to its last
-part before it is saved (``parse.name``), so a file cannot carry a sub-folder of its own. The
-package folder, though, may be a nested path: the download side joins it with ``safejoin`` and
-``PyPackage.folder`` cleans it part by part (``safepath``), keeping the separators. Only pyLoad's
-API flattens it (``add_package`` and ``set_package_data`` run ``secure_filename``, so
-``Release/Sub`` would become ``ReleaseSub``). So each folder of a job becomes a package of its own
-(``Release`` for the files at the top, ``Release/Sub`` for those in ``Sub``) whose folder is set
-to the nested path directly on the package object, as ``set_package_data`` does without the
-flattening. On disk the files land exactly as in the job: ``<storage>/Release/Sub/ep1.mkv``.
-Editing such a package's folder in pyLoad's web UI flattens it again (pyLoad's own rule).
+and which cloud job to reuse. Which files the filters keep is ``filters.py``; how files become
+pyLoad packages is ``packages.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import hashlib
-import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Optional
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from ..client import OffcloudAPI
 from ..exceptions import HTTPError, NotFoundError
 from ..magnet import info_hash_of
-from ..models import CacheResult, CloudFile, Job, JobStatus
+from ..models import CacheResult, Job, JobStatus
 from ..torrent import TorrentError, parse_torrent
-from ..units import format_size, parse_size
 from .cachebook import CacheBook, cachebook
 from .intake import local_torrent_path as inside_tempdir
 from .jobs import JobStore, remember, remembered_job
-from .support import format_progress, job_storage_key, parse_file_url
+from .storage import job_storage_key
 
 __all__ = [
-    "ACCOUNT_PLUGIN",
-    "VIDEO_EXTENSIONS",
-    "ArchiveMode",
     "CachePolicy",
-    "FileFilter",
     "HistoryMemo",
-    "NothingSelectedError",
-    "PackagePlan",
     "SourceKind",
     "Step",
     "TorrentJob",
     "TorrentRef",
     "TorrentSourceError",
-    "add_packages",
-    "choose_account",
     "decide",
-    "expanded_name",
     "find_existing_job",
-    "folder_request_id",
-    "is_archive_name",
     "local_torrent_path",
-    "match_refreshed_file",
-    "no_account_message",
     "obtain_job",
-    "plan_packages",
     "refusal_message",
-    "select_and_plan",
-    "show_progress",
     "source_kind",
     "submitted_message",
     "submitting",
@@ -78,8 +49,6 @@ __all__ = [
     "torrent_from_magnet",
 ]
 
-#: The account plugin every Offcloud plugin uses (the decrypters' own names differ from it).
-ACCOUNT_PLUGIN = "OffcloudCom"
 
 # --------------------------------------------------------------------------------------------
 # Where a torrent comes from
@@ -382,339 +351,23 @@ def _retry_or_add(
 # Cloud folder links
 
 
-_FOLDER_URL = re.compile(
-    r"https?://(?:[\w-]+\.)?offcloud\.com/cloud/download/(?P<request_id>\w+)/?(?:[?#].*)?$"
-)
-
-
-def folder_request_id(url: str) -> Optional[str]:
-    """The request id of an Offcloud request-folder link (no file part), or ``None``."""
-    match = _FOLDER_URL.match(url.strip())
-    return match.group("request_id") if match else None
-
-
 # --------------------------------------------------------------------------------------------
 # Which files
-
-
-#: The plugin options :meth:`FileFilter.from_config` reads.
-FILTER_OPTIONS = ("include", "exclude", "min_size", "largest_only", "video_only")
-#: What ``video_only`` keeps, by extension (docs/configuration.md).
-VIDEO_EXTENSIONS = frozenset(
-    {
-        "3gp", "avi", "divx", "flv", "m2ts", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "mts",
-        "ogv", "rm", "rmvb", "ts", "vob", "webm", "wmv",
-    }
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FileFilter:
-    """Which files of a job are downloaded: globs, then kind and size.
-
-    ``include`` and ``exclude`` globs (comma- or semicolon-separated, case-insensitive): a glob
-    without ``/`` is matched against the file name, one with ``/`` against the file's path inside
-    the job (``Release/Sample/*``; ``*`` also crosses ``/``). No ``include`` globs means every
-    file; ``exclude`` then removes files. Then ``video_only`` keeps video files
-    (:data:`VIDEO_EXTENSIONS`), ``min_size`` (bytes, 0 = off) drops smaller files and
-    ``largest_only`` keeps the one largest file. A file whose size Offcloud did not give is kept
-    by the size rules (Offcloud's bare explore list has no sizes), and ``largest_only`` then keeps
-    every file, since none can be told apart.
-    """
-
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    min_size: int = 0
-    largest_only: bool = False
-    video_only: bool = False
-
-    @classmethod
-    def parse(cls, include: Any, exclude: Any) -> FileFilter:
-        return cls(_globs(include), _globs(exclude))
-
-    @classmethod
-    def from_config(cls, get: Callable[..., Any]) -> FileFilter:
-        """From a plugin's options (``self.config.get``); ValueError names a bad ``min_size``."""
-        text = str(get("min_size", "") or "").strip()
-        try:
-            min_size = parse_size(text) if text else 0
-        except ValueError as exc:
-            raise ValueError(f"The option min_size: {exc}") from None
-        return cls(
-            _globs(get("include", "")),
-            _globs(get("exclude", "")),
-            min_size=min_size,
-            largest_only=bool(get("largest_only", False)),
-            video_only=bool(get("video_only", False)),
-        )
-
-    def accepts(self, file: CloudFile) -> bool:
-        """Whether the globs, the kind and the minimum size keep ``file`` (not ``largest_only``)."""
-        if self.include and not any(_matches(file, glob) for glob in self.include):
-            return False
-        if any(_matches(file, glob) for glob in self.exclude):
-            return False
-        if self.video_only and _extension(file.name) not in VIDEO_EXTENSIONS:
-            return False
-        return not (self.min_size and file.size is not None and file.size < self.min_size)
-
-    def select(self, files: Iterable[CloudFile]) -> list[CloudFile]:
-        kept = [file for file in files if self.accepts(file)]
-        if self.largest_only and kept and all(file.size is not None for file in kept):
-            return [max(kept, key=lambda file: file.size or 0)]
-        return kept
-
-    def describe(self) -> str:
-        parts = []
-        if self.include:
-            parts.append("include " + ", ".join(self.include))
-        if self.exclude:
-            parts.append("exclude " + ", ".join(self.exclude))
-        if self.video_only:
-            parts.append("video files only")
-        if self.min_size:
-            parts.append(f"at least {format_size(self.min_size)}")
-        if self.largest_only:
-            parts.append("the largest file only")
-        return "; ".join(parts) or "no filters"
-
-
-def _extension(name: str) -> str:
-    return name.rpartition(".")[2].lower() if "." in name else ""
-
-
-def _globs(value: Any) -> tuple[str, ...]:
-    text = str(value or "")
-    return tuple(glob.strip().lower() for glob in re.split(r"[,;]", text) if glob.strip())
-
-
-def _matches(file: CloudFile, glob: str) -> bool:
-    subject = file.path if "/" in glob else file.name
-    return fnmatch.fnmatchcase(subject.lower(), glob)
-
-
-class NothingSelectedError(ValueError):
-    """The filters left no file; the message is for the user."""
-
-
-def select_and_plan(
-    name: str, files: Sequence[CloudFile], file_filter: FileFilter
-) -> list[PackagePlan]:
-    """The packages for the files ``file_filter`` keeps; at least one file must stay."""
-    selected = file_filter.select(files)
-    if not selected:
-        raise NothingSelectedError(
-            f"The file filters ({file_filter.describe()}) left none of the "
-            f"{len(files)} files of {name}"
-        )
-    return plan_packages(name, selected)
 
 
 # --------------------------------------------------------------------------------------------
 # Packages
 
 
-@dataclass(frozen=True)
-class PackagePlan:
-    """One pyLoad package: its name, its links and its folder (relative, ``/``-separated)."""
-
-    name: str
-    links: tuple[str, ...]
-    folder: str
-
-    def as_tuple(self) -> tuple[str, list[str], str]:
-        """The ``(name, links, folder)`` form of a decrypter's ``self.packages``."""
-        return self.name, list(self.links), self.folder
-
-
-#: Characters pyLoad removes from file and folder names (``pyload.core.utils.fs.safename``).
-_BAD_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00]')
-
-
-def clean_part(part: str) -> str:
-    """A folder name pyLoad will keep: its bad characters gone, never ``.`` or ``..``."""
-    cleaned = _BAD_NAME_CHARS.sub("", part).strip()
-    return "" if cleaned in (".", "..") else cleaned
-
-
-def plan_packages(name: str, files: Sequence[CloudFile]) -> list[PackagePlan]:
-    """One package per folder of the job: ``name`` for the top, ``name/Sub`` for ``Sub``.
-
-    The job's own top folder (every path starts with it) is replaced by ``name``, so the package
-    folder is named like the package. Packages come in the order their first file appears, the
-    top-level files first.
-    """
-    top = clean_part(name) or "Offcloud"
-    paths = [[p for p in file.path.split("/") if p] or [file.name] for file in files]
-    firsts = {parts[0] for parts in paths}
-    strip = len(firsts) == 1 and all(len(parts) > 1 for parts in paths)
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for file, parts in zip(files, paths):
-        folders = parts[1:-1] if strip else parts[:-1]
-        sub = tuple(cleaned for cleaned in (clean_part(p) for p in folders) if cleaned)
-        groups.setdefault(sub, []).append(file.url)
-    ordered = sorted(groups.items(), key=lambda item: len(item[0]) != 0)  # stable: top first
-    return [
-        PackagePlan(
-            name="/".join([name, *sub]) if sub else name,
-            links=tuple(links),
-            folder="/".join([top, *sub]),
-        )
-        for sub, links in ordered
-    ]
-
-
-def package_folder(folder: str, *, per_package: bool, source_folder: str) -> str:
-    """Where a planned package goes. Without pyLoad's folder-per-package its top folder goes
-    (the files go to the source package's folder, as pyLoad does), its sub-folders stay."""
-    if per_package:
-        return folder
-    sub = folder.partition("/")[2]
-    return "/".join(part for part in (source_folder.strip("/"), sub) if part)
-
-
-def folder_per_package(choice: Any, core_default: Any) -> bool:
-    """pyLoad's ``folder_per_package`` plugin choice: ``Default`` defers to the core setting."""
-    if str(choice) == "Default":
-        return bool(core_default)
-    return str(choice) == "Yes"
-
-
-def add_packages(
-    core: Any,
-    packages: Iterable[tuple[str, Sequence[str], str]],
-    *,
-    source: Any,
-    per_package: bool,
-    log: Callable[[str], None],
-) -> list[int]:
-    """Add ``(name, links, folder)`` packages next to ``source`` (pyLoad's ``PyPackage``).
-
-    Like pyLoad's ``BaseDecrypter._create_packages`` (same queue, password copied), but the
-    folder is set on the package object itself, so a nested ``Release/Sub`` is kept (see the
-    module's docstring). The folder is re-cleaned here part by part; ``..`` cannot get through.
-    """
-    ids: list[int] = []
-    for name, links, folder in packages:
-        package_id = int(core.api.add_package(name, list(links), source.queue))
-        if source.password:
-            core.api.set_package_data(package_id, {"password": source.password})
-        target = package_folder(
-            "/".join(p for p in (clean_part(part) for part in folder.split("/")) if p),
-            per_package=per_package,
-            source_folder=source.folder or "",
-        )
-        package = core.files.get_package(package_id)
-        package._folder = target  # what set_package_data sets, without its flattening
-        package.sync()
-        core.files.save()
-        log(f"Package {name}: {len(links)} links, folder {target or '(storage folder)'}")
-        ids.append(package_id)
-    return ids
-
-
 # --------------------------------------------------------------------------------------------
 # Archives behind hoster links
-
-
-class ArchiveMode(str, Enum):
-    """The downloader's ``archives`` option."""
-
-    KEEP = "keep"  # download the archive as one file (where Offcloud hands it over as such)
-    EXPAND = "expand"  # let Offcloud unpack it and download its files
-
-    @classmethod
-    def parse(cls, value: Any) -> ArchiveMode:
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            return cls.KEEP
-
-
-_ARCHIVE_NAME = re.compile(r"\.(?:zip|rar|7z|tar|tgz|tbz2?|txz|tar\.(?:gz|bz2|xz|zst))$", re.I)
-
-
-def is_archive_name(name: Optional[str]) -> bool:
-    """Whether a file name is an archive Offcloud unpacks in a cloud job (by its extension)."""
-    return bool(name) and _ARCHIVE_NAME.search(name or "") is not None
-
-
-def expanded_name(name: str) -> str:
-    """The package name for a job's files: an archive's name without its extension."""
-    stem = _ARCHIVE_NAME.sub("", name)
-    return stem or name
 
 
 # --------------------------------------------------------------------------------------------
 # Expired file links
 
 
-def match_refreshed_file(
-    old_url: str,
-    files: Sequence[CloudFile],
-    *,
-    path: Optional[str] = None,
-    request_id: Optional[str] = None,
-) -> Optional[CloudFile]:
-    """The file of a fresh explore that an expired Offcloud file link pointed to.
-
-    By the file's path in the job where it was noted (``path``; a 2026 CDN link carries no job
-    and a fresh signature, docs/api.md L11), else by a legacy URL's part after the
-    request id (``2/ep2.mkv``), else by the file name when only one file has it.
-    """
-    old = parse_file_url(old_url)
-    if old is None:
-        return None
-    if path:
-        by_path = [file for file in files if file.path == path]
-        if len(by_path) == 1:
-            return by_path[0]
-    job = old.request_id or request_id
-    old_tail = _tail_after(old_url, job) if job else ""
-    for file in files:
-        if old_tail and job and _tail_after(file.url, job) == old_tail:
-            return file
-    named = [file for file in files if file.name == old.name]
-    return named[0] if len(named) == 1 else None
-
-
-def _tail_after(url: str, request_id: str) -> str:
-    path = unquote(urlsplit(url).path)
-    marker = f"/cloud/download/{request_id}/"
-    return path.partition(marker)[2] if marker in path else ""
-
-
 # --------------------------------------------------------------------------------------------
 # The account and the queue
 
 
-def choose_account(account_manager: Any) -> Any:
-    """The Offcloud account plugin with a usable login chosen, or ``None``.
-
-    pyLoad's ``choose()`` asks ``select()``: premium logins first, then valid, unexpired ones with
-    traffic left, least recently used first (never simply the first login). The decrypters'
-    class names differ from the account's, so pyLoad would not find it for them by itself.
-    """
-    plugin = account_manager.get_account_plugin(ACCOUNT_PLUGIN)
-    if not plugin or not plugin.choose():
-        return None
-    return plugin
-
-
-def no_account_message(account_manager: Any) -> str:
-    """Why no Offcloud login could be chosen, as the account plugin last found it."""
-    plugin = account_manager.get_account_plugin(ACCOUNT_PLUGIN)
-    reason = getattr(plugin, "blocked_reason", None) if plugin else None
-    return str(
-        reason
-        or "No usable Offcloud account: add one in Settings, Accounts (type OffcloudCom) with "
-        "your API key as the password"
-    )
-
-
-def show_progress(pyfile: Any, job: Job) -> None:
-    """Offcloud's progress on a pyLoad link: the status text and the percentage."""
-    pyfile.set_custom_status(format_progress(job))
-    fraction = job.fraction_done
-    if fraction is not None:
-        pyfile.set_progress(int(fraction * 100))

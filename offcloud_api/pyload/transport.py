@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
+from ..client import OffcloudAPI
 from ..exceptions import OffcloudConnectionError, ResponseTooLargeError
 from ..redact import strip_query
+from ..retry import RetryPolicy
 from ..transport import Request, Response
 
-__all__ = ["PyloadTransport"]
+__all__ = ["PyloadTransport", "abortable_sleep", "client_for", "has_headers", "header_value"]
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +135,62 @@ def _headers(source: Any) -> Mapping[str, str]:
         if value is not None:
             result[str(name).lower()] = str(value)
     return result
+
+
+def header_value(headers: Any, name: str) -> Optional[str]:
+    """A header from pyLoad's ``HttpHeaders`` (or any mapping), whatever the case of its name."""
+    try:
+        names = list(headers.keys())
+    except AttributeError:
+        return None
+    wanted = name.lower()
+    for candidate in names:
+        if str(candidate).lower() == wanted:
+            value = headers.get(candidate)
+            return None if value is None else str(value)
+    return None
+
+
+def has_headers(headers: Any) -> bool:
+    """Whether pyLoad's ``HttpHeaders`` (or any mapping) hold any header at all."""
+    try:
+        return bool(list(headers.keys()))
+    except AttributeError:
+        return False
+
+
+def abortable_sleep(should_abort: Callable[[], bool]) -> Callable[[float], None]:
+    """A ``sleep`` for retry waits that returns early when pyLoad asks the link to stop."""
+
+    def sleep(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not should_abort():
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(0.2, left))
+
+    return sleep
+
+
+def client_for(
+    plugin: Any,
+    api_key: str,
+    should_abort: Callable[[], bool],
+    *,
+    api_generation: Optional[str] = None,
+) -> OffcloudAPI:
+    """An API client that talks through ``plugin``'s pyLoad network settings.
+
+    ``api_generation`` is what the account check learned (``"2026"`` or ``"legacy"``), so the
+    client calls no route the account's API lacks (instant on 2026, docs/api.md L4).
+    Calls that are safe to repeat ride out a burst of transient errors in seconds
+    (:meth:`RetryPolicy.for_bursts`), waiting what a 429 or 503 asks up to 10 s; the waits end
+    early when pyLoad stops the link.
+    """
+    return OffcloudAPI(
+        api_key,
+        transport=PyloadTransport(plugin),
+        retry=RetryPolicy.for_bursts(abortable_sleep(should_abort), max_retry_after=10.0),
+        api_generation=api_generation,
+    )

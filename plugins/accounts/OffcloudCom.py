@@ -22,8 +22,9 @@ try:
     from offcloud_api.pyload import ippause, notices
     from offcloud_api.pyload.addonkit import SerialWorker
     from offcloud_api.pyload.compat import unsupported_pyload
+    from offcloud_api.pyload.hostlist import choose_host_list, hosts_from_sites
     from offcloud_api.pyload.runtime import note_loaded
-    from offcloud_api.pyload.support import choose_host_list, client_for, hosts_from_sites
+    from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
     # For `offcloud pyload status`: which install this pyLoad has loaded (restart needed?).

@@ -14,19 +14,15 @@ from ..base.decrypter import BaseDecrypter
 try:
     from offcloud_api.exceptions import NotFoundError, OffcloudError
     from offcloud_api.models import JobStatus
+    from offcloud_api.pyload.accounts import choose_account, no_account_message
     from offcloud_api.pyload.compat import unsupported_pyload
+    from offcloud_api.pyload.filters import FileFilter
+    from offcloud_api.pyload.links import folder_request_id
     from offcloud_api.pyload.outcomes import apply_outcome
-    from offcloud_api.pyload.support import FileLinkStore, log_safe_args
-    from offcloud_api.pyload.torrents import (
-        FileFilter,
-        add_packages,
-        choose_account,
-        folder_per_package,
-        folder_request_id,
-        no_account_message,
-        select_and_plan,
-        show_progress,
-    )
+    from offcloud_api.pyload.packages import add_packages, folder_per_package, select_and_plan
+    from offcloud_api.pyload.progress import show_progress
+    from offcloud_api.pyload.storage import FileLinkStore
+    from offcloud_api.redact import log_safe_args
 
     IMPORT_ERROR = None
     # Why the plugins cannot work here, said where the user looks: the library is missing, or

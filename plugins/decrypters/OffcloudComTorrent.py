@@ -19,34 +19,32 @@ try:
     from offcloud_api.exceptions import CloudFullError, OffcloudError
     from offcloud_api.models import JobStatus
     from offcloud_api.pyload import notices
+    from offcloud_api.pyload.accounts import choose_account, no_account_message
     from offcloud_api.pyload.background import Followed, active_follower
     from offcloud_api.pyload.cachebook import cachebook
     from offcloud_api.pyload.cachedl import cache_route
     from offcloud_api.pyload.cloudroom import MAX_FULL_WAIT, PyloadRoomView, room
     from offcloud_api.pyload.compat import unsupported_pyload
+    from offcloud_api.pyload.filters import FileFilter
     from offcloud_api.pyload.jobs import wait_retrying_once
     from offcloud_api.pyload.outcomes import apply_outcome
-    from offcloud_api.pyload.support import FileLinkStore, format_progress, log_safe_args
+    from offcloud_api.pyload.packages import add_packages, folder_per_package, select_and_plan
+    from offcloud_api.pyload.progress import format_progress, show_progress
+    from offcloud_api.pyload.storage import FileLinkStore
     from offcloud_api.pyload.torrents import (
         CachePolicy,
-        FileFilter,
         SourceKind,
         Step,
         TorrentSourceError,
-        add_packages,
-        choose_account,
-        folder_per_package,
         local_torrent_path,
-        no_account_message,
         obtain_job,
         refusal_message,
-        select_and_plan,
-        show_progress,
         source_kind,
         submitted_message,
         torrent_from_bytes,
         torrent_from_magnet,
     )
+    from offcloud_api.redact import log_safe_args
 
     IMPORT_ERROR = None
     # Why the plugins cannot work here, said where the user looks: the library is missing, or

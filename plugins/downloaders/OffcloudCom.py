@@ -30,6 +30,12 @@ try:
         WaitTimeoutError,
     )
     from offcloud_api.pyload import notices
+    from offcloud_api.pyload.archives import (
+        ArchiveMode,
+        expanded_name,
+        is_archive_name,
+        match_refreshed_file,
+    )
     from offcloud_api.pyload.background import Followed, active_follower
     from offcloud_api.pyload.cloudroom import MAX_FULL_WAIT, CreatedJobs, PyloadRoomView, room
     from offcloud_api.pyload.compat import unsupported_pyload
@@ -40,6 +46,8 @@ try:
         drops_in_a_row,
         part_bytes,
     )
+    from offcloud_api.pyload.filters import FileFilter
+    from offcloud_api.pyload.hostlist import host_of, matching_host
     from offcloud_api.pyload.hostrest import MAX_RESTS, counts_against_host, hostrest
     from offcloud_api.pyload.ippause import (
         PROBE_MAX_BYTES,
@@ -55,36 +63,20 @@ try:
         refused_body,
     )
     from offcloud_api.pyload.jobs import add_once, remembered_job, wait_retrying_once
+    from offcloud_api.pyload.links import parse_file_url
     from offcloud_api.pyload.outcomes import (
         apply_outcome,
         file_server_error,
         outcome_for,
         refused_download,
     )
+    from offcloud_api.pyload.packages import add_packages, select_and_plan
     from offcloud_api.pyload.partial import drop_partial, note_partial, restore_partial
+    from offcloud_api.pyload.progress import format_progress, show_progress
     from offcloud_api.pyload.resume import active_keeper
-    from offcloud_api.pyload.support import (
-        FileLinkStore,
-        format_progress,
-        has_headers,
-        header_value,
-        host_of,
-        job_storage_key,
-        log_safe_args,
-        matching_host,
-        parse_file_url,
-    )
-    from offcloud_api.pyload.torrents import (
-        ArchiveMode,
-        FileFilter,
-        add_packages,
-        expanded_name,
-        is_archive_name,
-        match_refreshed_file,
-        select_and_plan,
-        show_progress,
-    )
-    from offcloud_api.pyload.transport import PyloadTransport
+    from offcloud_api.pyload.storage import FileLinkStore, job_storage_key
+    from offcloud_api.pyload.transport import PyloadTransport, has_headers, header_value
+    from offcloud_api.redact import log_safe_args
     from offcloud_api.retry import parse_retry_after
     from offcloud_api.transport import Request
 

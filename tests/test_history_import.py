@@ -11,7 +11,7 @@ from fakes import FakePyloadDb
 
 from offcloud_api.models import Job, JobStatus
 from offcloud_api.pyload.background import HOOK_STORAGE, PluginStore, stored_request_ids
-from offcloud_api.pyload.imports import BASELINE_KEY, IMPORTED_PREFIX, Importer
+from offcloud_api.pyload.history_import import BASELINE_KEY, IMPORTED_PREFIX, Importer
 
 
 def done(request_id: str) -> Job:
