@@ -38,7 +38,8 @@ from urllib.parse import urlsplit
 from .calllog import CallLog, CallRecord, summarize_body
 from .faults import ERROR_PRESETS, Fault, FaultError
 from .files import iter_content
-from .routes import Api, ApiRequest, Reply, download_error_html, json_reply
+from .http_messages import ApiRequest, Reply, download_error_html, json_reply
+from .routes import Api
 from .scenario import ScenarioError, parse_size
 from .state import CDN_DOMAIN, SimState
 from .tls import CertificateError, CertificateFiles, certificate_for
