@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
+import importlib.util
 import json
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -123,19 +125,17 @@ def real_pyload(torrents: int, calls: int) -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
-class _Db:
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, str]] = {}
-
-    def set_storage(self, identifier: str, key: str, value: str) -> None:
-        self.rows.setdefault(identifier, {})[key] = value
-
-    def get_storage(self, identifier: str, key: Optional[str] = None) -> Any:
-        entries = self.rows.get(identifier, {})
-        return entries.get(key) if key else dict(entries)
-
-    def del_storage(self, identifier: str, key: str) -> None:
-        self.rows.get(identifier, {}).pop(key, None)
+def _pyload_storage() -> Any:
+    """pyLoad's storage table in a dict: ``FakePyloadDb`` from tests/fakes.py, the fake's one home
+    (the unit tests use it too), loaded by its path: the bench runs from a checkout."""
+    path = Path(__file__).resolve().parents[1] / "tests" / "fakes.py"
+    spec = importlib.util.spec_from_file_location("fakes", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    fakes = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = fakes  # its dataclasses look their module up
+    spec.loader.exec_module(fakes)
+    return fakes.FakePyloadDb()
 
 
 class _Queue:
@@ -163,7 +163,7 @@ class _Queue:
 
 def in_process(torrents: int, calls: int) -> None:
     queue = _Queue(torrents)
-    store = ArrStore(PluginStore(_Db(), ADDON))
+    store = ArrStore(PluginStore(_pyload_storage(), ADDON))
     for i in range(torrents):
         store.save(
             TorrentRecord(
