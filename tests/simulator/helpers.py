@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
+
 from offcloud_api import RetryPolicy
-from offcloud_api.simulator import DEMO_API_KEY, Scenario, load_scenario
+from offcloud_api.simulator import DEMO_API_KEY, Scenario, Simulator, load_scenario
 
 #: Simulated seconds per wall second: the demo's 3-6 s jobs finish in 10-30 ms.
 FAST = 200.0
@@ -62,3 +64,16 @@ def make_scenario(
 
 def bearer(key: str = DEMO_API_KEY) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def call(
+    http: requests.Session, sim: Simulator, method: str, path: str, **kwargs: Any
+) -> requests.Response:
+    """``method`` on the API path ``path`` (``/cloud``...), with the demo key unless ``headers``."""
+    kwargs.setdefault("headers", bearer())
+    return http.request(method, sim.api_url + path, timeout=10, **kwargs)
+
+
+def add(http: requests.Session, sim: Simulator, url: str) -> requests.Response:
+    """Add ``url`` to the cloud as the live API takes it (a JSON body)."""
+    return call(http, sim, "POST", "/cloud", json={"url": url})

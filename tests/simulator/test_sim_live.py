@@ -36,7 +36,9 @@ from .helpers import (
     OFFLINE_LINK,
     PLAIN_LINK,
     SINGLE_FILE_JOB,
+    add,
     bearer,
+    call,
     make_scenario,
 )
 
@@ -74,25 +76,8 @@ def still() -> Any:
         yield sim
 
 
-@pytest.fixture
-def session() -> Any:
-    with requests.Session() as made:
-        yield made
-
-
-def call(
-    session: requests.Session, sim: Simulator, method: str, path: str, **kwargs: Any
-) -> requests.Response:
-    kwargs.setdefault("headers", bearer())
-    return session.request(method, sim.api_url + path, timeout=10, **kwargs)
-
-
-def add(session: requests.Session, sim: Simulator, url: str) -> requests.Response:
-    return call(session, sim, "POST", "/cloud", json={"url": url})
-
-
-def status(session: requests.Session, sim: Simulator, request_id: str) -> dict[str, Any]:
-    answer = call(session, sim, "POST", "/cloud/status", json={"requestId": request_id})
+def status(http: requests.Session, sim: Simulator, request_id: str) -> dict[str, Any]:
+    answer = call(http, sim, "POST", "/cloud/status", json={"requestId": request_id})
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert set(body) == {"status"}
@@ -100,10 +85,10 @@ def status(session: requests.Session, sim: Simulator, request_id: str) -> dict[s
 
 
 def explore(
-    session: requests.Session, sim: Simulator, request_id: str, *, detailed: bool = False
+    http: requests.Session, sim: Simulator, request_id: str, *, detailed: bool = False
 ) -> Any:
     params = {"format": "detailed"} if detailed else None
-    answer = call(session, sim, "GET", f"/cloud/explore/{request_id}", params=params)
+    answer = call(http, sim, "GET", f"/cloud/explore/{request_id}", params=params)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -150,13 +135,13 @@ def test_profiles_set_defaults_and_single_flags_override_them():
         load_scenario({"extends": "default", "api": {"profile": "kind"}})
 
 
-def test_oauth_is_off_on_live_unless_the_scenario_turns_it_on(session):
+def test_oauth_is_off_on_live_unless_the_scenario_turns_it_on(http):
     with Simulator(make_scenario()) as sim:
-        answer = session.post(sim.url + "/oauth/device/code", json={}, timeout=10)
+        answer = http.post(sim.url + "/oauth/device/code", json={}, timeout=10)
         assert answer.status_code == 404
         assert is_html(answer)
     with Simulator(make_scenario({"api": {"oauth": True}})) as sim:
-        answer = session.post(sim.url + "/oauth/device/code", json={}, timeout=10)
+        answer = http.post(sim.url + "/oauth/device/code", json={}, timeout=10)
         assert answer.status_code == 200
         assert "device_code" in answer.json()
 
@@ -165,9 +150,9 @@ def test_oauth_is_off_on_live_unless_the_scenario_turns_it_on(session):
 # L1, L2: authentication
 
 
-def test_l1_bearer_and_query_key_authenticate_and_nothing_else(live, session):
-    assert call(session, live, "GET", "/account/info").status_code == 200
-    by_query = call(session, live, "GET", "/account/info", headers={}, params={"key": DEMO_API_KEY})
+def test_l1_bearer_and_query_key_authenticate_and_nothing_else(live, http):
+    assert call(http, live, "GET", "/account/info").status_code == 200
+    by_query = call(http, live, "GET", "/account/info", headers={}, params={"key": DEMO_API_KEY})
     assert by_query.status_code == 200
     assert live.api_calls()[-1].key_location == "query"
     # no probe saw these work on the 2026 API: the live profile refuses them
@@ -175,23 +160,23 @@ def test_l1_bearer_and_query_key_authenticate_and_nothing_else(live, session):
         {"params": {"apikey": DEMO_API_KEY}},
         {"params": {"apiKey": DEMO_API_KEY}},
     ):
-        answer = call(session, live, "GET", "/account/info", headers={}, **how)
+        answer = call(http, live, "GET", "/account/info", headers={}, **how)
         assert answer.status_code == 401
-    in_body = call(session, live, "POST", "/cloud", headers={}, json={"key": DEMO_API_KEY})
+    in_body = call(http, live, "POST", "/cloud", headers={}, json={"key": DEMO_API_KEY})
     assert in_body.status_code == 401
-    in_form = call(session, live, "POST", "/cloud", headers={}, data={"key": DEMO_API_KEY})
+    in_form = call(http, live, "POST", "/cloud", headers={}, data={"key": DEMO_API_KEY})
     assert in_form.status_code == 401
 
 
-def test_l2_missing_malformed_and_revoked_keys_all_answer_401_noauth(live, session):
+def test_l2_missing_malformed_and_revoked_keys_all_answer_401_noauth(live, http):
     answers = [
-        call(session, live, "GET", "/account/info", headers={}),
-        call(session, live, "GET", "/account/info", headers=bearer("short")),
-        call(session, live, "GET", "/account/info", headers={"Authorization": "Basic xyz"}),
-        call(session, live, "GET", "/cloud/history", headers=bearer("W" * 32)),
+        call(http, live, "GET", "/account/info", headers={}),
+        call(http, live, "GET", "/account/info", headers=bearer("short")),
+        call(http, live, "GET", "/account/info", headers={"Authorization": "Basic xyz"}),
+        call(http, live, "GET", "/cloud/history", headers=bearer("W" * 32)),
     ]
     live.revoke_key()
-    answers.append(call(session, live, "POST", "/cloud/status", json={"requestId": "0" * 24}))
+    answers.append(call(http, live, "POST", "/cloud/status", json={"requestId": "0" * 24}))
     for answer in answers:
         assert (answer.status_code, answer.json()) == (401, {"error": "NOAUTH"})
         assert answer.headers["Content-Type"].startswith("application/json")
@@ -221,9 +206,9 @@ def test_l2_missing_malformed_and_revoked_keys_all_answer_401_noauth(live, sessi
         ("GET", f"/cloud/remove/{SINGLE_FILE_JOB}"),
     ],
 )
-def test_l3_unknown_paths_answer_offclouds_html_404(live, session, method, path):
+def test_l3_unknown_paths_answer_offclouds_html_404(live, http, method, path):
     for headers in (bearer(), {}):  # the route is looked up before the key
-        answer = session.request(method, live.url + path, headers=headers, timeout=10)
+        answer = http.request(method, live.url + path, headers=headers, timeout=10)
         assert answer.status_code == 404
         assert is_html(answer), answer.text
         with pytest.raises(ValueError):
@@ -245,10 +230,8 @@ def test_l3_unknown_paths_answer_offclouds_html_404(live, session, method, path)
         ("POST", f"/api/cloud/remove/{CLOUD_FOLDER_JOB}", "GET"),
     ],
 )
-def test_l3_a_known_path_with_the_wrong_verb_answers_an_html_405(
-    live, session, method, path, allowed
-):
-    answer = session.request(method, live.url + path, headers=bearer(), timeout=10)
+def test_l3_a_known_path_with_the_wrong_verb_answers_an_html_405(live, http, method, path, allowed):
+    answer = http.request(method, live.url + path, headers=bearer(), timeout=10)
     assert answer.status_code == 405
     assert is_html(answer)
     assert "405 Method Not Allowed" in answer.text
@@ -256,18 +239,18 @@ def test_l3_a_known_path_with_the_wrong_verb_answers_an_html_405(
     assert not live.state.jobs[CLOUD_FOLDER_JOB].removed
 
 
-def test_l4_instant_is_absent_and_a_hoster_link_goes_add_status_explore(live, session):
-    instant = call(session, live, "POST", "/instant", json={"url": DEMO_LINK})
+def test_l4_instant_is_absent_and_a_hoster_link_goes_add_status_explore(live, http):
+    instant = call(http, live, "POST", "/instant", json={"url": DEMO_LINK})
     assert instant.status_code == 404
     assert is_html(instant)
-    added = add(session, live, DEMO_LINK)
+    added = add(http, live, DEMO_LINK)
     assert added.status_code == 200
     request_id = added.json()["requestId"]
     live.advance(60)
-    assert status(session, live, request_id)["status"] == "downloaded"
-    (url,) = explore(session, live, request_id)
+    assert status(http, live, request_id)["status"] == "downloaded"
+    (url,) = explore(http, live, request_id)
     spec = live.scenario.link(DEMO_LINK).files[0]
-    assert session.get(url, timeout=10).content == content_bytes(spec.seed, spec.size)
+    assert http.get(url, timeout=10).content == content_bytes(spec.seed, spec.size)
     assert [c.path for c in live.api_calls()] == [
         "/api/instant",
         "/api/cloud",
@@ -280,9 +263,9 @@ def test_l4_instant_is_absent_and_a_hoster_link_goes_add_status_explore(live, se
 # L5: the add answer
 
 
-def test_l5_add_answer_has_no_url_server_or_size(live, session):
+def test_l5_add_answer_has_no_url_server_or_size(live, http):
     for link in (DEMO_LINK, CLOUD_ONLY_LINK, live.scenario.torrent("Demo.Uncached").magnet):
-        answer = add(session, live, link)
+        answer = add(http, live, link)
         assert answer.status_code == 200
         body = answer.json()
         assert ADD_KEYS <= set(body) <= ADD_KEYS | ADD_OPTIONAL_KEYS, body
@@ -292,29 +275,29 @@ def test_l5_add_answer_has_no_url_server_or_size(live, session):
         assert body["status"] == "created"
 
 
-def test_l5_a_cached_magnet_answers_downloaded_in_the_add_answer(live, session):
+def test_l5_a_cached_magnet_answers_downloaded_in_the_add_answer(live, http):
     release = live.scenario.torrent("Demo.Release")
-    body = add(session, live, release.magnet).json()
+    body = add(http, live, release.magnet).json()
     assert (body["status"], body["fileName"]) == ("downloaded", "Demo.Release")
 
 
-def test_l5_the_same_magnet_while_its_job_lives_gets_the_same_request_id(live, session):
+def test_l5_the_same_magnet_while_its_job_lives_gets_the_same_request_id(live, http):
     uncached = live.scenario.torrent("Demo.Uncached")
-    first = add(session, live, uncached.magnet).json()["requestId"]
-    again = add(session, live, f"magnet:?xt=urn:btih:{uncached.info_hash.upper()}").json()
+    first = add(http, live, uncached.magnet).json()["requestId"]
+    again = add(http, live, f"magnet:?xt=urn:btih:{uncached.info_hash.upper()}").json()
     assert again["requestId"] == first
-    removed = call(session, live, "GET", f"/cloud/remove/{first}")
+    removed = call(http, live, "GET", f"/cloud/remove/{first}")
     assert removed.json() == {"success": True}
-    assert add(session, live, uncached.magnet).json()["requestId"] != first
+    assert add(http, live, uncached.magnet).json()["requestId"] != first
 
 
-def test_l5_hoster_links_get_a_new_job_each_time(live, session):
-    first = add(session, live, PLAIN_LINK).json()["requestId"]
-    second = add(session, live, PLAIN_LINK).json()["requestId"]
+def test_l5_hoster_links_get_a_new_job_each_time(live, http):
+    first = add(http, live, PLAIN_LINK).json()["requestId"]
+    second = add(http, live, PLAIN_LINK).json()["requestId"]
     assert first != second
 
 
-def test_l5_original_link_is_offclouds_canonical_form(session):
+def test_l5_original_link_is_offclouds_canonical_form(http):
     torrent = bencode({b"announce": b"udp://tracker.example:80", b"info": TORRENT_INFO})
     scenario = make_scenario(
         {"direct_files": [{"url": TORRENT_URL, "data_base64": base64.b64encode(torrent).decode()}]}
@@ -322,26 +305,26 @@ def test_l5_original_link_is_offclouds_canonical_form(session):
     with Simulator(scenario) as sim:
         uncached = sim.scenario.torrent("Demo.Uncached")
         sent = f"magnet:?xt=urn:btih:{uncached.info_hash}"
-        canonical = add(session, sim, sent).json()["originalLink"]
+        canonical = add(http, sim, sent).json()["originalLink"]
         assert canonical != sent
         assert canonical.startswith(sent)
         assert "&tr=" in canonical  # trackers added
         info_hash = parse_torrent(torrent).info_hash
-        from_url = add(session, sim, TORRENT_URL).json()
+        from_url = add(http, sim, TORRENT_URL).json()
         assert from_url["originalLink"] == f"{info_hash}.torrent"
         assert from_url["fileName"] == "Live.Torrent.bin"
-        assert add(session, sim, PLAIN_LINK).json()["originalLink"] == PLAIN_LINK
+        assert add(http, sim, PLAIN_LINK).json()["originalLink"] == PLAIN_LINK
 
 
-def test_l5_the_url_is_read_from_the_body_never_the_query(live, session):
-    in_query = call(session, live, "POST", "/cloud", params={"url": PLAIN_LINK})
+def test_l5_the_url_is_read_from_the_body_never_the_query(live, http):
+    in_query = call(http, live, "POST", "/cloud", params={"url": PLAIN_LINK})
     assert in_query.status_code == 400
     assert "Missing required parameter: url" in in_query.text
     assert live.state.jobs.keys() == {job.request_id for job in live.scenario.jobs}
     # A form body is read too (L20); with form_bodies off, JSON only.
-    assert call(session, live, "POST", "/cloud", data={"url": PLAIN_LINK}).status_code == 200
+    assert call(http, live, "POST", "/cloud", data={"url": PLAIN_LINK}).status_code == 200
     with Simulator(make_scenario({"api": {"form_bodies": False}})) as strict:
-        as_form = call(session, strict, "POST", "/cloud", data={"url": PLAIN_LINK})
+        as_form = call(http, strict, "POST", "/cloud", data={"url": PLAIN_LINK})
         assert as_form.status_code == 400
         assert "Missing required parameter: url" in as_form.text
         assert strict.state.jobs.keys() == {job.request_id for job in strict.scenario.jobs}
@@ -351,28 +334,28 @@ def test_l5_the_url_is_read_from_the_body_never_the_query(live, session):
 # L6: add failures
 
 
-def test_l6_a_dead_link_answers_500_with_a_bare_json_string(live, session):
-    answer = add(session, live, OFFLINE_LINK)
+def test_l6_a_dead_link_answers_500_with_a_bare_json_string(live, http):
+    answer = add(http, live, OFFLINE_LINK)
     assert answer.status_code == 500
     assert answer.headers["Content-Type"].startswith("application/json")
     assert answer.content == DEAD_LINK_BODY
     assert answer.json() == "Error parsing url - HTTP code: 404 "
     live.inject("link_offline", link=PLAIN_LINK)
-    assert add(session, live, PLAIN_LINK).content == DEAD_LINK_BODY
-    missing = add(session, live, "https://tracker.example/get/missing.torrent")
+    assert add(http, live, PLAIN_LINK).content == DEAD_LINK_BODY
+    missing = add(http, live, "https://tracker.example/get/missing.torrent")
     assert (missing.status_code, missing.content) == (500, DEAD_LINK_BODY)
     assert live.state.jobs.keys() == {job.request_id for job in live.scenario.jobs}
 
 
-def test_l6_other_refusals_are_bare_strings_too_and_a_plan_gap_is_not_available(live, session):
-    quota = add(session, live, "https://rapidgator.net/file/quota1/quota.bin")
+def test_l6_other_refusals_are_bare_strings_too_and_a_plan_gap_is_not_available(live, http):
+    quota = add(http, live, "https://rapidgator.net/file/quota1/quota.bin")
     assert quota.status_code == 500
     assert isinstance(quota.json(), str)
     assert "quota" in quota.json()
-    expired = call(session, live, "POST", "/cloud", headers=bearer(EXPIRED_API_KEY))
+    expired = call(http, live, "POST", "/cloud", headers=bearer(EXPIRED_API_KEY))
     assert expired.status_code == 400  # no url: the parameter is checked first
     plan = call(
-        session, live, "POST", "/cloud", headers=bearer(EXPIRED_API_KEY), json={"url": DEMO_LINK}
+        http, live, "POST", "/cloud", headers=bearer(EXPIRED_API_KEY), json={"url": DEMO_LINK}
     )
     assert plan.json() == {"not_available": "premium"}
 
@@ -381,45 +364,45 @@ def test_l6_other_refusals_are_bare_strings_too_and_a_plan_gap_is_not_available(
 # L7: a garbage magnet
 
 
-def test_l7_a_garbage_magnet_is_accepted_and_stays_created_loading_for_ever(still, session):
-    answer = add(session, still, "magnet:?xt=urn:btih:zzzz")
+def test_l7_a_garbage_magnet_is_accepted_and_stays_created_loading_for_ever(still, http):
+    answer = add(http, still, "magnet:?xt=urn:btih:zzzz")
     assert answer.status_code == 200
     request_id = answer.json()["requestId"]
     assert HEX24.match(request_id)
     assert answer.json()["status"] == "created"
     for _ in range(3):
         still.advance(86400)
-        now = status(session, still, request_id)
+        now = status(http, still, request_id)
         assert (now["status"], now["message"]) == ("created", "Loading...")
-    assert add(session, still, "magnet:?xt=urn:btih:zzzz").json()["requestId"] == request_id
+    assert add(http, still, "magnet:?xt=urn:btih:zzzz").json()["requestId"] == request_id
 
 
-def test_l7_a_valid_uncached_magnet_leaves_created_within_a_few_seconds(still, session):
+def test_l7_a_valid_uncached_magnet_leaves_created_within_a_few_seconds(still, http):
     uncached = still.scenario.torrent("Demo.Uncached")
-    request_id = add(session, still, uncached.magnet).json()["requestId"]
-    assert status(session, still, request_id)["message"] == "Loading..."
+    request_id = add(http, still, uncached.magnet).json()["requestId"]
+    assert status(http, still, request_id)["message"] == "Loading..."
     still.advance(5)
-    assert status(session, still, request_id)["status"] != "created"
+    assert status(http, still, request_id)["status"] != "created"
 
 
 # --------------------------------------------------------------------------------------------
 # L8, L9: status
 
 
-def test_l8_status_is_five_fields_progress_0_to_1_then_null(still, session):
-    request_id = add(session, still, CLOUD_ONLY_LINK).json()["requestId"]
-    created = status(session, still, request_id)
+def test_l8_status_is_five_fields_progress_0_to_1_then_null(still, http):
+    request_id = add(http, still, CLOUD_ONLY_LINK).json()["requestId"]
+    created = status(http, still, request_id)
     assert set(created) == STATUS_KEYS
     assert created["progress"] == 0
     still.advance(0.5 + 2.5)  # queue 10 % of 5 s, then half of the download
-    running = status(session, still, request_id)
+    running = status(http, still, request_id)
     assert set(running) == STATUS_KEYS
     assert running["status"] == "downloading"
     assert 0 < running["progress"] < 1
     assert running["progress"] == pytest.approx(0.5)
     assert isinstance(running["message"], str)
     still.advance(60)
-    done = status(session, still, request_id)
+    done = status(http, still, request_id)
     assert done == {
         "requestId": request_id,
         "status": "downloaded",
@@ -429,9 +412,9 @@ def test_l8_status_is_five_fields_progress_0_to_1_then_null(still, session):
     }
 
 
-def test_l8_one_id_per_call_and_request_ids_is_a_400(live, session):
+def test_l8_one_id_per_call_and_request_ids_is_a_400(live, http):
     many = call(
-        session,
+        http,
         live,
         "POST",
         "/cloud/status",
@@ -439,24 +422,22 @@ def test_l8_one_id_per_call_and_request_ids_is_a_400(live, session):
     )
     assert many.status_code == 400
     assert "Missing required parameter: requestId" in many.text
-    many_form = call(
-        session, live, "POST", "/cloud/status", data={"requestIds": [CLOUD_FOLDER_JOB]}
-    )
+    many_form = call(http, live, "POST", "/cloud/status", data={"requestIds": [CLOUD_FOLDER_JOB]})
     assert many_form.status_code == 400  # one id per call in a form too (L8, L20)
-    as_form = call(session, live, "POST", "/cloud/status", data={"requestId": CLOUD_FOLDER_JOB})
+    as_form = call(http, live, "POST", "/cloud/status", data={"requestId": CLOUD_FOLDER_JOB})
     assert as_form.status_code == 200
     assert as_form.json()["status"]["requestId"] == CLOUD_FOLDER_JOB
 
 
-def test_l9_status_values_come_from_the_known_set(still, session):
+def test_l9_status_values_come_from_the_known_set(still, http):
     seen = set()
-    flaky = add(session, still, "https://rapidgator.net/file/fail01/flaky.bin").json()
-    plain = add(session, still, PLAIN_LINK).json()
+    flaky = add(http, still, "https://rapidgator.net/file/fail01/flaky.bin").json()
+    plain = add(http, still, PLAIN_LINK).json()
     for _ in range(12):
         for request_id in (flaky["requestId"], plain["requestId"]):
-            seen.add(status(session, still, request_id)["status"])
+            seen.add(status(http, still, request_id)["status"])
         still.advance(0.5)
-    seen.add(status(session, still, "138bb025f5c103fe415d247a")["status"])
+    seen.add(status(http, still, "138bb025f5c103fe415d247a")["status"])
     assert {"created", "downloading", "downloaded", "error"} <= seen
     assert seen <= {"created", "queued", "downloading", "downloaded", "error", "canceled"}
 
@@ -465,19 +446,19 @@ def test_l9_status_values_come_from_the_known_set(still, session):
 # L10, L11: explore and the CDN file links
 
 
-def test_l10_explore_is_a_bare_url_array_one_per_file_also_for_one_file(live, session):
-    folder = explore(session, live, CLOUD_FOLDER_JOB)
+def test_l10_explore_is_a_bare_url_array_one_per_file_also_for_one_file(live, http):
+    folder = explore(http, live, CLOUD_FOLDER_JOB)
     assert isinstance(folder, list)
     assert len(folder) == 3
     assert all(isinstance(url, str) for url in folder)
-    single = explore(session, live, SINGLE_FILE_JOB)
+    single = explore(http, live, SINGLE_FILE_JOB)
     assert isinstance(single, list)
     assert len(single) == 1
     assert unquote(single[0].rpartition("/")[2]) == "old-single.bin"
 
 
-def test_l10_format_detailed_gives_files_with_id_name_size_path_url(live, session):
-    answer = explore(session, live, CLOUD_FOLDER_JOB, detailed=True)
+def test_l10_format_detailed_gives_files_with_id_name_size_path_url(live, http):
+    answer = explore(http, live, CLOUD_FOLDER_JOB, detailed=True)
     assert set(answer) == {"files"}
     files = answer["files"]
     assert [set(f) for f in files] == [{"id", "name", "size", "path", "url"}] * 3
@@ -485,14 +466,14 @@ def test_l10_format_detailed_gives_files_with_id_name_size_path_url(live, sessio
     assert [f["path"] for f in files] == [spec.path for spec in job.files]
     assert [f["size"] for f in files] == [spec.size for spec in job.files]
     assert [f["name"] for f in files] == [spec.name for spec in job.files]
-    (single,) = explore(session, live, SINGLE_FILE_JOB, detailed=True)["files"]
+    (single,) = explore(http, live, SINGLE_FILE_JOB, detailed=True)["files"]
     assert single["name"] == single["path"] == "old-single.bin"
 
 
-def test_l11_file_links_are_on_the_cdn_signed_per_call_and_carry_no_request_id(live, session):
+def test_l11_file_links_are_on_the_cdn_signed_per_call_and_carry_no_request_id(live, http):
     url = f"https://offcloud.com/api/cloud/explore/{CLOUD_FOLDER_JOB}"
-    first = session.get(url, headers=bearer(), **through_proxy(live)).json()
-    second = session.get(url, headers=bearer(), **through_proxy(live)).json()
+    first = http.get(url, headers=bearer(), **through_proxy(live)).json()
+    second = http.get(url, headers=bearer(), **through_proxy(live)).json()
     nodes, stores = set(), set()
     for link in first + second:
         match = CDN_URL.match(link)
@@ -510,22 +491,22 @@ def test_l11_file_links_are_on_the_cdn_signed_per_call_and_carry_no_request_id(l
     assert names == ["part1.bin", "part2.bin", "readme.txt"]
 
 
-def test_l11_cdn_links_need_no_key_serve_ranges_and_work_through_connect(live, session):
+def test_l11_cdn_links_need_no_key_serve_ranges_and_work_through_connect(live, http):
     spec = live.scenario.job(CLOUD_FOLDER_JOB).files[0]
-    first, *_ = session.get(
+    first, *_ = http.get(
         f"https://offcloud.com/api/cloud/explore/{CLOUD_FOLDER_JOB}",
         headers=bearer(),
         **through_proxy(live),
     ).json()
-    whole = session.get(first, **through_proxy(live))  # no key, no cookie
+    whole = http.get(first, **through_proxy(live))  # no key, no cookie
     assert whole.status_code == 200
     assert whole.headers["Accept-Ranges"] == "bytes"
     assert whole.content == content_bytes(spec.seed, spec.size)
-    part = session.get(first, headers={"Range": "bytes=100-199"}, **through_proxy(live))
+    part = http.get(first, headers={"Range": "bytes=100-199"}, **through_proxy(live))
     assert part.status_code == 206
     assert part.headers["Content-Range"] == f"bytes 100-199/{spec.size}"
     assert part.content == content_bytes(spec.seed, spec.size, 100, 200)
-    beyond = session.get(first, headers={"Range": f"bytes={spec.size}-"}, **through_proxy(live))
+    beyond = http.get(first, headers={"Range": f"bytes={spec.size}-"}, **through_proxy(live))
     assert beyond.status_code == 416
     host = urlsplit(first).hostname
     tunnels = [c for c in live.calls if c.kind == "connect" and c.host == host]
@@ -536,53 +517,53 @@ def test_l11_cdn_links_need_no_key_serve_ranges_and_work_through_connect(live, s
     assert all(c.key_location is None for c in downloads)
 
 
-def test_l11_sent_straight_to_the_simulator_links_point_back_at_it(live, session):
-    (url,) = explore(session, live, SINGLE_FILE_JOB)
+def test_l11_sent_straight_to_the_simulator_links_point_back_at_it(live, http):
+    (url,) = explore(http, live, SINGLE_FILE_JOB)
     assert DIRECT_CDN_URL.match(url), url
     assert url.startswith(live.url + "/cdn3sto/")
     spec = live.scenario.job(SINGLE_FILE_JOB).files[0]
     import hashlib  # noqa: PLC0415
 
-    got = session.get(url, timeout=10).content
+    got = http.get(url, timeout=10).content
     assert hashlib.sha256(got).hexdigest() == expected_sha256(spec)
 
 
-def test_l11_a_link_stops_working_with_its_job_and_cannot_be_forged(live, session):
-    request_id = add(session, live, PLAIN_LINK).json()["requestId"]
+def test_l11_a_link_stops_working_with_its_job_and_cannot_be_forged(live, http):
+    request_id = add(http, live, PLAIN_LINK).json()["requestId"]
     live.advance(60)
-    (url,) = explore(session, live, request_id)
-    assert session.head(url, timeout=10).status_code == 200
+    (url,) = explore(http, live, request_id)
+    assert http.head(url, timeout=10).status_code == 200
     forged = url.replace(url.split("/")[-2], "A" * 40)
-    assert session.head(forged, timeout=10).status_code == 404
+    assert http.head(forged, timeout=10).status_code == 404
     renamed = url.rpartition("/")[0] + "/other.bin"
-    assert session.head(renamed, timeout=10).status_code == 404
+    assert http.head(renamed, timeout=10).status_code == 404
     old_shape = f"{live.url}/cloud/download/{request_id}/plain.bin"
-    assert session.head(old_shape, timeout=10).status_code == 404  # no offcloud.com links
-    call(session, live, "GET", f"/cloud/remove/{request_id}")
-    assert session.head(url, timeout=10).status_code == 200  # links outlive their job (L15)
+    assert http.head(old_shape, timeout=10).status_code == 404  # no offcloud.com links
+    call(http, live, "GET", f"/cloud/remove/{request_id}")
+    assert http.head(url, timeout=10).status_code == 200  # links outlive their job (L15)
     with Simulator(make_scenario({"api": {"cdn_links_outlive_jobs": False}})) as strict:
-        request_id = add(session, strict, PLAIN_LINK).json()["requestId"]
+        request_id = add(http, strict, PLAIN_LINK).json()["requestId"]
         strict.advance(60)
-        (url,) = explore(session, strict, request_id)
-        assert session.head(url, timeout=10).status_code == 200
-        call(session, strict, "GET", f"/cloud/remove/{request_id}")
-        assert session.head(url, timeout=10).status_code == 404
+        (url,) = explore(http, strict, request_id)
+        assert http.head(url, timeout=10).status_code == 200
+        call(http, strict, "GET", f"/cloud/remove/{request_id}")
+        assert http.head(url, timeout=10).status_code == 404
 
 
 # --------------------------------------------------------------------------------------------
 # L12: history
 
 
-def test_l12_history_is_a_bare_array_newest_first_without_sizes(live, session):
-    added = add(session, live, PLAIN_LINK).json()["requestId"]
-    history = call(session, live, "GET", "/cloud/history").json()
+def test_l12_history_is_a_bare_array_newest_first_without_sizes(live, http):
+    added = add(http, live, PLAIN_LINK).json()["requestId"]
+    history = call(http, live, "GET", "/cloud/history").json()
     assert isinstance(history, list)
     assert history[0]["requestId"] == added
     assert all(set(item) == HISTORY_KEYS for item in history)
     created = [item["createdOn"] for item in history]
     assert created == sorted(created, reverse=True)
     assert {item["requestId"] for item in history} >= {CLOUD_FOLDER_JOB, SINGLE_FILE_JOB}
-    paged = call(session, live, "GET", "/cloud/history", params={"page": 1}).json()
+    paged = call(http, live, "GET", "/cloud/history", params={"page": 1}).json()
     # No paging: the same jobs in the same order (a job may have moved on between the two calls).
     assert [item["requestId"] for item in paged] == [item["requestId"] for item in history]
 
@@ -591,25 +572,25 @@ def test_l12_history_is_a_bare_array_newest_first_without_sizes(live, session):
 # L13, L14: the cache
 
 
-def test_l13_cache_answers_hits_only(live, session):
+def test_l13_cache_answers_hits_only(live, http):
     release = live.scenario.torrent("Demo.Release")
     single = live.scenario.torrent("Demo.Single")
     uncached = live.scenario.torrent("Demo.Uncached")
     hashes = [uncached.info_hash, release.info_hash, "0" * 40, single.info_hash, release.magnet]
-    answer = call(session, live, "POST", "/cache", json={"hashes": hashes})
+    answer = call(http, live, "POST", "/cache", json={"hashes": hashes})
     assert answer.status_code == 200
     assert answer.json() == {"cachedItems": [release.info_hash, single.info_hash]}
     many = [f"{n:040x}" for n in range(5000)] + [release.info_hash]
-    big = call(session, live, "POST", "/cache", json={"hashes": many})
+    big = call(http, live, "POST", "/cache", json={"hashes": many})
     assert big.json() == {"cachedItems": [release.info_hash]}
 
 
-def test_l14_cache_info_is_positional_folder_a_list_and_a_bare_hash_is_not_cached(live, session):
+def test_l14_cache_info_is_positional_folder_a_list_and_a_bare_hash_is_not_cached(live, http):
     release = live.scenario.torrent("Demo.Release")
     uncached = live.scenario.torrent("Demo.Uncached")
     urls = [uncached.magnet, release.magnet, release.info_hash]
     answer = call(
-        session, live, "POST", "/cache/info", json={"urls": urls, "includeFiles": True}
+        http, live, "POST", "/cache/info", json={"urls": urls, "includeFiles": True}
     ).json()
     assert isinstance(answer, list)
     assert len(answer) == 3
@@ -619,12 +600,12 @@ def test_l14_cache_info_is_positional_folder_a_list_and_a_bare_hash_is_not_cache
         {"folder": ["Demo.Release", "Sub"], "filename": "ep2.mkv", "size": 2 << 20},
         {"folder": ["Demo.Release"], "filename": "info.nfo", "size": 1024},
     ]
-    plain = call(session, live, "POST", "/cache/info", json={"urls": urls[:2]}).json()
+    plain = call(http, live, "POST", "/cache/info", json={"urls": urls[:2]}).json()
     assert plain == [{"cached": False}, {"cached": True}]
     # The switch gives the "/"-joined string DMM's types name.
     with Simulator(make_scenario({"api": {"cache_info_folder": "string"}})) as as_string:
         body = {"urls": [release.magnet], "includeFiles": True}
-        (joined,) = call(session, as_string, "POST", "/cache/info", json=body).json()
+        (joined,) = call(http, as_string, "POST", "/cache/info", json=body).json()
         assert [f["folder"] for f in joined["files"]] == [
             "Demo.Release/Sub",
             "Demo.Release/Sub",
@@ -636,32 +617,32 @@ def test_l14_cache_info_is_positional_folder_a_list_and_a_bare_hash_is_not_cache
 # L15, L16, L17, L18
 
 
-def test_l15_removal_is_a_get_and_is_immediate(live, session):
-    request_id = add(session, live, PLAIN_LINK).json()["requestId"]
-    answer = call(session, live, "GET", f"/cloud/remove/{request_id}")
+def test_l15_removal_is_a_get_and_is_immediate(live, http):
+    request_id = add(http, live, PLAIN_LINK).json()["requestId"]
+    answer = call(http, live, "GET", f"/cloud/remove/{request_id}")
     assert (answer.status_code, answer.json()) == (200, {"success": True})
-    ids = [item["requestId"] for item in call(session, live, "GET", "/cloud/history").json()]
+    ids = [item["requestId"] for item in call(http, live, "GET", "/cloud/history").json()]
     assert request_id not in ids
-    gone = call(session, live, "POST", "/cloud/status", json={"requestId": request_id})
+    gone = call(http, live, "POST", "/cloud/status", json={"requestId": request_id})
     assert gone.status_code == 404
     # The POST form answers too (L15, what ResolveURL sends).
-    batch = call(session, live, "POST", "/cloud/remove", json={"requests": [CLOUD_FOLDER_JOB]})
+    batch = call(http, live, "POST", "/cloud/remove", json={"requests": [CLOUD_FOLDER_JOB]})
     assert (batch.status_code, batch.json()) == (200, {"success": True})
     assert live.state.jobs[CLOUD_FOLDER_JOB].removed
 
 
-def test_l16_account_info_has_the_five_fields(live, session):
-    answer = call(session, live, "GET", "/account/info").json()
+def test_l16_account_info_has_the_five_fields(live, http):
+    answer = call(http, live, "GET", "/account/info").json()
     assert set(answer) == {"user_id", "email", "is_premium", "expiration_date", "can_download"}
     assert re.match(r"^\d{4}-\d\d-\d\d$", answer["expiration_date"])
     assert answer["is_premium"] is True
     assert answer["can_download"] is True
-    expired = call(session, live, "GET", "/account/info", headers=bearer(EXPIRED_API_KEY)).json()
+    expired = call(http, live, "GET", "/account/info", headers=bearer(EXPIRED_API_KEY)).json()
     assert expired["is_premium"] is False
 
 
-def test_l17_sites_are_name_and_status_only_with_bare_names(live, session):
-    sites = call(session, live, "GET", "/sites").json()
+def test_l17_sites_are_name_and_status_only_with_bare_names(live, http):
+    sites = call(http, live, "GET", "/sites").json()
     assert isinstance(sites, list)
     assert sites
     assert all(set(site) == {"name", "status"} for site in sites)
@@ -670,14 +651,14 @@ def test_l17_sites_are_name_and_status_only_with_bare_names(live, session):
     assert by_name["rapidgator"] == "up"  # a bare name, not a domain
     assert by_name["uploaded.net"] == "down"
     # the bare-named site still takes its hosts' links
-    assert add(session, live, DEMO_LINK).status_code == 200
+    assert add(http, live, DEMO_LINK).status_code == 200
 
 
-def test_l18_an_unknown_request_id_is_a_json_404(live, session):
+def test_l18_an_unknown_request_id_is_a_json_404(live, http):
     unknown = "0" * 24
     for answer in (
-        call(session, live, "POST", "/cloud/status", json={"requestId": unknown}),
-        call(session, live, "GET", f"/cloud/explore/{unknown}"),
+        call(http, live, "POST", "/cloud/status", json={"requestId": unknown}),
+        call(http, live, "GET", f"/cloud/explore/{unknown}"),
     ):
         assert answer.status_code == 404
         assert answer.headers["Content-Type"].startswith("application/json")
@@ -688,28 +669,28 @@ def test_l18_an_unknown_request_id_is_a_json_404(live, session):
 # faults, call log and control on the live profile
 
 
-def test_faults_and_the_call_log_work_on_live(live, session):
+def test_faults_and_the_call_log_work_on_live(live, http):
     live.inject("rate_limit", count=1, retry_after=0)
-    limited = call(session, live, "GET", "/account/info")
+    limited = call(http, live, "GET", "/account/info")
     assert limited.status_code == 429
-    assert call(session, live, "GET", "/account/info").status_code == 200
+    assert call(http, live, "GET", "/account/info").status_code == 200
     live.inject("job_error", request_id=None, link=PLAIN_LINK, message="Broken upstream.")
-    request_id = add(session, live, PLAIN_LINK).json()["requestId"]
+    request_id = add(http, live, PLAIN_LINK).json()["requestId"]
     live.advance(60)
-    failed = status(session, live, request_id)
+    failed = status(http, live, request_id)
     assert (failed["status"], failed["progress"]) == ("error", None)
-    (url,) = explore(session, live, SINGLE_FILE_JOB)
+    (url,) = explore(http, live, SINGLE_FILE_JOB)
     live.inject("ip_changed", count=1)
-    assert session.get(url, timeout=10).status_code == 403
+    assert http.get(url, timeout=10).status_code == 403
     live.inject("range_error", count=1)
-    assert session.get(url, headers={"Range": "bytes=0-9"}, timeout=10).status_code == 416
-    assert session.get(url, headers={"Range": "bytes=0-9"}, timeout=10).status_code == 206
-    records = session.get(live.url + "/_sim/calls", timeout=10).json()
+    assert http.get(url, headers={"Range": "bytes=0-9"}, timeout=10).status_code == 416
+    assert http.get(url, headers={"Range": "bytes=0-9"}, timeout=10).status_code == 206
+    records = http.get(live.url + "/_sim/calls", timeout=10).json()
     assert [r["fault"] for r in records if r["fault"]] == [
         "rate_limit",
         "ip_changed",
         "range_error",
     ]
     assert DEMO_API_KEY not in json.dumps(records)
-    state = session.get(live.url + "/_sim/state", timeout=10).json()
+    state = http.get(live.url + "/_sim/state", timeout=10).json()
     assert state["profile"] == "live"
