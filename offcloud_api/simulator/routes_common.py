@@ -25,7 +25,7 @@ __all__ = [
     "Route",
     "RouteTable",
     "RoutesBase",
-    "file_id",
+    "detailed_files",
 ]
 
 #: Where a CDN file link's path starts (L11): ``/cdn3sto/<store>-sto/<token>/<name>``.
@@ -150,6 +150,20 @@ class RoutesBase:
         )
 
 
-def file_id(job: Job, position: int) -> str:
-    """The ``id`` of a file in a detailed explore answer."""
-    return f"{job.request_id[:16]}{position:08x}"
+def detailed_files(job: Job, entries: list[tuple[int, FileSpec, str]]) -> dict[str, Any]:
+    """``explore?format=detailed`` (§3.5, L10): ``{"files": [{id, name, size, path, url}]}``.
+
+    ``entries`` are ``(position in the job, file, its link)``.
+    """
+    return {
+        "files": [
+            {
+                "id": f"{job.request_id[:16]}{position:08x}",
+                "name": spec.name,
+                "size": spec.size,
+                "path": spec.path,
+                "url": url,
+            }
+            for position, spec, url in entries
+        ]
+    }

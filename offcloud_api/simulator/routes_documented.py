@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .http_messages import Reply, json_reply
-from .routes_common import ID, Ctx, RoutesBase, RouteTable, file_id
+from .routes_common import ID, Ctx, RoutesBase, RouteTable, detailed_files
 from .scenario import SiteSpec
 from .state import Job, Refusal
 
@@ -261,18 +261,9 @@ class DocumentedRoutes(RoutesBase):
             entries = self.indexed_file_urls(ctx.request, job)
         reply = (
             json_reply(
-                {
-                    "files": [
-                        {
-                            "id": file_id(job, position),
-                            "name": spec.name,
-                            "size": spec.size,
-                            "path": spec.path,
-                            "url": url,
-                        }
-                        for position, (spec, url) in enumerate(entries)
-                    ]
-                }
+                detailed_files(
+                    job, [(position, spec, url) for position, (spec, url) in enumerate(entries)]
+                )
             )
             if detailed
             else json_reply([url for _, url in entries])

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ..magnet import is_magnet
 from .http_messages import ApiRequest, Reply, bare_string_reply, json_reply
-from .routes_common import CDN_PREFIX, ID, Ctx, RoutesBase, RouteTable, file_id
+from .routes_common import CDN_PREFIX, ID, Ctx, RoutesBase, RouteTable, detailed_files
 from .state import CDN_DOMAIN, DEAD_LINK_TEXT, LOADING_MESSAGE, CdnLink, Refusal
 
 __all__ = ["LIVE_ROUTES", "LiveRoutes"]
@@ -232,20 +232,7 @@ class LiveRoutes(RoutesBase):
             for position, spec in enumerate(job.files)
         ]
         if ctx.request.query.get("format", [""])[0] == "detailed":
-            reply = json_reply(
-                {
-                    "files": [
-                        {
-                            "id": file_id(job, position),
-                            "name": spec.name,
-                            "size": spec.size,
-                            "path": spec.path,
-                            "url": url,
-                        }
-                        for position, spec, url in entries
-                    ]
-                }
-            )
+            reply = json_reply(detailed_files(job, entries))
         else:
             reply = json_reply([url for _, _, url in entries])
         reply.request_id = job.request_id
