@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import runpy
 import sys
 import types
 from datetime import date, datetime, timezone
@@ -19,16 +20,11 @@ import responses
 from fakes import Outcome, isolate_cli
 from responses import matchers
 
-from offcloud_api import __version__, cli
-from offcloud_api.cli import (
-    ProgressBar,
-    describe,
-    exit_code_for,
-    format_duration,
-    format_size,
-    main,
-    to_json,
-)
+from offcloud_api import __version__
+from offcloud_api.cli import context as cli_context
+from offcloud_api.cli import main
+from offcloud_api.cli.app import describe, exit_code_for
+from offcloud_api.cli.output import ProgressBar, format_duration, to_json
 from offcloud_api.config import config_path
 from offcloud_api.exceptions import (
     AuthError,
@@ -46,6 +42,7 @@ from offcloud_api.exceptions import (
 )
 from offcloud_api.magnet import build_magnet
 from offcloud_api.models import Job, JobStatus, Site, SiteStatus
+from offcloud_api.units import format_size
 
 KEY = "SECRET-KEY-123"
 BASE = "https://offcloud.com/api"
@@ -67,8 +64,8 @@ def environment(monkeypatch, tmp_path):
 def cli_sleeps(monkeypatch) -> list[float]:
     """Retries and polls sleep into this list instead of waiting; the clock stands still."""
     slept: list[float] = []
-    monkeypatch.setattr(cli, "sleep", slept.append)
-    monkeypatch.setattr(cli, "clock", lambda: 0.0)
+    monkeypatch.setattr(cli_context, "sleep", slept.append)
+    monkeypatch.setattr(cli_context, "clock", lambda: 0.0)
     return slept
 
 
@@ -681,7 +678,7 @@ def test_ctrl_c_while_waiting_exits_130(server, run, monkeypatch):
     def interrupted(seconds):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "sleep", interrupted)
+    monkeypatch.setattr(cli_context, "sleep", interrupted)
 
     result = run("wait", "req1")
 
@@ -1307,6 +1304,18 @@ def test_version(run):
 
     assert result.code == 0
     assert result.out == f"offcloud {__version__}\n"
+
+
+def test_python_dash_m_runs_the_command_line(monkeypatch, capsys):
+    """``python -m offcloud_api.cli`` is the ``offcloud`` command (its __main__ module)."""
+    monkeypatch.setattr(sys, "argv", ["offcloud", "--version"])
+    monkeypatch.delitem(sys.modules, "offcloud_api.cli.__main__", raising=False)
+
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("offcloud_api.cli", run_name="__main__")
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"offcloud {__version__}\n"
 
 
 def test_help_explains_where_the_key_comes_from(run):

@@ -16,8 +16,10 @@ import responses
 from fakes import Outcome, isolate_cli
 from responses import matchers
 
-from offcloud_api import cli
-from offcloud_api.cli import ProgressBar, main, printable
+from offcloud_api.cli import app as cli_app
+from offcloud_api.cli import context as cli_context
+from offcloud_api.cli import main
+from offcloud_api.cli.output import ProgressBar, printable
 
 KEY = "SECRET-KEY-123"
 BASE = "https://offcloud.com/api"
@@ -35,8 +37,8 @@ needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symli
 @pytest.fixture(autouse=True)
 def environment(monkeypatch, tmp_path):
     isolate_cli(monkeypatch, tmp_path, KEY)
-    monkeypatch.setattr(cli, "sleep", lambda seconds: None)
-    monkeypatch.setattr(cli, "clock", lambda: 0.0)
+    monkeypatch.setattr(cli_context, "sleep", lambda seconds: None)
+    monkeypatch.setattr(cli_context, "clock", lambda: 0.0)
 
 
 @pytest.fixture
@@ -479,4 +481,4 @@ def test_verbose_log_lines_are_escaped(server, run):
     record = logging.LogRecord(
         "offcloud_api.x", logging.DEBUG, "f", 1, "got %s", (EVIL_NAME,), None
     )
-    assert cli._RedactingFormatter([]).format(record) == f"offcloud_api.x: got {SHOWN_NAME}"
+    assert cli_app._RedactingFormatter([]).format(record) == f"offcloud_api.x: got {SHOWN_NAME}"

@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 import pytest
 import requests
 
-from offcloud_api import cli
+from offcloud_api.cli import context as cli_context
 from offcloud_api.cli import main
 from offcloud_api.install import installer
 from offcloud_api.install.login import AccountsFile, PyloadLoginError
@@ -79,8 +79,8 @@ def environment(monkeypatch, tmp_path) -> Path:
 @pytest.fixture
 def fake_time(monkeypatch) -> FakeTime:
     time = FakeTime()
-    monkeypatch.setattr(cli, "sleep", time.sleep)
-    monkeypatch.setattr(cli, "clock", time.clock)
+    monkeypatch.setattr(cli_context, "sleep", time.sleep)
+    monkeypatch.setattr(cli_context, "clock", time.clock)
     return time
 
 

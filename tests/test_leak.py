@@ -245,7 +245,8 @@ def test_device_login_token_and_code_never_leak(ordered, caplog):
 def test_cli_login_token_is_in_no_output_log_url_or_process(tmp_path, monkeypatch, capsys, caplog):
     import subprocess  # noqa: PLC0415
 
-    from offcloud_api import cli  # noqa: PLC0415
+    from offcloud_api.cli import context as cli_context  # noqa: PLC0415
+    from offcloud_api.cli import main  # noqa: PLC0415
     from offcloud_api.config import load_settings  # noqa: PLC0415
     from offcloud_api.simulator import Simulator, load_scenario  # noqa: PLC0415
 
@@ -276,11 +277,11 @@ def test_cli_login_token_is_in_no_output_log_url_or_process(tmp_path, monkeypatc
             now[0] += seconds
             sim.advance(seconds)
 
-        monkeypatch.setattr(cli, "sleep", sleep)
-        monkeypatch.setattr(cli, "clock", lambda: now[0])
-        assert cli.main(["-v", "login"]) == 0
-        assert cli.main(["-v", "account"]) == 0
-        assert cli.main(["-v", "pyload", "login", "--userdir", str(userdir)]) == 0
+        monkeypatch.setattr(cli_context, "sleep", sleep)
+        monkeypatch.setattr(cli_context, "clock", lambda: now[0])
+        assert main(["-v", "login"]) == 0
+        assert main(["-v", "account"]) == 0
+        assert main(["-v", "pyload", "login", "--userdir", str(userdir)]) == 0
         secrets = [*sim.state.access_tokens, *sim.state.devices]
         calls = sim.calls
     assert len(secrets) == 4  # two tokens, two device codes

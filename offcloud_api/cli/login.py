@@ -1,4 +1,4 @@
-"""The ``offcloud`` commands of credentials: ``login``, ``logout``, ``account``, ``pyload login``.
+"""The ``offcloud`` commands of credentials: ``login``, ``logout`` and ``account``.
 
 ``offcloud login`` runs Offcloud's device flow (:mod:`offcloud_api.oauth`, docs/api.md
 §1.4): it prints the page to open and the code to confirm there, waits with a progress line on
@@ -8,25 +8,18 @@ it is in neither the shell history nor the process list, and it is masked in eve
 ``offcloud logout`` removes it; ``offcloud account`` also says which credential is in use (a key
 from the environment, a key or a token from the file), never its value.
 
-``offcloud pyload login`` runs the same flow and makes the token the password of the OffcloudCom
-account of a pyLoad: in its ``accounts.cfg`` when it is stopped, through its web API when it runs
-(:mod:`offcloud_api.install.login` says why both).
-
-These commands are registered by :mod:`offcloud_api.cli` (``add_parsers``, ``add_pyload_login``).
+``offcloud pyload login`` (:mod:`offcloud_api.cli.pyload`) runs the same flow,
+:func:`device_login`, and makes the token the password of a pyLoad's OffcloudCom account.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
-from . import cli
-from .cli import EXIT_ERROR, EXIT_OK, PROG, CommandError, Context, UsageError
-from .client import OffcloudAPI
-from .config import (
+from ..client import OffcloudAPI
+from ..config import (
     ENV_API_KEY,
     Credential,
     Settings,
@@ -34,50 +27,48 @@ from .config import (
     remove_token,
     write_token,
 )
-from .exceptions import TemporaryError
-from .models import AccountInfo
-from .oauth import DeviceCode, DeviceLogin, PollOutcome
-from .retry import RetryPolicy
+from ..exceptions import TemporaryError
+from ..models import AccountInfo
+from ..oauth import DeviceCode, DeviceLogin, PollOutcome
+from ..retry import RetryPolicy
+from . import context
+from .context import EXIT_OK, PROG, Context, add_command
+from .output import format_duration, format_fields, format_when, to_json, yes_no
 
 if TYPE_CHECKING:
-    import argparse
-
-    from .cli import Subparsers
-    from .install.login import AccountsFile, PyloadWeb
+    from .context import Subparsers
 
 __all__ = [
-    "ENV_PYLOAD_API_KEY",
-    "add_parsers",
-    "add_pyload_login",
+    "account_plan",
+    "add_credential_parsers",
+    "device_login",
+    "json_line",
     "run_account",
     "run_login",
     "run_logout",
-    "run_pyload_login",
+    "warn_if_plain_http",
+    "who",
 ]
 
-#: A running pyLoad's API key, for ``offcloud pyload login --pyload-url`` (never an argument).
-ENV_PYLOAD_API_KEY = "PYLOAD_API_KEY"
-#: The pyLoad login when Offcloud names no e-mail and pyLoad has no OffcloudCom account yet.
-DEFAULT_PYLOAD_LOGIN = "offcloud-login"
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-def add_parsers(subparsers: Subparsers) -> None:
+def add_credential_parsers(subparsers: Subparsers) -> None:
     """``account``, ``login`` and ``logout``."""
-    cli._add_command(
+    add_command(
         subparsers,
         "account",
         "show the account behind the key, and which credential is in use",
         run_account,
     )
-    cli._add_command(
+    add_command(
         subparsers,
         "login",
         "log in by confirming a code on offcloud.com (no key to copy); the token is stored in "
         "the config file, readable by you only",
         run_login,
     )
-    cli._add_command(
+    add_command(
         subparsers,
         "logout",
         "remove the login token from the config file (an api_key there, or "
@@ -86,57 +77,18 @@ def add_parsers(subparsers: Subparsers) -> None:
     )
 
 
-def add_pyload_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``pyload login``: the action of the ``pyload`` group."""
-    summary = (
-        "log in by confirming a code on offcloud.com, and add (or update) the OffcloudCom "
-        "account of a pyLoad with the token"
-    )
-    action: argparse.ArgumentParser = actions.add_parser(
-        "login",
-        help=summary,
-        description=(
-            f"{summary}. A stopped pyLoad gets the account in its settings/accounts.cfg, loaded "
-            "when it starts; a running one gets it through its web API (--pyload-url, with one "
-            f"of its API keys in {ENV_PYLOAD_API_KEY}), as it would overwrite the file."
-        ),
-        parents=[cli._global_options(subcommand=True)],
-    )
-    action.set_defaults(run=run_pyload_login)
-    action.add_argument(
-        "--userdir",
-        type=Path,
-        default=None,
-        help="pyLoad's user folder, when pyLoad is stopped (default: ~/.pyload)",
-    )
-    action.add_argument(
-        "--pyload-url",
-        metavar="URL",
-        help=(
-            "the web address of a running pyLoad (e.g. http://127.0.0.1:8000); its API key is "
-            f"read from {ENV_PYLOAD_API_KEY} (pyLoad: Settings, Users, Manage API Keys)"
-        ),
-    )
-    action.add_argument(
-        "--login",
-        metavar="NAME",
-        help=(
-            "the pyLoad account's login (default: the only OffcloudCom account pyLoad has, "
-            "else your Offcloud e-mail)"
-        ),
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # the device flow, shared by both logins
 
 
-def _device_login(ctx: Context, settings: Settings) -> tuple[str, Optional[AccountInfo]]:
+def device_login(ctx: Context, settings: Settings) -> tuple[str, Optional[AccountInfo]]:
     """Run the flow with its output; the token and, if Offcloud answered, the account."""
     base_url = ctx.args.api_url or settings.api_url
-    with OffcloudAPI(None, base_url=base_url, retry=RetryPolicy.for_commands(cli.sleep)) as client:
-        _warn_if_plain_http(ctx, client.site_url, "the login token")
-        login = DeviceLogin.start(client, clock=cli.clock)
+    with OffcloudAPI(
+        None, base_url=base_url, retry=RetryPolicy.for_commands(context.sleep)
+    ) as client:
+        warn_if_plain_http(ctx, client.site_url, "the login token")
+        login = DeviceLogin.start(client, clock=context.clock)
         ctx.secrets.append(login.code.device_code)
         _show_code(ctx, login.code)
         bar = ctx.progress("Waiting for you to confirm the code")
@@ -156,7 +108,7 @@ def _device_login(ctx: Context, settings: Settings) -> tuple[str, Optional[Accou
 
 def _show_code(ctx: Context, code: DeviceCode) -> None:
     if ctx.args.json:
-        _json_line(
+        json_line(
             ctx,
             {
                 "user_code": code.user_code,
@@ -180,7 +132,7 @@ def _show_code(ctx: Context, code: DeviceCode) -> None:
 
 
 def _poll_note(outcome: PollOutcome) -> str:
-    left = f"{cli.format_duration(outcome.remaining)} left"
+    left = f"{format_duration(outcome.remaining)} left"
     if outcome.state == "slow_down":
         return f"{left}; Offcloud asked to poll every {outcome.interval:g} s"
     if outcome.state == "retrying":
@@ -190,30 +142,30 @@ def _poll_note(outcome: PollOutcome) -> str:
     return left
 
 
-def _json_line(ctx: Context, value: Any) -> None:
+def json_line(ctx: Context, value: Any) -> None:
     """One JSON document on one line (ASCII, so nothing in it acts on a terminal), flushed."""
-    ctx.out.write(json.dumps(cli.to_json(value), sort_keys=True) + "\n")
+    ctx.out.write(json.dumps(to_json(value), sort_keys=True) + "\n")
     ctx.out.flush()
 
 
-def _plan(info: Optional[AccountInfo]) -> str:
+def account_plan(info: Optional[AccountInfo]) -> str:
     if info is None:
         return "not checked"
     if info.is_premium and not info.is_expired:
-        until = f" until {cli.format_when(info.expiration)}" if info.expiration else ""
+        until = f" until {format_when(info.expiration)}" if info.expiration else ""
         return f"premium{until}"
     if info.expiration is not None and info.is_expired:
-        return f"premium expired on {cli.format_when(info.expiration)}"
+        return f"premium expired on {format_when(info.expiration)}"
     return "no premium"
 
 
-def _who(info: Optional[AccountInfo]) -> str:
+def who(info: Optional[AccountInfo]) -> str:
     if info is None:
         return "your account"
     return info.email or (f"user {info.user_id}" if info.user_id else "your account")
 
 
-def _warn_if_plain_http(ctx: Context, url: str, what: str) -> None:
+def warn_if_plain_http(ctx: Context, url: str, what: str) -> None:
     parts = urlsplit(url)
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         ctx.note(f"warning: {what} goes unencrypted over http to {parts.hostname}")
@@ -225,11 +177,11 @@ def _warn_if_plain_http(ctx: Context, url: str, what: str) -> None:
 
 def run_login(ctx: Context) -> int:
     settings = load_settings()
-    token, info = _device_login(ctx, settings)
+    token, info = device_login(ctx, settings)
     path = write_token(settings.path, token)
     now = load_settings()
     if ctx.args.json:
-        _json_line(
+        json_line(
             ctx,
             {
                 "logged_in": True,
@@ -240,7 +192,7 @@ def run_login(ctx: Context) -> int:
         )
     else:
         ctx.print(
-            f"Logged in as {_who(info)} ({_plan(info)}).",
+            f"Logged in as {who(info)} ({account_plan(info)}).",
             f"The login token is stored in {path}, readable by you only; "
             f"'{PROG} logout' removes it.",
         )
@@ -290,120 +242,29 @@ def run_account(ctx: Context) -> int:
         "config": settings.path,
     }
     if ctx.args.json:
-        ctx.print_json({**cli.to_json(account), "credential": credential})
+        ctx.print_json({**to_json(account), "credential": credential})
     else:
-        fields = [*cli._account_fields(account), ("Credential", settings.describe())]
-        ctx.print(*cli.format_fields(fields))
+        fields = [*_account_fields(account), ("Credential", settings.describe())]
+        ctx.print(*format_fields(fields))
     return EXIT_OK
 
 
-# --------------------------------------------------------------------------------------------
-# offcloud pyload login
-
-
-def run_pyload_login(ctx: Context) -> int:
-    from .install import login as pyload  # noqa: PLC0415 - only this command needs it
-
-    settings = load_settings()
-    target: Union[PyloadWeb, AccountsFile] = (
-        _web_target(ctx) if ctx.args.pyload_url else _file_target(ctx)
-    )
-    try:
-        existing = target.logins()
-    except pyload.PyloadLoginError as exc:
-        raise CommandError(str(exc)) from None
-    name: Optional[str] = ctx.args.login
-    valid: Optional[bool] = None  # pyLoad's verdict, when it is running
-    premium: Optional[bool] = None
-    if name is None and len(existing) > 1:
-        raise UsageError(
-            f"pyLoad has {len(existing)} OffcloudCom accounts ({', '.join(existing)}): "
-            "say which to log in with --login NAME"
+def _account_fields(account: AccountInfo) -> list[tuple[str, Optional[str]]]:
+    expires = None
+    if account.expiration is not None:
+        expires = format_when(account.expiration) + (" (expired)" if account.is_expired else "")
+    limits = None
+    if account.limits:
+        limits = ", ".join(
+            f"{name} {'unlimited' if value is None else value}"
+            for name, value in sorted(account.limits.items())
         )
-    if name is None and existing:
-        name = existing[0]
-
-    token, info = _device_login(ctx, settings)
-    if name is None:
-        name = (info.email if info is not None else None) or DEFAULT_PYLOAD_LOGIN
-    try:
-        if isinstance(target, pyload.PyloadWeb):
-            target.secrets.append(token)
-            entry = target.set_account(name, token)
-            added, where = name not in existing, target.url
-            valid, premium = bool(entry.get("valid")), bool(entry.get("premium"))
-        else:
-            added, where = target.set_account(name, token), str(target.path)
-    except pyload.PyloadLoginError as exc:
-        raise CommandError(str(exc)) from None
-
-    if ctx.args.json:
-        _json_line(
-            ctx,
-            {
-                "pyload": {
-                    "login": name,
-                    "added": added,
-                    "via": "api" if valid is not None else "file",
-                    "where": where,
-                    "valid": valid,
-                    "premium": premium,
-                },
-                "account": info,
-            },
-        )
-    else:
-        verb = "Added" if added else "Updated"
-        ctx.print(f"Logged in as {_who(info)} ({_plan(info)}).")
-        if valid is None:
-            ctx.print(
-                f"{verb} the OffcloudCom account '{name}' in {where}; "
-                "pyLoad loads it when it starts."
-            )
-        else:
-            state = "valid" if valid else "NOT valid"
-            plan = ", premium" if premium else ", no premium" if valid else ""
-            ctx.print(
-                f"{verb} the OffcloudCom account '{name}' of pyLoad at {where}: {state}{plan}."
-            )
-    return EXIT_OK if valid is not False else EXIT_ERROR
-
-
-def _file_target(ctx: Context) -> AccountsFile:
-    from .install import installer  # noqa: PLC0415
-    from .install import login as pyload  # noqa: PLC0415
-
-    userdir = (ctx.args.userdir or installer.default_userdir()).expanduser()
-    if not pyload.plugins_installed(userdir):
-        raise CommandError(
-            f"the Offcloud plugins are not installed in {userdir}: run "
-            f"'{PROG} pyload install --userdir {userdir}' first (pyLoad drops accounts of "
-            "plugins it does not have)"
-        )
-    pid = pyload.running_pid(userdir)
-    if pid is not None:
-        raise CommandError(
-            f"pyLoad (pid {pid}) is running on {userdir}: it keeps its accounts in memory and "
-            "would overwrite accounts.cfg. Stop it and run this again, or give its web address "
-            f"with --pyload-url and one of its API keys in {ENV_PYLOAD_API_KEY}"
-        )
-    return pyload.AccountsFile(userdir)
-
-
-def _web_target(ctx: Context) -> PyloadWeb:
-    from .install import login as pyload  # noqa: PLC0415
-
-    key = os.environ.get(ENV_PYLOAD_API_KEY, "").strip()
-    if not key:
-        raise UsageError(
-            f"--pyload-url needs an API key of that pyLoad in {ENV_PYLOAD_API_KEY} (pyLoad: "
-            "Settings, Users, Manage API Keys); it is never taken from an argument"
-        )
-    ctx.secrets.append(key)
-    try:
-        web = pyload.PyloadWeb(ctx.args.pyload_url, key)
-        _warn_if_plain_http(ctx, web.url, "the login token")
-        web.check()  # the address and the key work, before the user confirms anything
-    except pyload.PyloadLoginError as exc:
-        raise CommandError(str(exc)) from None
-    return web
+    return [
+        ("Premium", yes_no(account.is_premium)),
+        ("Can download", yes_no(account.can_download)),
+        ("Expires", expires),
+        ("User id", account.user_id),
+        ("E-mail", account.email),
+        ("Limits", limits),
+        ("API", account.api_generation),
+    ]
