@@ -69,8 +69,10 @@ DOWNLOADER_FILTER_OPTIONS: tuple[OptionRow, ...] = (
     (
         "min_size",
         "str",
-        "Expanded folders and archives: skip files smaller than this"
-        " (50 MB, 1.5 GiB; a bare number is MB; empty for none)",
+        (
+            "Expanded folders and archives: skip files smaller than this"
+            " (50 MB, 1.5 GiB; a bare number is MB; empty for none)"
+        ),
         "",
     ),
     ("largest_only", "bool", "Expanded folders and archives: only the largest file", False),
