@@ -67,10 +67,7 @@ The 2026 add endpoint refuses with HTTP 500 and a bare JSON string such as
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Optional
-
-if TYPE_CHECKING:
-    from .models import Job
+from typing import Any, Optional, Protocol
 
 __all__ = [
     "AuthError",
@@ -91,6 +88,7 @@ __all__ = [
     "IPNotRegisteredError",
     "InvalidLinkError",
     "InvalidResponseError",
+    "JobSnapshot",
     "JobStuckError",
     "NotFoundError",
     "OffcloudConnectionError",
@@ -217,10 +215,31 @@ class BadArchiveError(OffcloudError):
     """Explore was asked about a single-file item; its URL has to be built from the job."""
 
 
+class JobSnapshot(Protocol):
+    """The last status of a cloud job that an error carries: an :class:`offcloud_api.models.Job`.
+
+    Spelled as a protocol so that this module imports nothing from :mod:`offcloud_api.models`,
+    whose parsers raise the errors here (no import cycle). ``status`` is a
+    :class:`~offcloud_api.models.JobStatus`, a ``str`` enum.
+    """
+
+    @property
+    def request_id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def file_name(self) -> Optional[str]: ...
+
+    @property
+    def message(self) -> Optional[str]: ...
+
+
 class CloudJobError(OffcloudError):
     """A cloud job ended in ``error`` or ``canceled``. ``job`` is its last status."""
 
-    def __init__(self, message: str, *, job: Job, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, job: JobSnapshot, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.job = job
 
@@ -236,7 +255,7 @@ class JobStuckError(CloudJobError):
 class WaitTimeoutError(OffcloudError):
     """A wait passed its deadline. The job goes on at Offcloud; ``job`` is its last status."""
 
-    def __init__(self, message: str, *, job: Optional[Job], **kwargs: Any) -> None:
+    def __init__(self, message: str, *, job: Optional[JobSnapshot], **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.job = job
 

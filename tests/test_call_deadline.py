@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 from fakes import isolate_cli
 
-from offcloud_api import OffcloudAPI, RetryPolicy, cli, requests_transport, retry
+from offcloud_api import OffcloudAPI, RetryPolicy, requests_transport, retry
+from offcloud_api.cli import main
+from offcloud_api.cli.context import EXIT_TEMPORARY
 from offcloud_api.client import DEFAULT_TIMEOUT
 from offcloud_api.exceptions import OffcloudConnectionError, RateLimitError, ServerError
 from offcloud_api.requests_transport import _total
@@ -76,7 +78,7 @@ def test_offcloud_account_gives_up_on_a_dripping_server_within_the_command_deadl
     outcome: dict[str, Any] = {}
 
     def run() -> None:
-        outcome["code"] = cli.main(["account"])
+        outcome["code"] = main(["account"])
 
     started = time.monotonic()
     command = threading.Thread(target=run, daemon=True)
@@ -87,7 +89,7 @@ def test_offcloud_account_gives_up_on_a_dripping_server_within_the_command_deadl
     assert not command.is_alive(), "offcloud account still waits on the dripping server"
 
     err = capsys.readouterr().err
-    assert outcome["code"] == cli.EXIT_TEMPORARY
+    assert outcome["code"] == EXIT_TEMPORARY
     assert elapsed < 2.0 + 4.0, f"the command took {elapsed:.1f} s; its deadline was 2 s"
     assert f"no complete answer to GET {dripping_server}/account/info within 2 s" in err
     assert "try again later" in err
