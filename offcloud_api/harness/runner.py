@@ -31,27 +31,26 @@ from __future__ import annotations
 import atexit
 import contextlib
 import enum
-import http.cookiejar
-import importlib.util
-import json
 import logging
 import os
 import re
-import secrets
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import unicodedata
-import urllib.error
-import urllib.parse
-import urllib.request
 import weakref
-from collections import deque
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Optional
+
+from ..install.pyload_local import (
+    PyloadError,
+    find_pyload_python,
+    get_cfg_option,
+    pid_alive,
+    set_cfg_option,
+)
+from ..install.webapi import PyloadApiError, PyloadWebApi, RateBudget
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -63,16 +62,9 @@ __all__ = [
     "FINAL_STATUSES",
     "STATUS_NAMES",
     "LinkStatus",
-    "PyloadApiError",
-    "PyloadError",
-    "PyloadNotFoundError",
     "PyloadProcess",
     "PyloadStartError",
-    "find_pyload_python",
     "free_port",
-    "get_cfg_option",
-    "pid_alive",
-    "set_cfg_option",
 ]
 
 log = logging.getLogger(__name__)
@@ -85,6 +77,8 @@ _PROXY_ENV = ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy")
 #: Names a coverage.py configuration: pyLoad started by the runner measures itself with it
 #: (``COVERAGE_PROCESS_START`` in its environment only, not in the test process's).
 PYLOAD_COVERAGE_ENV = "OFFCLOUD_PYLOAD_COVERAGE"
+#: Calls per minute the runner allows itself (pyLoad refuses more than 100).
+API_CALLS_PER_MINUTE = 95
 
 
 class LinkStatus(enum.IntEnum):
@@ -133,27 +127,8 @@ FINAL_STATUSES = frozenset({0, 1, 4, 6, 8, 9})
 ACTIVE_STATUSES = frozenset({5, 7, 10, 11, 12, 13})
 
 
-class PyloadError(RuntimeError):
-    """Base class of the runner's errors."""
-
-
-class PyloadNotFoundError(PyloadError):
-    """No Python interpreter with pyLoad installed was found."""
-
-
 class PyloadStartError(PyloadError):
     """pyLoad did not come up (exited, or its web API did not answer in time)."""
-
-
-class PyloadApiError(PyloadError):
-    """An ``/api/<name>`` call failed: ``status`` is the HTTP status (0: no answer)."""
-
-    def __init__(self, method: str, name: str, status: int, body: str) -> None:
-        self.method = method
-        self.name = name
-        self.status = status
-        self.body = body
-        super().__init__(f"pyLoad API {method} /api/{name} failed: HTTP {status}: {body[:500]}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,48 +155,6 @@ def _port_in_use(port: int) -> bool:
     return False
 
 
-def find_pyload_python() -> Path:
-    """The Python interpreter that runs pyLoad.
-
-    The current interpreter when it can import ``pyload``; otherwise the interpreter named in the
-    shebang of the ``pyload`` console script on ``PATH``.
-    """
-    if importlib.util.find_spec("pyload") is not None:
-        return Path(sys.executable)
-    script = shutil.which("pyload")
-    if script is None:
-        raise PyloadNotFoundError(
-            f"pyLoad is not installed: {sys.executable} cannot import 'pyload' and there is no "
-            "'pyload' command on PATH (pip install pyload-ng==0.5.0b3.dev101)"
-        )
-    interpreter = _shebang_interpreter(Path(script))
-    if interpreter is None:
-        raise PyloadNotFoundError(f"cannot tell which Python runs {script}: no usable shebang line")
-    return interpreter
-
-
-def _shebang_interpreter(script: Path) -> Optional[Path]:
-    try:
-        with script.open("rb") as fh:
-            first = fh.readline(4096).decode("utf-8", "replace").strip()
-    except OSError:
-        return None
-    if not first.startswith("#!"):
-        return None
-    words = first[2:].split()
-    if not words:
-        return None
-    if Path(words[0]).name == "env":
-        # "#!/usr/bin/env [-S] python3 ..."
-        names = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
-        if not names:
-            return None
-        found = shutil.which(names[0])
-        return Path(found) if found else None
-    candidate = Path(words[0])
-    return candidate if candidate.exists() else None
-
-
 def _tail(path: Path, lines: int = 25) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -239,116 +172,6 @@ def _secure_filename(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "", "_".join(name.split())).strip("._")
 
 
-def _encode_param(value: Any) -> str:
-    """A value for pyLoad's query/form parsing: ``literal_eval`` after an extra ``unquote``."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, (str, int, float, list, tuple, dict)) or value is None:
-        text = repr(value)
-    else:
-        raise TypeError(f"cannot send a {type(value).__name__} as an API parameter")
-    # The server unquotes once more after the normal form/query decoding.
-    return text.replace("%", "%25")
-
-
-# --------------------------------------------------------------------------------------------
-# pyload.cfg / plugins.cfg editing (only while pyLoad is not running)
-
-_SECTION_RE = re.compile(r'^(?P<name>\S.*?)\s+-\s+"(?P<desc>.*)":\s*$')
-
-
-def _option_re(option: str) -> re.Pattern[str]:
-    return re.compile(
-        r"^(?P<head>\s+(?P<type>.+?)\s+)" + re.escape(option) + r'(?P<mid>\s*:\s*".*?"\s*=)'
-        r"(?P<value>.*)$"
-    )
-
-
-def _format_cfg_value(typ: str, value: Any, where: str) -> str:
-    if isinstance(value, bool):
-        text = "True" if value else "False"
-    elif isinstance(value, (int, float, str)):
-        text = str(value)
-    else:
-        raise TypeError(f"{where}: only str, int, float and bool values can be written")
-    if "\n" in text or "\r" in text:
-        raise ValueError(f"{where}: value must be a single line")
-    if typ == "int":
-        try:
-            int(text)
-        except ValueError:
-            raise ValueError(f"{where}: {text!r} is not an int") from None
-    elif typ == "bool" and text.lower() not in ("true", "false", "1", "0", "on", "off"):
-        raise ValueError(f"{where}: {text!r} is not a bool")
-    elif ";" in typ and text not in typ.split(";"):
-        raise ValueError(f"{where}: {text!r} is not one of {typ.split(';')}")
-    return text
-
-
-def set_cfg_option(path: Path, section: str, option: str, value: Any) -> None:
-    """Set ``section.option`` in a pyLoad config file (``pyload.cfg`` or ``plugins.cfg``).
-
-    The file has ``<section> - "<description>":`` lines followed by tab-indented
-    ``<type> <option> : "<description>" = <value>`` lines. Only the value is replaced; the line
-    must already exist. List values are not supported.
-    """
-    where = f"{path.name}: {section}.{option}"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    option_re = _option_re(option)
-    current: Optional[str] = None
-    sections: list[str] = []
-    options: list[str] = []
-    hit: Optional[int] = None
-    for index, line in enumerate(lines):
-        head = _SECTION_RE.match(line.rstrip("\r\n"))
-        if head is not None and not line[:1].isspace():
-            current = head.group("name")
-            sections.append(current)
-            continue
-        if current != section:
-            continue
-        match = option_re.match(line.rstrip("\r\n"))
-        if match is None:
-            words = line.split(":", 1)[0].split()
-            if words:
-                options.append(words[-1])
-            continue
-        if hit is not None:
-            raise ValueError(f"{where}: option appears twice")
-        hit = index
-    if section not in sections:
-        raise KeyError(f"{where}: no such section (sections: {', '.join(sorted(sections))})")
-    if hit is None:
-        raise KeyError(f"{where}: no such option (options: {', '.join(sorted(options))})")
-    line = lines[hit]
-    ending = line[len(line.rstrip("\r\n")) :]
-    match = option_re.match(line.rstrip("\r\n"))
-    assert match is not None  # noqa: S101 - matched above
-    if match.group("value").strip().startswith("["):
-        raise ValueError(f"{where}: list values are not supported")
-    text = _format_cfg_value(match.group("type").strip(), value, where)
-    lines[hit] = f"{match.group('head')}{option}{match.group('mid')} {text}{ending}"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(lines), encoding="utf-8")
-    tmp.chmod(0o600)
-    tmp.replace(path)
-
-
-def get_cfg_option(path: Path, section: str, option: str) -> str:
-    """The raw text of ``section.option`` in a pyLoad config file."""
-    current: Optional[str] = None
-    option_re = _option_re(option)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        head = _SECTION_RE.match(line)
-        if head is not None and not line[:1].isspace():
-            current = head.group("name")
-        elif current == section:
-            match = option_re.match(line)
-            if match is not None:
-                return match.group("value").strip()
-    raise KeyError(f"{path.name}: {section}.{option} not found")
-
-
 # --------------------------------------------------------------------------------------------
 # the process controller
 
@@ -364,9 +187,6 @@ def _kill_leftovers() -> None:  # pragma: no cover - safety net for interrupted 
 
 class PyloadProcess:
     """One pyLoad home directory and the pyLoad process running on it."""
-
-    #: Calls per minute the runner allows itself (pyLoad refuses more than 100).
-    api_calls_per_minute = 95
 
     def __init__(
         self,
@@ -396,17 +216,41 @@ class PyloadProcess:
         self.extra_config = dict(extra_config or {})
         self.debug = debug
         self.inherit_proxy_env = inherit_proxy_env
-        self.http_timeout = http_timeout
-        self.api_key: Optional[str] = None
+        #: keeps the API calls under pyLoad's rate limit (its window lives in the process)
+        self.budget = RateBudget(API_CALLS_PER_MINUTE)
+        #: the web API of this pyLoad; proxy settings of the environment do not apply
+        self.web = PyloadWebApi(
+            self.web_url,
+            timeout=http_timeout,
+            use_environment_proxy=False,
+            budget=self.budget,
+            rate_limit_wait=120.0,
+        )
         self.starts = 0
         self._prepared = False
         self._last_returncode: Optional[int] = None
         self._proc: Optional[subprocess.Popen[bytes]] = None
         self._out: Optional[IO[bytes]] = None
-        self._calls: deque[float] = deque()
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     # ---- paths and state ---------------------------------------------------------------------
+
+    @property
+    def api_key(self) -> Optional[str]:
+        """The API key in use (kept in ``apikey.txt``); None before the first start."""
+        return self.web.api_key
+
+    @api_key.setter
+    def api_key(self, key: Optional[str]) -> None:
+        self.web.api_key = key
+
+    @property
+    def http_timeout(self) -> float:
+        """Seconds for one request to pyLoad's web API."""
+        return self.web.timeout
+
+    @http_timeout.setter
+    def http_timeout(self, seconds: float) -> None:
+        self.web.timeout = seconds
 
     @property
     def config_path(self) -> Path:
@@ -631,7 +475,7 @@ class PyloadProcess:
             self._out = None
             raise PyloadStartError(f"cannot run {self.python} -m pyload: {exc}") from exc
         _LIVE.add(self)
-        self._calls.clear()  # pyLoad's rate limiter lives in the process
+        self.budget.calls.clear()  # pyLoad's rate limiter lives in the process
         try:
             self._wait_for_web(started, timeout)
             self._ensure_api_key()
@@ -656,7 +500,7 @@ class PyloadProcess:
                     f"last lines of {self.out_path}:\n{_tail(self.out_path)}"
                 )
             try:
-                status, _, _ = self._raw("GET", f"{self.web_url}/login", timeout=2)
+                status, _, _ = self.web.request("GET", "/login", timeout=2)
             except OSError as exc:
                 last_error = str(exc)
             else:
@@ -750,52 +594,12 @@ class PyloadProcess:
 
     # ---- HTTP --------------------------------------------------------------------------------
 
-    def _raw(
-        self,
-        method: str,
-        url: str,
-        *,
-        body: Optional[bytes] = None,
-        headers: Optional[dict[str, str]] = None,
-        timeout: Optional[float] = None,
-        opener: Optional[urllib.request.OpenerDirector] = None,
-    ) -> tuple[int, dict[str, str], bytes]:
-        """One request to our pyLoad; any HTTP status is returned, not raised."""
-        if not url.startswith("http://127.0.0.1:"):
-            raise ValueError(f"refusing to send a runner request to {url}")
-        request = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only, checked above
-            url, data=body, headers=headers or {}, method=method
-        )
-        try:
-            with (opener or self._opener).open(
-                request, timeout=timeout or self.http_timeout
-            ) as resp:
-                return resp.status, dict(resp.headers.items()), resp.read()
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return exc.code, dict(exc.headers.items()), exc.read()
-
-    def _throttle(self) -> None:
-        pause = self._pause_for_room(1)
-        if pause > 0:
-            log.info("pausing %.1f s to stay under pyLoad's API rate limit", pause)
-            time.sleep(pause)
-        self._calls.append(time.monotonic())
-
-    def _pause_for_room(self, calls: int) -> float:
-        """Seconds until ``calls`` more API calls fit in the last minute's window (0: now)."""
-        now = time.monotonic()
-        while self._calls and self._calls[0] <= now - 60:
-            self._calls.popleft()
-        excess = len(self._calls) + calls - self.api_calls_per_minute
-        return max(self._calls[excess - 1] + 60 - now, 0) if excess > 0 else 0.0
-
     def wait_for_api_budget(self, calls: int) -> None:
         """Wait until ``calls`` more API calls fit in pyLoad's rate limit without a pause.
 
         For measurements: the pause :meth:`api` makes at the limit must not fall inside one.
         """
-        pause = self._pause_for_room(calls)
+        pause = self.budget.pause_for_room(calls)
         if pause > 0:
             time.sleep(pause)
 
@@ -805,48 +609,21 @@ class PyloadProcess:
         Returns the decoded JSON answer. Raises :class:`PyloadApiError` (with the status and the
         body) for any non-200 answer, after waiting out HTTP 429 as ``Retry-After`` asks.
         """
-        method = method.upper()
-        url = f"{self.web_url}/api/{name}"
-        body: Optional[bytes] = None
-        headers = {"Accept": "application/json"}
-        if method == "GET":
-            if params:
-                query = {key: _encode_param(value) for key, value in params.items()}
-                url += "?" + urllib.parse.urlencode(query)
-        else:
-            body = json.dumps(params).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-        return self._call(method, name, url, body, headers)
-
-    def _call(
-        self, method: str, name: str, url: str, body: Optional[bytes], headers: dict[str, str]
-    ) -> Any:
         if self.api_key is None:
             raise PyloadError("no API key yet: call start() first")
-        headers = {**headers, "X-API-Key": self.api_key}
-        waited = 0.0
-        while True:
-            self._throttle()
-            try:
-                status, resp_headers, data = self._raw(method, url, body=body, headers=headers)
-            except OSError as exc:
-                state = "running" if self.running else f"not running (exit code {self.returncode})"
-                raise PyloadApiError(
-                    method, name, 0, f"no answer ({exc}); pyLoad is {state}"
-                ) from exc
-            text = data.decode("utf-8", "replace")
-            if status == 429 and waited < 120:
-                pause = _retry_after(resp_headers)
-                log.warning("pyLoad rate limit hit on /api/%s; waiting %.0f s", name, pause)
-                time.sleep(pause)
-                waited += pause
-                continue
-            if status != 200:
-                raise PyloadApiError(method, name, status, text)
-            try:
-                return json.loads(text) if text.strip() else None
-            except ValueError:
-                raise PyloadApiError(method, name, status, f"not JSON: {text}") from None
+        try:
+            return self.web.call(method, name, **params)
+        except PyloadApiError as exc:
+            raise self._explained(exc) from None
+
+    def _explained(self, exc: PyloadApiError) -> PyloadApiError:
+        """``exc``, saying whether pyLoad still runs when it did not answer at all."""
+        if exc.status != 0:
+            return exc
+        state = "running" if self.running else f"not running (exit code {self.returncode})"
+        return PyloadApiError(
+            f"{exc}; pyLoad is {state}", method=exc.method, name=exc.name, body=exc.body
+        )
 
     # ---- API key -----------------------------------------------------------------------------
 
@@ -875,47 +652,7 @@ class PyloadProcess:
         self, user: str = DEFAULT_USER, password: str = DEFAULT_PASSWORD, name: str = "runner"
     ) -> str:
         """Create an API key: web login (with its CSRF token), then ``/json/generate_apikey``."""
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
-        )
-        status, _, page = self._raw("GET", f"{self.web_url}/login", opener=opener)
-        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
-        if status != 200 or token is None:
-            raise PyloadError(f"pyLoad login page: HTTP {status}, no csrf_token field")
-        form = urllib.parse.urlencode(
-            {"csrf_token": token.group(1).decode(), "username": user, "password": password}
-        ).encode()
-        status, _, page = self._raw(
-            "POST",
-            f"{self.web_url}/login",
-            body=form,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            opener=opener,
-        )
-        meta = re.search(rb'name="csrf-token"\s+content="([^"]+)"', page)
-        if status != 200 or meta is None:
-            raise PyloadError(
-                f"pyLoad web login as {user!r} failed (HTTP {status}, no dashboard); "
-                "is the password still the default?"
-            )
-        status, _, data = self._raw(
-            "POST",
-            f"{self.web_url}/json/generate_apikey",
-            body=json.dumps(
-                {"user": user, "password": password, "name": name, "expires": 0}
-            ).encode(),
-            headers={"Content-Type": "application/json", "X-CSRFToken": meta.group(1).decode()},
-            opener=opener,
-        )
-        try:
-            answer = json.loads(data)
-            key = answer["data"]["key"]
-        except (ValueError, KeyError, TypeError):
-            raise PyloadError(f"/json/generate_apikey: HTTP {status}: {data[:300]!r}") from None
-        if not isinstance(key, str) or not key.startswith("pl_"):
-            raise PyloadError(f"/json/generate_apikey returned an odd key: {answer!r}")
-        return key
+        return self.web.generate_api_key(user, password, name)
 
     # ---- API wrappers ------------------------------------------------------------------------
 
@@ -985,27 +722,13 @@ class PyloadProcess:
         pyLoad saves it as ``<tempdir>/upload/tmp_<filename>`` and adds a package named by that
         path, holding that path as its one link.
         """
-        boundary = "----runner" + secrets.token_hex(12)
-        fields = {"filename": _encode_param(filename), "dest": "1" if queue else "0"}
-        chunks: list[bytes] = []
-        for key, value in fields.items():
-            chunks.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
-                f"{value}\r\n".encode()
-            )
-        safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "upload"
-        chunks.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="data"; '
-            f'filename="{safe_name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
-        )
-        chunks.append(data)
-        chunks.append(f"\r\n--{boundary}--\r\n".encode())
-        headers = {
-            "Accept": "application/json",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        }
-        url = f"{self.web_url}/api/upload_container"
-        self._call("POST", "upload_container", url, b"".join(chunks), headers)
+        if self.api_key is None:
+            raise PyloadError("no API key yet: call start() first")
+        try:
+            fields = {"filename": filename, "dest": 1 if queue else 0}
+            self.web.upload("upload_container", fields, filename, data)
+        except PyloadApiError as exc:
+            raise self._explained(exc) from None
 
     def queue(self) -> list[dict[str, Any]]:
         """``/api/get_queue_data``: the queue's packages, each with its ``links``."""
@@ -1222,16 +945,6 @@ class PyloadProcess:
         return hits
 
 
-def _retry_after(headers: dict[str, str]) -> float:
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return min(max(float(value), 1.0), 65.0)
-            except ValueError:
-                break
-    return 5.0
-
-
 def _peek_returncode(proc: subprocess.Popen[bytes]) -> Optional[int]:
     """``proc.poll()`` without reaping where the OS allows it (``waitid`` with ``WNOWAIT``).
 
@@ -1258,16 +971,3 @@ def _plausible_api_key(key: str) -> bool:
         return False
     digits = int(key[3])
     return len(key) == digits + 47 and key[4 : 4 + digits].isdigit()
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs (on this system)."""
-    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would terminate it on Windows
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

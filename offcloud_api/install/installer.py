@@ -4,7 +4,8 @@ pyLoad has no entry-point discovery: it reads ``<userdir>/plugins/<type>s/*.py``
 (docs/pyload.md §1.2), so installing is copying the plugin files there. The plugins import
 ``offcloud_api``; so that a pyLoad whose Python lacks it works too (the linuxserver.io Docker
 image, where only the mounted ``/config`` survives an update), the library is copied beside them,
-into ``<userdir>/plugins/offcloud_lib/``, and each plugin puts that folder first on ``sys.path``.
+into ``<userdir>/plugins/offcloud_lib/``, and the base every plugin imports first
+(``<userdir>/plugins/base/offcloud_bootstrap.py``) puts that folder first on ``sys.path``.
 Plugins and library copy are one install with one version stamp.
 
 What the installer wrote is recorded in a manifest (``offcloud_lib/manifest.json``: each file's
@@ -30,7 +31,7 @@ from typing import Any, Optional
 
 import offcloud_api
 
-from ..harness import runner
+from . import pyload_local
 
 __all__ = [
     "LIBRARY_FOLDER",
@@ -55,6 +56,9 @@ _SOURCES = {
     "plugins/downloaders": "downloaders",
     "plugins/decrypters": "decrypters",
     "hooks": "addons",
+    # What every plugin and addon imports first (``from ..base.offcloud_bootstrap import ...``):
+    # pyLoad's import redirector serves indexed base files from the user folder (docs/pyload.md).
+    "plugins/base": "base",
 }
 #: The library copy, under ``<userdir>/plugins``; the plugins look for it there.
 LIBRARY_FOLDER = "offcloud_lib"
@@ -429,13 +433,13 @@ def _version_of(path: Path) -> Optional[str]:
 def find_pyload_python() -> Path:
     """The interpreter of the ``pyload`` command on PATH, else the one running this code."""
     try:
-        return runner.find_pyload_python()
-    except runner.PyloadNotFoundError:
+        return pyload_local.find_pyload_python()
+    except pyload_local.PyloadNotFoundError:
         return Path(sys.executable)
 
 
 def _alive(pid: Any) -> bool:
-    return isinstance(pid, int) and pid > 0 and runner.pid_alive(pid)
+    return isinstance(pid, int) and pid > 0 and pyload_local.pid_alive(pid)
 
 
 def check_python(python: Path, userdir: Optional[Path] = None) -> PythonCheck:

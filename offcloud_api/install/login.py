@@ -32,16 +32,12 @@ import os
 import re
 import socket
 import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Optional
 
-from ..redact import redact, strip_query
-from ..harness import runner
+from .pyload_local import pid_alive
+from .webapi import WEB_TIMEOUT, PyloadApiError, PyloadWebApi
 
 __all__ = [
     "ACCOUNTS_FILE",
@@ -64,8 +60,6 @@ ACCOUNTS_FILE = Path("settings") / "accounts.cfg"
 ACCOUNTS_VERSION = 1
 #: Written by our plugins when pyLoad loads them (offcloud_api.pyload.runtime).
 LOADED_NOTE = Path("plugins") / "offcloud_lib" / "loaded.json"
-#: Seconds for one call of pyLoad's API (update_account logs in at Offcloud before answering).
-WEB_TIMEOUT = 60.0
 _VERSION_LINE = re.compile(r"^version\s*:\s*(\d+)\s*$")
 
 
@@ -87,7 +81,7 @@ def running_pid(userdir: Path) -> Optional[int]:
     if not isinstance(note, dict) or note.get("host") != socket.gethostname():
         return None
     pid = note.get("pid")
-    if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and runner.pid_alive(pid):
+    if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and pid_alive(pid):
         return pid
     return None
 
@@ -235,7 +229,8 @@ def _classify(line: str) -> tuple[str, str]:
 class PyloadWeb:
     """A running pyLoad's HTTP API at ``url`` (its web address), with one of its API keys.
 
-    Only the standard library; proxy settings of the environment apply as for any client.
+    Calls go through :class:`~offcloud_api.install.webapi.PyloadWebApi` (proxy settings of the
+    environment apply as for any client); its errors come out as :class:`PyloadLoginError`.
     ``secrets`` (the token, the pyLoad key) are masked in every error message.
     """
 
@@ -247,63 +242,23 @@ class PyloadWeb:
         timeout: float = WEB_TIMEOUT,
         secrets: Iterable[str] = (),
     ) -> None:
-        parts = urllib.parse.urlsplit(url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise PyloadLoginError(f"not a pyLoad web address: {strip_query(url)!r}")
-        self.url = strip_query(url.strip()).rstrip("/")
-        self.api_key = api_key
-        self.timeout = timeout
-        self.secrets = [api_key, *secrets]
+        try:
+            self.api = PyloadWebApi(url, api_key, timeout=timeout, secrets=secrets)
+        except PyloadApiError as exc:
+            raise PyloadLoginError(str(exc)) from None
+        self.url = self.api.url
+        #: the client's own list: a secret added here is masked from then on
+        self.secrets = self.api.secrets
 
     def __repr__(self) -> str:
         return f"PyloadWeb({self.url!r})"
 
     def call(self, method: str, name: str, **params: Any) -> Any:
         """``/api/<name>``: GET parameters in the query, POST ones as JSON; the decoded answer."""
-        url = f"{self.url}/api/{name}"
-        body: Optional[bytes] = None
-        headers = {"Accept": "application/json", "X-API-Key": self.api_key}
-        if method == "GET":
-            if params:
-                url += "?" + urllib.parse.urlencode({k: _query(v) for k, v in params.items()})
-        else:
-            body = json.dumps(params).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-        for attempt in (1, 2):
-            status, text, retry_after = self._send(method, url, body, headers, name)
-            if status == 429 and attempt == 1:
-                time.sleep(min(retry_after, 60.0))
-                continue
-            break
-        if status == 401:
-            raise PyloadLoginError(f"pyLoad at {self.url} refused the API key (HTTP 401)")
-        if status != 200:
-            shown = redact(" ".join(text.split())[:200], self.secrets)
-            raise PyloadLoginError(
-                f"pyLoad at {self.url} answered HTTP {status} to /api/{name}: {shown}"
-            )
         try:
-            return json.loads(text) if text.strip() else None
-        except ValueError:
-            raise PyloadLoginError(f"{self.url}/api/{name} did not answer JSON") from None
-
-    def _send(
-        self, method: str, url: str, body: Optional[bytes], headers: dict[str, str], name: str
-    ) -> tuple[int, str, float]:
-        request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310 - http(s) checked in __init__
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-                return answer.status, answer.read().decode("utf-8", "replace"), 0.0
-        except urllib.error.HTTPError as exc:
-            with exc:
-                text = exc.read().decode("utf-8", "replace")
-                return exc.code, text, _seconds(exc.headers.get("Retry-After"))
-        except (OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise PyloadLoginError(
-                f"cannot reach pyLoad at {self.url} (/api/{name}): "
-                f"{redact(str(reason), self.secrets)}"
-            ) from None
+            return self.api.call(method, name, **params)
+        except PyloadApiError as exc:
+            raise PyloadLoginError(str(exc)) from None
 
     def check(self) -> str:
         """pyLoad's version: proves the address and the key work, before anything else."""
@@ -326,17 +281,3 @@ class PyloadWeb:
             if entry.get("login") == login:
                 return entry
         raise PyloadLoginError(f"pyLoad at {self.url} took the account but does not list it")
-
-
-def _seconds(value: Optional[str]) -> float:
-    """A ``Retry-After`` in seconds (a number; anything else waits 5 s)."""
-    try:
-        return max(0.0, float(value or "5"))
-    except ValueError:
-        return 5.0
-
-
-def _query(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -12,11 +12,9 @@ import socket
 import stat
 import sys
 import time
-from ast import literal_eval
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote
 
 import pytest
 
@@ -24,20 +22,14 @@ from offcloud_api.harness.runner import (
     FINAL_STATUSES,
     STATUS_NAMES,
     LinkStatus,
-    PyloadApiError,
-    PyloadError,
-    PyloadNotFoundError,
     PyloadProcess,
     PyloadStartError,
-    _encode_param,
     _plausible_api_key,
     _secure_filename,
-    _shebang_interpreter,
-    find_pyload_python,
     free_port,
-    get_cfg_option,
-    set_cfg_option,
 )
+from offcloud_api.install.pyload_local import PyloadError, PyloadNotFoundError, find_pyload_python
+from offcloud_api.install.webapi import PyloadApiError
 
 Factory = Callable[..., PyloadProcess]
 
@@ -274,7 +266,8 @@ def test_stop_leaves_no_process(make_pyload: Factory) -> None:
     assert "Received Terminate signal" in pl.log_text()
     pl.stop()  # stopping twice is harmless
     assert pl.returncode == 0
-    with pytest.raises(PyloadApiError, match=r"no answer.*not running \(exit code 0\)") as excinfo:
+    unanswered = r"cannot reach pyLoad.*not running \(exit code 0\)"
+    with pytest.raises(PyloadApiError, match=unanswered) as excinfo:
         pl.server_version()
     assert excinfo.value.status == 0
 
@@ -304,73 +297,6 @@ def test_start_failures_are_explained(make_pyload: Factory, tmp_path: Path) -> N
 
 # ---- no pyLoad process needed ---------------------------------------------------------------
 
-CFG = """version: 2
-
-general - "General":
-\tbool debug_mode : "Debug mode" = True
-\toff;on;on (using aia-chaser) ssl_verify : "Verify SSL certificates" = True
-\tfolder storage_folder : "Download folder" = /x
-
-proxy - "Proxy":
-\tip host : "IP address" = localhost
-\tint port : "Port" = 7070
-
-webui - "Web Interface":
-\tip host : "IP address" = localhost
-\tint port : "Port" = 8000
-\tstr prefix: "Path prefix" = /old
-"""
-
-
-def test_set_cfg_option_edits_only_the_value(tmp_path: Path) -> None:
-    path = tmp_path / "pyload.cfg"
-    path.write_text(CFG)
-    set_cfg_option(path, "webui", "port", 18800)
-    set_cfg_option(path, "webui", "host", "127.0.0.1")
-    set_cfg_option(path, "general", "ssl_verify", "off")
-    set_cfg_option(path, "general", "debug_mode", False)
-    set_cfg_option(path, "webui", "prefix", "/pl")
-
-    text = path.read_text()
-    assert '\tint port : "Port" = 18800\n' in text
-    assert '\tip host : "IP address" = 127.0.0.1\n' in text
-    assert '\toff;on;on (using aia-chaser) ssl_verify : "Verify SSL certificates" = off\n' in text
-    assert '\tbool debug_mode : "Debug mode" = False\n' in text
-    assert '\tstr prefix: "Path prefix" = /pl\n' in text
-    assert get_cfg_option(path, "proxy", "host") == "localhost"  # the other section untouched
-    assert get_cfg_option(path, "proxy", "port") == "7070"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-
-
-@pytest.mark.parametrize(
-    ("section", "option", "value", "error"),
-    [
-        ("nosuch", "port", 1, KeyError),
-        ("webui", "nosuch", 1, KeyError),
-        ("webui", "port", "eighty", ValueError),
-        ("general", "ssl_verify", "True", ValueError),
-        ("general", "debug_mode", "maybe", ValueError),
-        ("webui", "host", "a\nb", ValueError),
-        ("webui", "host", ["a"], TypeError),
-    ],
-)
-def test_set_cfg_option_refuses_bad_input(
-    tmp_path: Path, section: str, option: str, value: object, error: type[Exception]
-) -> None:
-    path = tmp_path / "pyload.cfg"
-    path.write_text(CFG)
-    with pytest.raises(error):
-        set_cfg_option(path, section, option, value)
-    assert path.read_text() == CFG
-
-
-def test_param_encoding_survives_pyloads_literal_eval() -> None:
-    for value in ["plain", 'it\'s "quoted"', "100%25 sure", 5, 1.5, [1, 2], None, {"a": 1}]:
-        assert literal_eval(unquote(_encode_param(value))) == value
-    assert _encode_param(True) == "true"
-    with pytest.raises(TypeError):
-        _encode_param(object())
-
 
 def test_status_tables_agree() -> None:
     assert {s.value: s.name for s in LinkStatus}.keys() == STATUS_NAMES.keys()
@@ -382,21 +308,6 @@ def test_secure_filename_matches_pyload_folders() -> None:
     assert _secure_filename("Broken package") == "Broken_package"
     assert _secure_filename("../../etc/passwd") == "etc_passwd"
     assert _secure_filename("Ünïcode name.txt") == "Unicode_name.txt"
-
-
-def test_shebang_interpreter(tmp_path: Path) -> None:
-    direct = tmp_path / "direct"
-    direct.write_text(f"#!{sys.executable}\nimport sys\n")
-    assert _shebang_interpreter(direct) == Path(sys.executable)
-    via_env = tmp_path / "via_env"
-    via_env.write_text("#!/usr/bin/env -S sh -e\n")
-    found = _shebang_interpreter(via_env)
-    assert found is not None
-    assert found.name == "sh"
-    nothing = tmp_path / "nothing"
-    nothing.write_text("print('hi')\n")
-    assert _shebang_interpreter(nothing) is None
-    assert _shebang_interpreter(tmp_path / "missing") is None
 
 
 def test_plausible_api_key() -> None:
@@ -412,14 +323,14 @@ def test_wait_for_api_budget_sleeps_only_when_the_calls_would_not_fit(
 ) -> None:
     # No pyLoad is started: any Python will do (without one, looking for pyLoad's would fail).
     process = PyloadProcess(tmp_path / "pl", python=Path(sys.executable))
-    process.api_calls_per_minute = 10
+    process.budget.per_minute = 10
     slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
     now = time.monotonic()
-    process._calls.extend([now - 70, now - 30, now - 20, *[now - 1] * 6])
+    process.budget.calls.extend([now - 70, now - 30, now - 20, *[now - 1] * 6])
     process.wait_for_api_budget(2)  # 8 calls in the last minute (one expired) + 2 fit
     assert slept == []
-    assert len(process._calls) == 8
+    assert len(process.budget.calls) == 8
     process.wait_for_api_budget(4)  # 8 + 4 = 12: wait until the two oldest leave the window
     assert len(slept) == 1
     assert 39 < slept[0] <= 40
