@@ -9,6 +9,8 @@ code, appears on stdout or stderr.
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import os
 import shutil
@@ -18,6 +20,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -26,9 +29,13 @@ import pytest
 import requests
 
 from offcloud_api.cli import context as cli_context
+from offcloud_api.cli import login as login_commands
 from offcloud_api.cli import main
+from offcloud_api.cli.context import Context
 from offcloud_api.install import installer
 from offcloud_api.install.login import AccountsFile, PyloadLoginError
+from offcloud_api.models import AccountInfo
+from offcloud_api.oauth import PollOutcome
 from offcloud_api.simulator import DEMO_API_KEY, Simulator, load_scenario
 
 EMAIL = "demo@offcloud-sim.test"
@@ -630,3 +637,62 @@ def test_pyload_login_through_the_api_needs_its_key(simulator, run, fake_pyload,
     assert "refused the API key" in refused.err
     assert "pl_wrong" not in refused.err
     assert not sim.calls  # checked before the user is asked to confirm anything
+
+
+# --------------------------------------------------------------------------------------------
+# the texts of the login commands, one state at a time
+
+
+@pytest.mark.parametrize(
+    ("info", "plan", "owner"),
+    [
+        (None, "not checked", "your account"),
+        (
+            AccountInfo(True, True, user_id="u-1", email=EMAIL, expiration=date(2999, 1, 2)),
+            "premium until 2999-01-02",
+            EMAIL,
+        ),
+        (AccountInfo(True, True, user_id="u-1"), "premium", "user u-1"),
+        (
+            AccountInfo(True, False, expiration=date(2001, 2, 3)),
+            "premium expired on 2001-02-03",
+            "your account",
+        ),
+        (AccountInfo(False, True, user_id="u-2"), "no premium", "user u-2"),
+    ],
+)
+def test_login_names_the_account_and_its_plan(info, plan, owner):
+    assert login_commands.account_plan(info) == plan
+    assert login_commands.who(info) == owner
+
+
+@pytest.mark.parametrize(
+    ("state", "note"),
+    [
+        ("pending", "2m05s left"),
+        ("slow_down", "2m05s left; Offcloud asked to poll every 7.5 s"),
+        ("retrying", "2m05s left; Offcloud did not answer the last poll, asking again"),
+        ("confirmed", "confirmed"),
+    ],
+)
+def test_the_waiting_line_says_what_the_last_poll_found(state, note):
+    assert login_commands._poll_note(PollOutcome(state, 3, 7.5, 125.0)) == note
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://offcloud.example/api", True),
+        ("https://offcloud.example/api", False),
+        ("http://127.0.0.1:8765/api", False),
+        ("http://localhost:8765/api", False),
+    ],
+)
+def test_a_token_over_plain_http_is_warned_about_unless_local(url, warned):
+    err = io.StringIO()
+    ctx = Context(argparse.Namespace(), io.StringIO(), err)
+
+    login_commands.warn_if_plain_http(ctx, url, "the login token")
+
+    expected = "offcloud: warning: the login token goes unencrypted over http to offcloud.example\n"
+    assert err.getvalue() == (expected if warned else "")
