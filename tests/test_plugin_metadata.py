@@ -7,8 +7,11 @@ crashing or silently disabling the plugin in a user's pyLoad.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import logging
 import re
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -17,15 +20,27 @@ import pytest
 
 from offcloud_api.install import installer
 from offcloud_api.pyload.filters import FILTER_OPTIONS
+from offcloud_api.pyload.links import FILE_URL_PATTERN
+from offcloud_api.pyload.plugin_glue import DECRYPTER_FILTER_OPTIONS, DOWNLOADER_FILTER_OPTIONS
 
 plugin_manager = pytest.importorskip("pyload.core.managers.plugin_manager")
 
 FOLDERS = sorted({folder for folder, _ in installer.shipped_files()})
 
 
+#: The shared base every plugin imports first (plugins/base/): pyLoad indexes it without a config.
+BASES = {source.stem for folder, source in installer.shipped_files() if folder == "base"}
+
+
 class _Config:
+    def __init__(self) -> None:
+        self.deleted: list[str] = []
+
     def delete_config(self, name: str) -> None:
-        raise AssertionError(f"pyLoad treated {name} as a base plugin")
+        # pyLoad drops the config of what it indexes as a base plugin: only our base may be one.
+        if name not in BASES:
+            raise AssertionError(f"pyLoad treated {name} as a base plugin")
+        self.deleted.append(name)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +86,41 @@ def test_every_shipped_file_is_indexed(parsed: dict[str, tuple[dict, dict]]) -> 
     for folder, source in installer.shipped_files():
         plugins, configs = parsed[folder]
         assert source.stem in plugins, f"{folder}/{source.name} was not indexed"
-        assert source.stem in configs
+        if folder == "base":
+            assert plugins[source.stem]["user"], "pyLoad serves it from the user folder"
+            assert source.stem not in configs
+        else:
+            assert source.stem in configs
+
+
+def test_the_shared_base_is_one_pyload_serves_to_our_plugins(
+    manager: Any, parsed: dict[str, tuple[dict, dict]]
+) -> None:
+    """``from ..base.offcloud_bootstrap import ...`` in a plugin asks pyLoad's import redirector
+    for ``pyload.plugins.base.offcloud_bootstrap``: it answers with the file in the user folder
+    when the index has it as a user plugin (a name starting with ``_`` is never indexed)."""
+    assert {"offcloud_bootstrap"} == BASES
+    assert manager.pyload.config.deleted == ["offcloud_bootstrap"]
+    core = SimpleNamespace(
+        userdir=manager.pyload.userdir,
+        log=logging.getLogger("pyload-parse"),
+        _=lambda text: text,
+        plugin_manager=SimpleNamespace(plugins={"base": parsed["base"][0]}),
+    )
+    redirector = plugin_manager.ImportRedirector.__new__(plugin_manager.ImportRedirector)
+    redirector.pyload = core
+    redirector.redirect_path = str(Path(manager.pyload.userdir) / "plugins")
+    spec = redirector.find_spec("pyload.plugins.base.offcloud_bootstrap", None)
+    assert spec is not None
+    assert spec.origin == str(Path(manager.pyload.userdir) / "plugins/base/offcloud_bootstrap.py")
+    for path in [
+        *Path(__file__).parents[1].glob("plugins/*/*.py"),
+        *Path(__file__).parents[1].glob("hooks/*.py"),
+    ]:
+        if path.parent.name != "base":
+            text = path.read_text(encoding="utf-8")
+            assert "from ..base.offcloud_bootstrap import UNUSABLE, unusable\n" in text, path
+            assert "sys.path" not in text, f"{path.name}: the bootstrap has one home"
 
 
 def test_versions_are_floats_like_pyload_wants(parsed: dict[str, tuple[dict, dict]]) -> None:
@@ -97,6 +146,8 @@ def test_patterns_compile_and_are_not_truncated(parsed: dict[str, tuple[dict, di
 
 def test_config_is_read_whole(parsed: dict[str, tuple[dict, dict]]) -> None:
     for folder, source in installer.shipped_files():
+        if folder == "base":
+            continue  # no config: see test_every_shipped_file_is_indexed
         config = parsed[folder][1][source.stem]
         text = source.read_text(encoding="utf-8")
         declared = re.findall(r'^\s+\("(\w+)",', text, re.MULTILINE)
@@ -199,6 +250,25 @@ def test_our_decrypters_leave_other_links_alone(
     assert not decrypters["OffcloudComFolder"]["re"].match(url)
 
 
+def _code_of(source: Path) -> str:
+    """A plugin file's text and that of the library classes it builds its class on: the glue
+    (offcloud_api.pyload.plugin_glue, hoster_*) reads options for the plugin."""
+    text = source.read_text(encoding="utf-8")
+    parts = [text]
+    imports = re.findall(r"^\s*from (offcloud_api[\w.]*) import (\([^)]*\)|.*)$", text, re.M)
+    for module_name, names in imports:
+        module = importlib.import_module(module_name)
+        for name in re.findall(r"\w+", names):
+            value = getattr(module, name, None)
+            if isinstance(value, type):
+                parts.extend(
+                    inspect.getsource(sys.modules[cls.__module__])
+                    for cls in value.__mro__
+                    if cls.__module__.startswith("offcloud_api.")
+                )
+    return "\n".join(parts)
+
+
 #: Options pyLoad's own base classes read (MultiDownloader, BaseHoster), not our code.
 READ_BY_PYLOAD = {"use_premium", "fallback", "revert_failed", "max_wait"}
 
@@ -211,7 +281,7 @@ def test_every_option_is_read_and_documented(
     documented = reference.read_text(encoding="utf-8")
     for name, config in parsed[folder][1].items():
         source = next(p for f, p in installer.shipped_files() if p.stem == name and f == folder)
-        text = source.read_text(encoding="utf-8")
+        text = _code_of(source)
         for option in (o for o in config if o != "desc"):
             through_filter = (
                 option in FILTER_OPTIONS and "FileFilter.from_config(self.config.get)" in text
@@ -219,3 +289,35 @@ def test_every_option_is_read_and_documented(
             if option not in READ_BY_PYLOAD and not through_filter:
                 assert f'config.get("{option}"' in text, f"{name}.{option} is never read"
             assert f"`{option}`" in documented, f"{name}.{option} is not in {reference.name}"
+
+
+def test_downloader_pattern_is_the_library_file_link_pattern(
+    parsed: dict[str, tuple[dict, dict]],
+) -> None:
+    # pyLoad reads __pattern__ with a regex, so the plugin repeats the library's literal: one
+    # pattern all the same (parse_file_url, the decrypters' CDN links, the clean-up addon).
+    assert parsed["downloaders"][0]["OffcloudCom"]["pattern"] == FILE_URL_PATTERN
+
+
+@pytest.mark.parametrize(
+    ("folder", "rows"),
+    [("downloaders", DOWNLOADER_FILTER_OPTIONS), ("decrypters", DECRYPTER_FILTER_OPTIONS)],
+)
+def test_filter_options_are_the_librarys_rows(
+    parsed: dict[str, tuple[dict, dict]], folder: str, rows: tuple[tuple[Any, ...], ...]
+) -> None:
+    # __config__ stays a literal in each file (pyLoad parses it with a regex); its file selection
+    # rows are the ones offcloud_api.pyload.plugin_glue names, in the same order.
+    names = [name for name, *_ in rows]
+    assert set(names) == set(FILTER_OPTIONS)
+    ours = [source.stem for f, source in installer.shipped_files() if f == folder]
+    checked = 0
+    for name in ours:
+        config = parsed[folder][1][name]
+        if "include" not in config:
+            continue
+        assert [option for option in config if option in FILTER_OPTIONS] == names, name
+        for option, kind, description, default in rows:
+            assert config[option] == (kind, description, default), f"{name}.{option}"
+        checked += 1
+    assert checked, f"no {folder} plugin of ours has the file selection options"
