@@ -1,18 +1,8 @@
-import os
-import sys
-
-# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
-# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
-_LIBRARY_COPY = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
-)
-if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
-    sys.path.insert(0, _LIBRARY_COPY)
-
 import datetime
 import threading
 
 from ..base.addon import BaseAddon
+from ..base.offcloud_bootstrap import UNUSABLE, unusable
 
 try:
     from pyload.core.datatypes.enums import Destination
@@ -31,17 +21,13 @@ try:
         stored_request_ids,
     )
     from offcloud_api.pyload.cloudroom import CreatedJobs, room
-    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.storage import FileLinkStore
     from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
-    # Why the plugins cannot work here, said where the user looks: the library is missing, or
-    # this pyLoad is outside the supported range.
-    UNUSABLE = unsupported_pyload()
 except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
-    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
+    UNUSABLE = unusable(exc)
 
 
 class OffcloudComCleanup(BaseAddon):

@@ -1,19 +1,10 @@
 import os
-import sys
-
-# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
-# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
-_LIBRARY_COPY = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
-)
-if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
-    sys.path.insert(0, _LIBRARY_COPY)
-
 import threading
 import time
 from types import SimpleNamespace
 
 from ..base.addon import BaseAddon
+from ..base.offcloud_bootstrap import UNUSABLE, unusable
 
 try:
     from pyload.core.datatypes.enums import Destination
@@ -31,7 +22,6 @@ try:
     from offcloud_api.pyload.cachedl import cache_route
     from offcloud_api.pyload.cleanup import request_id_of
     from offcloud_api.pyload.cloudroom import PyloadRoomView
-    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.history_import import Importer
     from offcloud_api.pyload.notices import cloud_full
     from offcloud_api.pyload.queueing import PyloadLinks, queue_job_files
@@ -40,12 +30,9 @@ try:
     from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
-    # Why the plugins cannot work here, said where the user looks: the library is missing, or
-    # this pyLoad is outside the supported range.
-    UNUSABLE = unsupported_pyload()
 except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
-    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
+    UNUSABLE = unusable(exc)
 
 
 class OffcloudComHook(BaseAddon):

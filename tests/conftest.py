@@ -6,8 +6,12 @@ and request shapes are pinned with `responses.matchers`, not inspected after the
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +28,29 @@ BASE_URL = "https://offcloud.com/api"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 _UNSET: Any = object()
+
+
+class _OurBasePlugins(importlib.abc.MetaPathFinder):
+    """What pyLoad's import redirector does for our ``plugins/base/*.py`` (docs/pyload.md §1.2).
+
+    Tests load plugin files as ``pyload.plugins.<type>.<Name>``; their ``from ..base.<name>
+    import ...`` then asks for ``pyload.plugins.base.<name>``, which pyLoad itself serves from the
+    user folder. Here it comes from this project's ``plugins/base``, after pyLoad's own base.
+    """
+
+    FOLDER = Path(__file__).resolve().parents[1] / "plugins" / "base"
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        package, _, name = fullname.rpartition(".")
+        source = self.FOLDER / f"{name}.py"
+        if package != "pyload.plugins.base" or not source.is_file():
+            return None
+        return importlib.util.spec_from_file_location(fullname, source)
+
+
+sys.meta_path.append(_OurBasePlugins())
 
 
 class SleepRecorder:

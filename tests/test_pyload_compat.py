@@ -21,7 +21,11 @@ from offcloud_api.pyload.compat import NEWEST_TESTED, OLDEST_SUPPORTED, unsuppor
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_FILES = sorted([*ROOT.glob("plugins/*/*.py"), *ROOT.glob("hooks/*.py")])
-PLUGIN_FILES = [path for path in PLUGIN_FILES if not path.name.startswith("_")]
+PLUGIN_FILES = [
+    path for path in PLUGIN_FILES if not path.name.startswith("_") and path.parent.name != "base"
+]
+#: What every plugin file imports first; it decides UNUSABLE once for all of them.
+BOOTSTRAP = ROOT / "plugins" / "base" / "offcloud_bootstrap.py"
 #: What a plugin may do with the reason: fail the link or the login, or log it (an addon).
 REFUSALS = {"fail", "fail_login", "log_error", "offline", "error"}
 
@@ -130,9 +134,8 @@ def test_the_plugin_files_are_found() -> None:
     assert {"accounts", "downloaders", "decrypters", "hooks"} <= folders
 
 
-@pytest.mark.parametrize("path", PLUGIN_FILES, ids=lambda path: f"{path.parent.name}/{path.name}")
-def test_every_plugin_file_refuses_an_unsupported_pyload(path: Path) -> None:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+def test_the_bootstrap_decides_with_the_range_when_it_loads() -> None:
+    tree = ast.parse(BOOTSTRAP.read_text(encoding="utf-8"), filename=str(BOOTSTRAP))
     imported = [
         node
         for node in ast.walk(tree)
@@ -149,6 +152,20 @@ def test_every_plugin_file_refuses_an_unsupported_pyload(path: Path) -> None:
         and _calls_unsupported(node.value)
     ]
     assert decided, "sets UNUSABLE = unsupported_pyload() when the module loads"
+
+
+@pytest.mark.parametrize("path", PLUGIN_FILES, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_plugin_file_refuses_an_unsupported_pyload(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    imported = [
+        node
+        for node in tree.body  # at the top: before anything else of ours is imported
+        if isinstance(node, ast.ImportFrom)
+        and node.level == 2
+        and node.module == "base.offcloud_bootstrap"
+        and any(alias.name == "UNUSABLE" for alias in node.names)
+    ]
+    assert imported, "imports UNUSABLE from ..base.offcloud_bootstrap at the top"
     refusing = [
         function.name
         for function in ast.walk(tree)

@@ -48,6 +48,7 @@ def test_ships_the_plugins_and_the_library_the_plugins_import() -> None:
         ("addons", "OffcloudComHook"),
         ("addons", "OffcloudComCleanup"),
         ("addons", "OffcloudComArr"),
+        ("base", "offcloud_bootstrap"),
     }
     library = {relative for relative, _ in installer.library_files()}
     assert {

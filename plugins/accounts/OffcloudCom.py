@@ -1,14 +1,3 @@
-import os
-import sys
-
-# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
-# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
-_LIBRARY_COPY = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
-)
-if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
-    sys.path.insert(0, _LIBRARY_COPY)
-
 import calendar
 import hashlib
 import re
@@ -16,12 +5,12 @@ import threading
 import time
 
 from ..base.multi_account import MultiAccount
+from ..base.offcloud_bootstrap import UNUSABLE, unusable
 
 try:
     from offcloud_api.exceptions import AuthError, OffcloudError, TemporaryError
     from offcloud_api.pyload import ippause, notices
     from offcloud_api.pyload.addonkit import SerialWorker
-    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.hostlist import choose_host_list, hosts_from_sites
     from offcloud_api.pyload.runtime import note_loaded
     from offcloud_api.pyload.transport import client_for
@@ -29,12 +18,9 @@ try:
     IMPORT_ERROR = None
     # For `offcloud pyload status`: which install this pyLoad has loaded (restart needed?).
     note_loaded(__file__)
-    # Why the plugins cannot work here, said where the user looks: the library is missing, or
-    # this pyLoad is outside the supported range.
-    UNUSABLE = unsupported_pyload()
 except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
-    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
+    UNUSABLE = unusable(exc)
 
 
 class OffcloudCom(MultiAccount):

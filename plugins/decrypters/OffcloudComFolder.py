@@ -1,21 +1,10 @@
-import os
-import sys
-
-# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
-# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
-_LIBRARY_COPY = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
-)
-if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
-    sys.path.insert(0, _LIBRARY_COPY)
-
 from ..base.decrypter import BaseDecrypter
+from ..base.offcloud_bootstrap import UNUSABLE, unusable
 
 try:
     from offcloud_api.exceptions import NotFoundError, OffcloudError
     from offcloud_api.models import JobStatus
     from offcloud_api.pyload.accounts import choose_account, no_account_message
-    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.filters import FileFilter
     from offcloud_api.pyload.links import folder_request_id
     from offcloud_api.pyload.outcomes import apply_outcome
@@ -25,12 +14,9 @@ try:
     from offcloud_api.redact import log_safe_args
 
     IMPORT_ERROR = None
-    # Why the plugins cannot work here, said where the user looks: the library is missing, or
-    # this pyLoad is outside the supported range.
-    UNUSABLE = unsupported_pyload()
 except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
-    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
+    UNUSABLE = unusable(exc)
 
 
 class OffcloudComFolder(BaseDecrypter):

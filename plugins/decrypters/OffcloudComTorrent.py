@@ -1,19 +1,11 @@
 import os
-import sys
 import time
-
-# The library: the private copy `offcloud pyload install` puts beside the plugins (one version
-# stamp with them, and it survives a new Docker image), else the Python's own offcloud_api.
-_LIBRARY_COPY = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "offcloud_lib"
-)
-if os.path.isdir(_LIBRARY_COPY) and _LIBRARY_COPY not in sys.path:
-    sys.path.insert(0, _LIBRARY_COPY)
 
 from pyload.core.network.exceptions import Abort
 from pyload.core.network.http.exceptions import BadHeader
 
 from ..base.decrypter import BaseDecrypter
+from ..base.offcloud_bootstrap import UNUSABLE, unusable
 
 try:
     from offcloud_api.exceptions import CloudFullError, OffcloudError
@@ -24,7 +16,6 @@ try:
     from offcloud_api.pyload.cachebook import cachebook
     from offcloud_api.pyload.cachedl import cache_route
     from offcloud_api.pyload.cloudroom import MAX_FULL_WAIT, PyloadRoomView, room
-    from offcloud_api.pyload.compat import unsupported_pyload
     from offcloud_api.pyload.filters import FileFilter
     from offcloud_api.pyload.jobs import wait_retrying_once
     from offcloud_api.pyload.outcomes import apply_outcome
@@ -47,12 +38,9 @@ try:
     from offcloud_api.redact import log_safe_args
 
     IMPORT_ERROR = None
-    # Why the plugins cannot work here, said where the user looks: the library is missing, or
-    # this pyLoad is outside the supported range.
-    UNUSABLE = unsupported_pyload()
 except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
-    UNUSABLE = f"offcloud_api cannot be imported ({exc}): run offcloud pyload install --userdir <this pyLoad's folder>, which puts the library beside the plugins"
+    UNUSABLE = unusable(exc)
 
 
 class OffcloudComTorrent(BaseDecrypter):
