@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 
-__version__ = "0.1.0"
-
 from .client import DEFAULT_BASE_URL, OffcloudAPI
 from .exceptions import OffcloudError
 from .models import (
@@ -24,6 +22,7 @@ from .models import (
 from .polling import PollSchedule
 from .retry import RetryPolicy
 from .transport import Request, Response, Transport
+from .version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -21,7 +21,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 from urllib.parse import quote
 
-from . import __version__
 from .exceptions import (
     AuthError,
     BadArchiveError,
@@ -56,6 +55,7 @@ from .polling import PollSchedule, wait_for_job
 from .redact import redact, redact_mapping, strip_query
 from .retry import RetryPolicy, parse_retry_after
 from .transport import DEFAULT_MAX_BYTES, Request, Response, Timeout, Transport
+from .version import __version__
 
 if TYPE_CHECKING:
     import requests
