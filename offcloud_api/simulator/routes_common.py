@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 from .files import FileSpec
 from .http_messages import ApiRequest, Reply, json_reply
+from .records import InstantRequest, Job
 from .scenario import AccountSpec
-from .state import InstantRequest, Job, SimState
+from .state import SimState
 
 __all__ = [
     "CDN_PATH",

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from .http_messages import Reply, json_reply
+from .records import Job, Refusal
 from .routes_common import ID, Ctx, RoutesBase, RouteTable, detailed_files
 from .scenario import SiteSpec
-from .state import Job, Refusal
 
 __all__ = ["DOCUMENTED_ROUTES", "DocumentedRoutes"]
 

@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .http_messages import SESSION_COOKIE, TEXT_TYPE, Reply, json_reply
+from .records import Refusal
 from .routes_common import ID, Ctx, RouteTable
 from .routes_documented import DocumentedRoutes
-from .state import Refusal
 
 __all__ = ["LEGACY_ROUTES", "LegacyRoutes"]
 

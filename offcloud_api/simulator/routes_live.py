@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from ..magnet import is_magnet
 from .http_messages import ApiRequest, Reply, bare_string_reply, json_reply
+from .records import CDN_DOMAIN, DEAD_LINK_TEXT, LOADING_MESSAGE, CdnLink, Refusal
 from .routes_common import CDN_PREFIX, ID, Ctx, RoutesBase, RouteTable, detailed_files
-from .state import CDN_DOMAIN, DEAD_LINK_TEXT, LOADING_MESSAGE, CdnLink, Refusal
 
 __all__ = ["LIVE_ROUTES", "LiveRoutes"]
 

@@ -39,9 +39,10 @@ from .calllog import CallLog, CallRecord, summarize_body
 from .faults import ERROR_PRESETS, Fault, FaultError
 from .files import iter_content
 from .http_messages import ApiRequest, Reply, download_error_html, json_reply
+from .records import CDN_DOMAIN
 from .routes import Api
 from .scenario import ScenarioError, parse_size
-from .state import CDN_DOMAIN, SimState
+from .state import SimState
 from .tls import CertificateError, CertificateFiles, certificate_for
 
 __all__ = ["Backend", "SimHTTPServer"]

@@ -2,10 +2,8 @@
 
 Everything here is plain Python with no HTTP in it; :mod:`.routes` turns it into Offcloud's
 answers. One re-entrant lock guards the whole state, since the server answers from many threads.
-
-Job progress is a pure function of the simulated clock: a job is ``created`` for its queue time,
-``downloading`` for its duration (progress 0..1) and then ``downloaded`` (or ``error``). The clock
-runs at wall speed times ``speedup`` and tests can push it with :meth:`SimClock.advance`.
+The records it keeps (jobs and their progress, the clock, CDN links) are in :mod:`.records`,
+the OAuth device flow in :mod:`.devices`.
 """
 
 from __future__ import annotations
@@ -13,333 +11,38 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional, Union
+from datetime import timedelta
+from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 from ..magnet import build_magnet, info_hash_of, is_magnet
 from ..torrent import TorrentError, parse_torrent
+from .devices import Device, DeviceFlow
 from .faults import ERROR_PRESETS, Fault, FaultSet
 from .files import FileSpec
+from .records import (
+    CDN_NODES,
+    CDN_STORES,
+    CLOUD_FULL,
+    LIVE_TRACKERS,
+    RETRY_DURATION,
+    UNKNOWN_TORRENT_SIZE,
+    CdnLink,
+    InstantRequest,
+    Job,
+    JobProgress,
+    Refusal,
+    SimClock,
+    normalize_link,
+)
 from .scenario import AccountSpec, JobSpec, LinkSpec, Scenario, SiteSpec, TorrentSpec
 
-__all__ = [
-    "DEVICE_OUTCOMES",
-    "CdnLink",
-    "Device",
-    "InstantRequest",
-    "Job",
-    "JobProgress",
-    "Refusal",
-    "SimClock",
-    "SimState",
-    "format_bytes",
-    "normalize_link",
-]
-
-#: Size of the file Offcloud "finds" behind a magnet the scenario does not know.
-UNKNOWN_TORRENT_SIZE = 1 << 20
-#: Simulated seconds a retried preset job takes.
-RETRY_DURATION = 2.0
-#: Trackers the live profile adds to a magnet's ``originalLink`` (Offcloud's canonical form, L5).
-LIVE_TRACKERS = (
-    "udp://tracker.opentrackr.org:1337/announce",
-    "udp://open.demonii.com:1337/announce",
-)
-#: What the live add answers (HTTP 500, a bare JSON string) for a dead link (L6).
-DEAD_LINK_TEXT = "Error parsing url - HTTP code: 404 "
-#: The message of a job Offcloud has not started (L7: a garbage magnet keeps it for ever).
-LOADING_MESSAGE = "Loading..."
-#: CDN nodes and stores of the live profile's file links (L11: both vary between links).
-CDN_NODES = ("1-cdn2-ovh-fra", "1-cdn2-ovh-bea")
-CDN_STORES = ("littlemouse", "frostyicebreath")
-#: The CDN domain of the live profile's file links (L11).
-CDN_DOMAIN = "energycdn.com"
+__all__ = ["SimState"]
 
 
-class SimClock:
-    """Simulated seconds since start: wall time times ``speedup``, plus manual advances."""
-
-    def __init__(
-        self, speedup: float = 1.0, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.speedup = speedup
-        self._monotonic = monotonic
-        self._started = monotonic()
-        self._offset = 0.0
-        self._lock = threading.Lock()
-        self.started_wall = datetime.now(timezone.utc)
-
-    def now(self) -> float:
-        with self._lock:
-            return (self._monotonic() - self._started) * self.speedup + self._offset
-
-    def advance(self, seconds: float) -> None:
-        """Jump ahead ``seconds`` of simulated time."""
-        with self._lock:
-            self._offset += seconds
-
-    def wall(self, at: float) -> datetime:
-        """The wall-clock moment of simulated time ``at``."""
-        return self.started_wall + timedelta(seconds=at)
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Offcloud said no; ``payload`` is its answer (an ``error`` or ``not_available`` object).
-
-    ``not_found`` marks an unknown request id (HTTP 404 on the 2026 API); ``offline`` a link
-    that is dead upstream (the live add answers it as HTTP 500 with a bare string, L6);
-    ``cloud_full`` an add refused because the account's cloud storage is full (L23).
-    """
-
-    payload: dict[str, Any]
-    not_found: bool = False
-    offline: bool = False
-    cloud_full: bool = False
-
-
-#: What a full cloud answers (L23), on any status.
-CLOUD_FULL = {"not_available": "cloud"}
-
-
-@dataclass(frozen=True)
-class JobProgress:
-    """A job as it stands at one moment."""
-
-    status: str
-    amount: int
-    progress: float
-    speed: int
-    elapsed_ms: int
-    message: str
-    error: Optional[str] = None
-
-
-@dataclass
-class Job:
-    """A cloud or remote request."""
-
-    request_id: str
-    user_id: str
-    kind: str
-    original_link: str
-    dedupe_key: str
-    file_name: str
-    site: str
-    server: str
-    files: tuple[FileSpec, ...]
-    is_directory: bool
-    created_on: datetime
-    started_at: float
-    queued: float
-    duration: float
-    fail: Optional[str] = None
-    fail_at: float = 0.5
-    retry_succeeds: bool = True
-    attempt: int = 1
-    fixed_status: Optional[str] = None
-    removed: bool = False
-    meta_data: Optional[str] = None
-    remote_option_id: Optional[str] = None
-    #: Never starts: ``created`` with "Loading..." for ever (a garbage magnet on live, L7).
-    stuck: bool = False
-
-    @property
-    def size(self) -> int:
-        return sum(f.size for f in self.files)
-
-    def progress_at(self, now: float, speedup: float, injected_error: Optional[str]) -> JobProgress:
-        size = self.size
-        if self.stuck:
-            elapsed_ms = int(max(now - self.started_at, 0.0) / speedup * 1000)
-            return JobProgress("created", 0, 0.0, 0, elapsed_ms, LOADING_MESSAGE)
-        if self.fixed_status is not None:
-            done = self.fixed_status == "downloaded"
-            error = (
-                (self.fail or ERROR_PRESETS["download_error"])
-                if self.fixed_status == "error"
-                else None
-            )
-            return JobProgress(
-                status=self.fixed_status,
-                amount=size if done else 0,
-                progress=1.0 if done else 0.0,
-                speed=0,
-                elapsed_ms=0,
-                message=_message(self.fixed_status, size if done else 0, size, error),
-                error=error,
-            )
-        elapsed = now - self.started_at
-        end = self.queued + self.duration
-        error = injected_error or self.fail
-        fail_point = end if injected_error else self.queued + self.duration * self.fail_at
-        speed = int(size / (self.duration / speedup)) if self.duration > 0 else 0
-        elapsed_ms = int(max(elapsed, 0.0) / speedup * 1000)
-        if error is not None and elapsed >= fail_point:
-            fraction = (
-                max(0.0, min(1.0, (fail_point - self.queued) / self.duration))
-                if self.duration
-                else 0.0
-            )
-            amount = int(size * fraction)
-            return JobProgress("error", amount, fraction, 0, elapsed_ms, error, error)
-        if elapsed < self.queued:
-            return JobProgress("created", 0, 0.0, 0, elapsed_ms, _message("created", 0, size, None))
-        if elapsed < end:
-            fraction = (elapsed - self.queued) / self.duration
-            amount = int(size * fraction)
-            return JobProgress(
-                "downloading",
-                amount,
-                round(fraction, 4),
-                speed,
-                elapsed_ms,
-                _message("downloading", amount, size, None),
-            )
-        return JobProgress(
-            "downloaded", size, 1.0, 0, elapsed_ms, _message("downloaded", size, size, None)
-        )
-
-
-def _message(status: str, amount: int, size: int, error: Optional[str]) -> str:
-    if status == "created":
-        return "Queued"
-    if status == "downloading":
-        return f"{format_bytes(amount)} of {format_bytes(size)}"
-    if status == "downloaded":
-        return f"Downloaded {format_bytes(size)}"
-    return error or status
-
-
-def format_bytes(count: int) -> str:
-    """``12.5 MB``: decimal units, one decimal where it matters."""
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            text = f"{value:.1f}".rstrip("0").rstrip(".")
-            return f"{text} {unit}"
-        value /= 1000
-    return f"{count} B"  # pragma: no cover - the loop always returns
-
-
-@dataclass
-class InstantRequest:
-    """An instant (direct) download: final at once, status stays ``created`` (§3.3)."""
-
-    request_id: str
-    user_id: str
-    original_link: str
-    file: FileSpec
-    token: str
-    site: str
-    server: str
-    created_on: datetime
-    removed: bool = False
-
-
-@dataclass(frozen=True)
-class CdnLink:
-    """A signed CDN file link (live profile): one file of one job, issued by one explore call,
-    or one file of a cached torrent, issued by ``cache/download`` with no job (L19)."""
-
-    token: str
-    node: str
-    store: str
-    request_id: Optional[str]
-    position: int
-    file: FileSpec
-
-
-#: Seconds a ``slow_down`` adds to a device code's interval (RFC 8628 §3.5).
-SLOW_DOWN_STEP = 5.0
-#: How much sooner than its interval a poll may come before it is too fast (clock jitter).
-POLL_TOLERANCE = 0.05
-#: What a device code's poll answers (``/oauth/token``): an OAuth error, or ``token``.
-DEVICE_OUTCOMES = (
-    "authorization_pending",
-    "slow_down",
-    "access_denied",
-    "expired_token",
-    "invalid_grant",
-    "token",
-)
-
-
-@dataclass
-class Device:
-    """An OAuth device-code grant in progress (docs/api.md §1.4).
-
-    ``decision`` is the scenario's (``approve``, ``deny``, ``none``); ``forced`` is what the
-    control API made the user do (``approve``, ``deny`` or ``expire``), which wins at once.
-    """
-
-    device_code: str
-    user_code: str
-    account_key: str
-    created_at: float
-    approve_after: float
-    expires_in: float
-    interval: float = 5.0
-    pending_polls: int = 0
-    decision: str = "approve"
-    slow_down_polls: tuple[int, ...] = ()
-    enforce_interval: bool = True
-    polls: int = 0
-    pending_answered: int = 0
-    last_poll: Optional[float] = None
-    forced: Optional[str] = None
-    token: Optional[str] = None
-
-    def state(self, now: float) -> str:
-        """``approved`` (a token was issued), ``denied``, ``expired`` or ``pending``."""
-        if self.token is not None:
-            return "approved"
-        if self.forced == "expire" or now - self.created_at > self.expires_in:
-            return "expired"
-        if self.forced == "deny" or (self.decision == "deny" and self._user_acted(now)):
-            return "denied"
-        return "pending"
-
-    def _user_acted(self, now: float) -> bool:
-        """Whether the scenario's user has decided by now (time and polls both passed)."""
-        return (
-            now - self.created_at >= self.approve_after
-            and self.pending_answered >= self.pending_polls
-        )
-
-    def approves(self, now: float) -> bool:
-        if not self.account_key:
-            return False
-        return self.forced == "approve" or (self.decision == "approve" and self._user_acted(now))
-
-
-def normalize_link(url: str) -> str:
-    """The identity of a link: ``btih:<hash>`` for torrents, else host (no ``www.``) + path."""
-    text = url.strip()
-    if is_magnet(text) or len(text) in (32, 40):
-        info_hash = info_hash_of(text)
-        if info_hash:
-            return f"btih:{info_hash}"
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        return text
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return text
-    host = parts.hostname.lower()
-    host = host[4:] if host.startswith("www.") else host
-    suffix = f":{port}" if port not in (None, 80, 443) else ""
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{host}{suffix}{parts.path or '/'}{query}"
-
-
-class SimState:
+class SimState(DeviceFlow):
     """All mutable state of one simulator; safe to use from many threads."""
 
     def __init__(self, scenario: Scenario) -> None:
@@ -1037,7 +740,7 @@ class SimState:
             return job, link.file
 
     # ----------------------------------------------------------------------------------------
-    # legacy login and OAuth
+    # legacy login (the OAuth device flow: DeviceFlow, devices.py)
 
     def login(self, email: str, password: str) -> Union[str, Refusal]:
         if "@" not in email:
@@ -1053,122 +756,6 @@ class SimState:
                     self.sessions[session_id] = account.key
                     return session_id
         return Refusal({"error": "The credentials entered are wrong."})
-
-    def start_device(self) -> Device:
-        options = self.scenario.oauth
-        with self.lock:
-            ref = options.account or (
-                self.scenario.accounts[0].key if self.scenario.accounts else ""
-            )
-            key = self.scenario.account(ref).key if ref else ""
-            device_code = self._next_id("device") + self._next_id("device")
-            code = self._next_id("user").upper()
-            device = Device(
-                device_code=device_code,
-                user_code=f"{code[:4]}-{code[4:8]}",
-                account_key=key,
-                created_at=self.clock.now(),
-                approve_after=options.approve_after,
-                expires_in=options.expires_in,
-                interval=options.interval,
-                pending_polls=options.pending_polls,
-                decision=options.decision,
-                slow_down_polls=options.slow_down_polls,
-                enforce_interval=options.enforce_interval,
-            )
-            self.devices[device_code] = device
-            return device
-
-    def poll_device(self, device_code: str) -> tuple[str, Optional[str]]:
-        """One poll of ``/oauth/token``: ``(outcome, token)``, the token only for ``token``.
-
-        In this order: an unknown code is ``invalid_grant``; an expired one ``expired_token``
-        (confirmed or not); a confirmed code answers its token again; a poll listed in
-        ``slow_down_polls``, or one sooner than the interval after the last
-        (``enforce_interval``), ``slow_down`` (+5 s to the interval); a denied code
-        ``access_denied``; an approved one issues its token; else ``authorization_pending``.
-        """
-        with self.lock:
-            device = self.devices.get(device_code)
-            if device is None:
-                return "invalid_grant", None
-            now = self.clock.now()
-            device.polls += 1
-            if device.forced == "expire" or now - device.created_at > device.expires_in:
-                return "expired_token", None
-            if device.token is not None:
-                return "token", device.token
-            state = device.state(now)
-            previous, device.last_poll = device.last_poll, now
-            too_soon = (
-                device.enforce_interval
-                and previous is not None
-                and now - previous < device.interval - POLL_TOLERANCE
-            )
-            if device.polls in device.slow_down_polls or too_soon:
-                device.interval += SLOW_DOWN_STEP
-                return "slow_down", None
-            if state == "denied":
-                return "access_denied", None
-            if device.approves(now):
-                device.token = self._access_token()
-                self.access_tokens[device.token] = device.account_key
-                return "token", device.token
-            device.pending_answered += 1
-            return "authorization_pending", None
-
-    def _access_token(self) -> str:
-        """A fresh access token, shaped unlike an API key (dots, dashes, 50 characters)."""
-        digest = hashlib.sha256(self._next_id("access").encode()).digest()
-        return "ocat." + base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-    def decide_device(
-        self, action: str, user_code: Optional[str] = None, account: Optional[str] = None
-    ) -> Device:
-        """What the user does on the activation page: ``approve`` (as ``account``, a key or an
-        e-mail; default the scenario's), ``deny``, or let the code ``expire``.
-
-        ``user_code`` picks the code (default: the newest still pending). Raises ``KeyError``
-        for an unknown code or account, ``ValueError`` for an unknown action.
-        """
-        if action not in ("approve", "deny", "expire"):
-            raise ValueError(f"action is approve, deny or expire, not {action!r}")
-        with self.lock:
-            now = self.clock.now()
-            if user_code is not None:
-                wanted = user_code.strip().upper()
-                device = next((d for d in self.devices.values() if d.user_code == wanted), None)
-            else:
-                pending = [d for d in self.devices.values() if d.state(now) == "pending"]
-                device = pending[-1] if pending else None
-            if device is None:
-                raise KeyError(user_code or "no pending device code")
-            if account is not None:
-                device.account_key = self.scenario.account(account).key
-            device.forced = action
-            return device
-
-    def device_snapshot(self) -> list[dict[str, Any]]:
-        """The device codes, oldest first: user code, state, polls, interval, seconds left.
-
-        Neither the device code nor a token: the control API may be shown anywhere.
-        """
-        with self.lock:
-            now = self.clock.now()
-            return [
-                {
-                    "user_code": device.user_code,
-                    "state": device.state(now),
-                    "polls": device.polls,
-                    "interval": device.interval,
-                    "expires_in": max(0.0, device.created_at + device.expires_in - now),
-                    "account": next(
-                        (a.email for a in self.scenario.accounts if a.key == device.account_key),
-                        None,
-                    ),
-                }
-                for device in self.devices.values()
-            ]
 
     # ----------------------------------------------------------------------------------------
     # inspection

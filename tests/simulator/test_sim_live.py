@@ -26,7 +26,7 @@ from offcloud_api.simulator import (
     expected_sha256,
     load_scenario,
 )
-from offcloud_api.simulator.state import CDN_NODES, CDN_STORES
+from offcloud_api.simulator.records import CDN_NODES, CDN_STORES
 from offcloud_api.torrent import bencode, parse_torrent
 
 from .helpers import (
