@@ -68,15 +68,20 @@ def test_every_job_kind_was_measured_with_its_api_calls(results: dict) -> None:
     assert all(row["ttfb_median_s"] > 0 for row in jobs.values())
     assert jobs["direct link"]["api_calls_first_run"] == 0
     # Live (docs/api.md L4): no instant route, so a hoster link is a cloud job: 1 add,
-    # its status polls (none if the add already says downloaded), 1 explore, and nothing else.
+    # its status polls (none if the add already says downloaded), 1 explore, the clean-up
+    # addon's removal of the job once its file is on disk (on by default; at most 1), and nothing
+    # else.
     hoster = jobs["hoster link"]
     routes = hoster["api_calls_first_run_by_route"]
     assert routes.get("POST /api/instant", 0) == 0
     assert hoster["instant_calls"] == 0
     assert routes["POST /api/cloud"] == 1
     assert routes["GET /api/cloud/explore/{id}"] == 1
-    assert routes.get("POST /api/cloud/status", 0) >= 0
-    assert hoster["api_calls_first_run"] == 2 + routes.get("POST /api/cloud/status", 0)
+    polls = routes.get("POST /api/cloud/status", 0)
+    removals = routes.get("GET /api/cloud/remove/{id}", 0)
+    assert polls >= 0
+    assert removals <= 1
+    assert hoster["api_calls_first_run"] == 2 + polls + removals
     assert hoster["adds_max"] == 1
     assert hoster["explores_max"] == 1
     assert hoster["other_calls_max"] == 0
@@ -132,13 +137,12 @@ def test_cached_magnets_pasted_at_once_are_all_queued_by_the_addon(results: dict
     assert magnets["addon_resolved"] == magnets["magnets"]
     assert magnets["addon_to_decrypter"] == 0
     assert magnets["addon_repeats"] == 1
-    # Each torrent submitted once (a cached magnet is downloaded in the add's answer), explored
-    # once, and nothing else.
+    # Each torrent submitted once: the simulator answers cache/download (docs/api.md L19), so a
+    # cached magnet's files come in one call, without a job; and nothing else.
     assert magnets["cloud_submissions"] == magnets["torrents_submitted"] == magnets["magnets"]
     assert magnets["api_calls"] == {
         "POST /api/cache": 1,
-        "POST /api/cloud": magnets["magnets"],
-        "GET /api/cloud/explore/{id}": magnets["magnets"],
+        "POST /api/cache/download": magnets["magnets"],
     }
     assert magnets["queued_s"] > 0
     assert results["big_magnets"] is None  # 10,000 magnets: the full configuration only
