@@ -16,11 +16,27 @@ import logging
 import queue
 import threading
 from collections.abc import Sequence
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
+from ..client import OffcloudAPI
 from ..redact import log_safe, redact
+from .notices import cloud_full
+from .transport import client_for
 
-__all__ = ["ACCOUNT_PLUGIN", "SerialWorker", "account_keys", "has_account", "masked", "select_key"]
+__all__ = [
+    "ACCOUNT_PLUGIN",
+    "Addon",
+    "AddonGlue",
+    "SerialWorker",
+    "account_keys",
+    "client_factory",
+    "exiting",
+    "has_account",
+    "masked",
+    "notify_cloud_full",
+    "open_client",
+    "select_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +89,75 @@ def select_key(core: Any) -> Optional[str]:
     entry = _entries(plugin).get(user)
     password = entry.get("password") if isinstance(entry, dict) else None
     return password.strip() if isinstance(password, str) and password.strip() else None
+
+
+class Addon(Protocol):
+    """What the library's addon parts need of the pyLoad addon they work for (``self``)."""
+
+    pyload: Any
+
+    def log_debug(self, *args: Any) -> Any: ...
+
+    def log_info(self, *args: Any) -> Any: ...
+
+    def log_warning(self, *args: Any) -> Any: ...
+
+
+def exiting(core: Any) -> bool:
+    """Whether pyLoad is shutting down (its ``exiting`` flag)."""
+    return bool(getattr(core, "exiting", False))
+
+
+def client_factory(addon: Addon) -> Optional[Callable[[], OffcloudAPI]]:
+    """What opens clients on the key pyLoad's account selection picks now, through the addon's
+    pyLoad network settings; ``None`` when no Offcloud account is usable. The clients' calls
+    end when pyLoad exits."""
+    key = select_key(addon.pyload)
+    if key is None:
+        return None
+    return lambda: client_for(addon, key, lambda: exiting(addon.pyload))
+
+
+def open_client(addon: Addon) -> Optional[OffcloudAPI]:
+    """One client on the selected key (:func:`client_factory`); ``None``: no usable account."""
+    factory = client_factory(addon)
+    return factory() if factory is not None else None
+
+
+def notify_cloud_full(core: Any) -> None:
+    """The one notice of a full spell (:mod:`.cloudroom`), given through the account plugin."""
+    account = _account_plugin(core)
+    give = getattr(account, "offcloud_notice", None)
+    if give is not None:
+        label = getattr(account, "user", None) or ""
+        give(cloud_full(label, secrets=account_keys(core)))
+
+
+if TYPE_CHECKING:
+
+    class PyloadAddon:
+        """What :class:`AddonGlue` uses of pyLoad's addon class (for mypy: pyLoad is untyped)."""
+
+        pyload: Any
+
+        def _log(
+            self, level: str, plugintype: str, pluginname: str, args: Any, kwargs: Any
+        ) -> Any: ...
+
+else:
+    PyloadAddon = object
+
+
+class AddonGlue(PyloadAddon):
+    """The first base of every Offcloud addon class (``class OffcloudComHook(AddonGlue, ...)``)."""
+
+    def _log(self, level: str, plugintype: str, pluginname: str, args: Any, kwargs: Any) -> Any:
+        # Addons have no self.account, so pyLoad would not mask the key: masked() does.
+        args = masked(args, account_keys(self.pyload))
+        return super()._log(level, plugintype, pluginname, args, kwargs)
+
+    def _exiting(self) -> bool:
+        return exiting(self.pyload)
 
 
 def masked(args: Sequence[Any], secrets: Sequence[str]) -> tuple[Any, ...]:

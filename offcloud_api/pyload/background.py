@@ -182,6 +182,13 @@ class Settings:
     hand_over_after: float = 300.0  # seconds a hoster link waits in its own thread first
     always_history: bool = False  # ask for the history every round, also with nothing followed
 
+    def configure(self, option: Callable[[str, Any], Any]) -> None:
+        """Take the addon's options (``option(name, default)``, pyLoad's ``config.get``)."""
+        self.interval = max(2, int(option("follow_interval", 30) or 30))
+        self.max_running = max(0, int(option("max_running_jobs", 0) or 0))
+        self.hand_over_after = max(1, int(option("follow_after", 300) or 300))
+        self.always_history = bool(option("import_finished", False))
+
 
 _current_lock = threading.Lock()
 _current: Optional[Follower] = None

@@ -15,6 +15,12 @@ decrypter waits for room: a full cloud never fails a link here.
 Never a second job: a torrent that arrives twice in one batch is resolved once; a job pyLoad
 already remembers for the torrent is reused; and each torrent is resolved under the same per-hash
 lock the decrypter takes (:func:`~offcloud_api.pyload.torrents.submitting`).
+
+The addon's side (:class:`BulkTaker`): the batch is noted in the addon's storage before its
+links leave pyLoad's add (``bulk:<batch>``, and ``bulkdone:<batch>:<hash>`` per torrent queued),
+so a batch a restart interrupted gives back what it had not queued. Magnets added together that
+the addon does not take (``bulk`` off, or the collector) still get one cache check for all of
+them (:meth:`BulkTaker.check_batch`), whose answer the decrypters read from the cache book.
 """
 
 from __future__ import annotations
@@ -26,20 +32,25 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..client import OffcloudAPI
 from ..exceptions import OffcloudError, RateLimitError
 from ..models import CloudFile, Job, JobStatus
+from . import intake
+from .addonkit import Addon, exiting
+from .background import PluginStore
 from .cachebook import CacheBook, cachebook
-from .cachedl import CacheDownloadRoute
-from .cloudroom import CloudRoom, RoomView
+from .cachedl import CacheDownloadRoute, cache_route
+from .cloudroom import CloudRoom, PyloadRoomView, RoomView
 from .cloudroom import room as default_room
 from .intake import TorrentQuery
 from .jobs import JobStore, remember, remembered_job
+from .queueing import Handback, queue_job_files
 from .storage import job_storage_key
+from .torrents import submitting as torrent_submitting
 
-__all__ = ["BulkResult", "RateGate", "dedupe", "resolve_batch"]
+__all__ = ["BATCH_MIN", "BulkResult", "BulkTaker", "RateGate", "dedupe", "resolve_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +60,8 @@ WORKERS = 8
 RATE_LIMIT_TRIES = 4
 #: Longest pause a 429 gets here; past that the torrent goes back to pyLoad.
 MAX_PAUSE = 60.0
+#: Magnets added together that make a batch worth it (a lone one the decrypter checks).
+BATCH_MIN = 2
 
 
 def storage_key(info_hash: str) -> str:
@@ -222,3 +235,197 @@ def _resolve_one(
             return False
         return bool(files) and queue_files(query, job, files)
     return False
+
+
+Submit = Callable[[Callable[[], None]], bool]
+
+
+class BulkTaker:
+    """The addon's side of a bulk: take a batch out of pyLoad's add, resolve it, give back the rest.
+
+    ``store`` is the addon's own pyLoad storage (the batch notes); ``clients`` gives what opens
+    clients on the account's key (``None``: no usable account,
+    :func:`~offcloud_api.pyload.addonkit.client_factory`); ``check`` and ``resolve`` run a task
+    on the addon's workers (False: stopped): the cache check, and the batches.
+    """
+
+    def __init__(
+        self,
+        addon: Addon,
+        store: PluginStore,
+        handback: Handback,
+        *,
+        clients: Callable[[], Optional[Callable[[], OffcloudAPI]]],
+        check: Submit,
+        resolve: Submit,
+        book: CacheBook = cachebook,
+        clock: Callable[[], float] = time.time,
+        submitting: Callable[[str], AbstractContextManager[None]] = torrent_submitting,
+    ) -> None:
+        self.addon = addon
+        self.core = addon.pyload
+        self.store = store
+        self.handback = handback
+        self.clients = clients
+        self.check = check
+        self.resolve = resolve
+        self.book = book
+        self.clock = clock
+        self.submitting = submitting
+
+    def _queries(self, matches: Sequence[tuple[str, str]]) -> list[TorrentQuery]:
+        tempdir = self.core.tempdir
+        queries = (
+            intake.torrent_query(url, tempdir)
+            for url, plugin in matches
+            if plugin == intake.TORRENT_DECRYPTER
+        )
+        return [query for query in queries if query is not None]
+
+    # -- one cache check for many magnets ------------------------------------------------------
+
+    def check_batch(self, matches: Sequence[tuple[str, str]]) -> None:
+        """Ask Offcloud about the torrents of one add at once, before their decrypters start."""
+        queries: dict[str, TorrentQuery] = {}
+        for query in self._queries(matches):
+            queries.setdefault(query.info_hash, query)
+        if len(queries) < BATCH_MIN:
+            return
+        # Marked now, before pyLoad starts a decrypter: their lookups wait for this answer.
+        fresh = self.book.expect(queries)
+        if fresh:
+            asked = [queries[info_hash] for info_hash in fresh]
+            if not self.check(lambda: self._check_cache(asked)):
+                self.book.release(fresh)
+
+    def _check_cache(self, asked: Sequence[TorrentQuery]) -> None:
+        hashes = [query.info_hash for query in asked]
+        try:
+            client = self.clients()
+            if client is None:
+                self.addon.log_debug("No usable Offcloud account for the cache check")
+                return
+            with client() as api:
+                results = api.cache_info([query.query for query in asked])
+            self.book.remember(results)
+            cached = sum(1 for result in results if result.cached)
+            self.addon.log_info(f"Offcloud has {cached} of {len(results)} added torrents cached")
+        except OffcloudError as exc:
+            self.addon.log_warning("Offcloud cache check failed", exc.message)
+        finally:
+            self.book.release(hashes)
+
+    # -- many magnets at once: resolved here ---------------------------------------------------
+
+    def take(self, urls: Any, matches: Sequence[tuple[str, str]], pid: int) -> bool:
+        """Take the torrents of a big add out of ``urls`` (pyLoad's list); False leaves them."""
+        if not isinstance(urls, list) or not self._in_queue(pid):
+            return False
+        queries = self._queries(matches)
+        if len({query.info_hash for query in queries}) < BATCH_MIN:
+            return False
+        taken = {query.url for query in queries}
+        batch_id = f"{pid}-{self.clock():.6f}"
+        # Noted before the links leave pyLoad's add: after a crash they are given back.
+        self.store.store("bulk:" + batch_id, {"pid": pid, "urls": sorted(taken)})
+        urls[:] = [url for url in urls if url not in taken]
+        if not self.resolve(lambda: self._resolve(batch_id, pid, queries)):
+            self._give_back(batch_id, pid, [query.url for query in queries])
+        return True
+
+    def _in_queue(self, pid: int) -> bool:
+        try:
+            return bool(self.core.files.get_package(pid).queue)
+        except Exception:  # noqa: BLE001 - no such package: leave the links to pyLoad
+            return False
+
+    def _resolve(self, batch_id: str, pid: int, queries: Sequence[TorrentQuery]) -> None:
+        started = time.monotonic()
+        left = [query.url for query in queries]
+        try:
+            client = self.clients()
+            if client is None:
+                self.addon.log_warning("Bulk: no usable Offcloud account; the links go to pyLoad")
+                return
+            result = resolve_batch(
+                queries,
+                client=client,
+                store=PluginStore(self.core.db, intake.TORRENT_DECRYPTER),
+                queue_files=lambda query, job, files: self._queue(batch_id, pid, query, job, files),
+                submitting=self.submitting,
+                should_stop=lambda: exiting(self.core),
+                book=self.book,
+                on_error=lambda query, exc: self.addon.log_warning(
+                    f"Bulk: {query.name or query.info_hash} failed here, it goes to the decrypter",
+                    repr(exc),
+                ),
+                # Cached magnets: files from cache/download where it answers, no job (L19);
+                # an add into a full cloud makes room first, else the decrypter waits (L23).
+                direct=cache_route,
+                room_view=PyloadRoomView(self.core),
+            )
+            left = [query.url for query in result.left]
+            self.addon.log_info(
+                f"Bulk: {len(result.resolved)} of {len(queries)} torrents queued from Offcloud's "
+                f"cache in {time.monotonic() - started:.1f} s; {len(result.left)} go to the "
+                f"decrypter, {len(result.repeats)} links repeated a torrent of the batch"
+            )
+        except OffcloudError as exc:
+            self.addon.log_warning(
+                "Bulk: Offcloud's cache check failed; the links go to pyLoad", exc.message
+            )
+        finally:
+            self._give_back(batch_id, pid, left)
+
+    def _queue(
+        self,
+        batch_id: str,
+        pid: int,
+        query: TorrentQuery,
+        job: Optional[Job],
+        files: list[CloudFile],
+    ) -> bool:
+        source = self.core.files.get_package(pid)
+        if source is None:
+            return False
+        try:
+            queue_job_files(
+                self.core,
+                job,
+                files,
+                name=query.name or (job.file_name if job is not None else None) or query.info_hash,
+                source=source,
+                log=self.addon.log_debug,
+            )
+        except ValueError:  # the filters kept nothing: the decrypter says so on the link
+            return False
+        self.store.store(f"bulkdone:{batch_id}:{query.info_hash}", True)
+        return True
+
+    def _give_back(self, batch_id: str, pid: int, urls: Sequence[str]) -> None:
+        """Links not resolved go back to pyLoad, for the decrypter; the batch's notes go."""
+        if urls:
+            self.handback.to_package(pid, urls)
+        for key, _ in list(self.store.items(f"bulkdone:{batch_id}:")):
+            self.store.delete(key)
+        self.store.delete("bulk:" + batch_id)
+        if self.core.files.get_package(pid) is not None:
+            self.handback.drop_if_empty(pid)
+
+    def resume_batches(self) -> None:
+        """Batches a pyLoad restart interrupted: what was not queued goes back to pyLoad."""
+        for key, value in list(self.store.items("bulk:")):
+            if not isinstance(value, dict):
+                self.store.delete(key)
+                continue
+            batch_id = key[len("bulk:") :]
+            done = {k.rpartition(":")[2] for k, _ in self.store.items(f"bulkdone:{batch_id}:")}
+            urls = []
+            for url in value.get("urls") or []:
+                query = intake.torrent_query(url, self.core.tempdir)
+                if query is None or query.info_hash not in done:
+                    urls.append(url)
+            self.addon.log_info(
+                f"Bulk: {len(urls)} links of an interrupted batch go back to pyLoad"
+            )
+            self._give_back(batch_id, int(value.get("pid") or 0), urls)

@@ -16,12 +16,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from typing import Callable
+from types import SimpleNamespace
+from typing import Any, Callable, Optional
 
+from ..client import OffcloudAPI
+from ..exceptions import OffcloudError
 from ..models import Job, JobStatus
-from .background import PluginStore
+from .addonkit import Addon
+from .background import HOOK_STORAGE, PluginStore, stored_request_ids
+from .intake import DOWNLOADER, FOLDER_DECRYPTER, TORRENT_DECRYPTER
+from .queueing import queue_job_files
 
-__all__ = ["Importer"]
+__all__ = ["Importer", "known_request_ids", "queue_imported"]
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +87,42 @@ class Importer:
                 sighted.add(job.request_id)  # try again next round
         self._sighted = sighted
         return imported
+
+
+def known_request_ids(core: Any) -> set[str]:
+    """The jobs pyLoad's Offcloud plugins remember: pyLoad added them, they are not imported."""
+    stores = [
+        PluginStore(core.db, name)
+        for name in (DOWNLOADER, TORRENT_DECRYPTER, FOLDER_DECRYPTER, HOOK_STORAGE)
+    ]
+    return stored_request_ids(stores)
+
+
+def queue_imported(addon: Addon, client: Callable[[], Optional[OffcloudAPI]], job: Job) -> bool:
+    """Queue the files of ``job`` in a package of its own (the ``queue_job`` of an
+    :class:`Importer`); False to try again next round (no account, Offcloud did not answer)."""
+    api = client()
+    if api is None:
+        return False
+    try:
+        with api:
+            files = api.explore_cloud(job.request_id, job=job)
+    except OffcloudError as exc:
+        addon.log_warning("Import: Offcloud did not list the job's files", exc.message)
+        return False
+    # A package of its own in the queue, like a pasted cloud folder link.
+    source = SimpleNamespace(queue=1, password="", folder="")
+    try:
+        queue_job_files(
+            addon.pyload,
+            job,
+            files,
+            name=job.file_name or job.request_id,
+            source=source,
+            log=addon.log_debug,
+        )
+    except ValueError as exc:  # the filters kept nothing: imported all the same
+        addon.log_info(f"Import: nothing of Offcloud job {job.request_id} queued", exc)
+        return True
+    addon.log_info(f"Import: {job.file_name or '?'} (Offcloud job {job.request_id}) queued")
+    return True

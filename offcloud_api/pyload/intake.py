@@ -42,6 +42,7 @@ __all__ = [
     "offcloud_plugin_names",
     "own_upload_path",
     "plan_cloud_only",
+    "route_torrent_decrypter",
     "submission_for",
     "torrent_query",
 ]
@@ -71,6 +72,25 @@ def decrypter_order(names: Sequence[str], ours: str, *, first: bool) -> list[str
         return order
     order.remove(ours)
     return [ours, *order] if first else [*order, ours]
+
+
+def route_torrent_decrypter(manager: Any, *, first: bool) -> bool:
+    """Put our torrent decrypter first in pyLoad's decrypter index (``first``), or back where
+    pyLoad would have it (:func:`decrypter_order`). ``manager`` is pyLoad's plugin manager.
+
+    False: our decrypter is not in the index (nothing changed).
+    """
+    decrypters = manager.plugins.get("decrypter") or {}
+    if TORRENT_DECRYPTER not in decrypters:
+        return False
+    names = list(decrypters)
+    order = decrypter_order(names, TORRENT_DECRYPTER, first=first)
+    if order != names:
+        # A new dict, swapped in whole: a lookup running meanwhile keeps the old one.
+        index = {name: decrypters[name] for name in order}
+        manager.decrypter_plugins = index
+        manager.plugins["decrypter"] = index
+    return True
 
 
 def offcloud_plugin_names(downloaders: Mapping[str, Any]) -> set[str]:

@@ -10,7 +10,8 @@ queues them: its filters, one package per folder, its ``folder_per_package`` cho
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from typing import Any, Callable, Optional
 
 from ..models import CloudFile, Job
@@ -20,7 +21,7 @@ from .intake import TORRENT_DECRYPTER
 from .packages import add_packages, folder_per_package, select_and_plan
 from .storage import FileLinkStore
 
-__all__ = ["PyloadLinks", "queue_job_files"]
+__all__ = ["Handback", "PyloadLinks", "queue_job_files"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,59 @@ class PyloadLinks:
         pyfile.error = message
         pyfile.set_status("failed")
         pyfile.release()
+
+
+class Handback:
+    """Links the addon took out of pyLoad's add and gives back, let through when they come back.
+
+    The addon's ``links_added`` takes links (cloud-only mode, a bulk of magnets) out of the list
+    pyLoad is adding; those it cannot handle go back to pyLoad through its API, which calls
+    ``links_added`` again: :meth:`passing` tells the addon to leave them alone then.
+    """
+
+    def __init__(self, core: Any) -> None:
+        self.core = core
+        self._lock = threading.Lock()
+        self._bypass: set[str] = set()
+
+    def passing(self, urls: Iterable[str]) -> list[str]:
+        """The links of ``urls`` given back before (each passes once)."""
+        with self._lock:
+            passing = [url for url in urls if url in self._bypass]
+            self._bypass.difference_update(passing)
+        return passing
+
+    def _let_pass(self, urls: Iterable[str]) -> None:
+        with self._lock:
+            self._bypass.update(urls)
+
+    def to_package(self, pid: int, urls: Sequence[str]) -> None:
+        """Back into package ``pid``; into a new package when it is gone."""
+        self._let_pass(urls)
+        if self.core.files.get_package(pid) is not None:
+            self.core.api.add_files(pid, list(urls))
+        else:
+            self.core.api.add_package("Offcloud torrents", list(urls))
+
+    def to_collector(self, pid: int, urls: Sequence[str]) -> None:
+        """Into the link collector, in a package named after ``pid``'s (not downloaded)."""
+        from pyload.core.datatypes.enums import Destination  # noqa: PLC0415 - in pyLoad only
+
+        try:
+            name = f"{self.core.api.get_package_info(pid).name} (not sent)"
+        except Exception:  # noqa: BLE001 - the package is gone
+            name = "Offcloud cloud only (not sent)"
+        self._let_pass(urls)
+        self.core.api.add_package(name, list(urls), Destination.COLLECTOR)
+
+    def drop_if_empty(self, pid: int) -> None:
+        """Delete package ``pid`` when the addon took every link of it."""
+        files = self.core.files
+        # The add that handed us these links holds this lock until its other links are stored.
+        with files.lock:
+            data = files.get_package_data(pid)
+            if data is not None and not data.get("links"):
+                self.core.api.delete_packages([pid])
 
 
 def queue_job_files(

@@ -50,6 +50,7 @@ __all__ = [
     "active_keeper",
     "attach",
     "detach",
+    "keeper_for",
 ]
 
 log = logging.getLogger(__name__)
@@ -398,6 +399,11 @@ class PyloadQueue:
 def hook_store(database: Any) -> PluginStore:
     """Where the notes live: the addon's storage."""
     return PluginStore(database, HOOK_STORAGE)
+
+
+def keeper_for(core: Any, has_account: Callable[[], bool], notice: Callable[[str], None]) -> Keeper:
+    """The keeper of a running pyLoad (``core``), its notes in the addon's storage."""
+    return Keeper(hook_store(core.db), PyloadQueue(core, has_account), notice=notice)
 
 
 _current_lock = threading.Lock()
