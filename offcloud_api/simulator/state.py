@@ -2,13 +2,14 @@
 
 Everything here is plain Python with no HTTP in it; :mod:`.routes` turns it into Offcloud's
 answers. One re-entrant lock guards the whole state, since the server answers from many threads.
-The records it keeps (jobs and their progress, the clock, CDN links) are in :mod:`.records`,
-the OAuth device flow in :mod:`.devices`.
+The records it keeps (jobs and their progress, the clock, CDN links) are in :mod:`.records`;
+three parts of :class:`SimState` have modules of their own: the file links it issues
+(:mod:`.file_links`), the cloud storage quota (:mod:`.cloud_storage`, L23) and the OAuth device
+flow (:mod:`.devices`).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import threading
 from collections.abc import Iterator
@@ -19,13 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..magnet import build_magnet, info_hash_of, is_magnet
 from ..torrent import TorrentError, parse_torrent
+from .cloud_storage import CloudStorage
 from .devices import Device, DeviceFlow
 from .faults import ERROR_PRESETS, Fault, FaultSet
+from .file_links import FileLinks
 from .files import FileSpec
 from .records import (
-    CDN_NODES,
-    CDN_STORES,
-    CLOUD_FULL,
     LIVE_TRACKERS,
     RETRY_DURATION,
     UNKNOWN_TORRENT_SIZE,
@@ -42,7 +42,7 @@ from .scenario import AccountSpec, JobSpec, LinkSpec, Scenario, SiteSpec, Torren
 __all__ = ["SimState"]
 
 
-class SimState(DeviceFlow):
+class SimState(DeviceFlow, FileLinks, CloudStorage):
     """All mutable state of one simulator; safe to use from many threads."""
 
     def __init__(self, scenario: Scenario) -> None:
@@ -357,56 +357,6 @@ class SimState(DeviceFlow):
             self.jobs[job.request_id] = job
             return job
 
-    # ----------------------------------------------------------------------------------------
-    # cloud storage (L23)
-
-    def storage_used(self, account: AccountSpec) -> int:
-        """Bytes the account's cloud holds: every cloud job not removed, cached or not, counts
-        with its total size (L23), whatever its status."""
-        with self.lock:
-            return sum(
-                job.size
-                for job in self.jobs.values()
-                if job.user_id == account.user_id and job.kind == "cloud" and not job.removed
-            )
-
-    def storage_refusal(self, account: AccountSpec, size: int) -> Optional[Refusal]:
-        """``{"not_available": "cloud"}`` (counted) if ``size`` more bytes exceed the quota."""
-        with self.lock:
-            cap = self.storage_caps.get(account.user_id)
-            if cap is None or self.storage_used(account) + size <= cap:
-                return None
-            self.cloud_full_refusals[account.user_id] = (
-                self.cloud_full_refusals.get(account.user_id, 0) + 1
-            )
-            return Refusal(dict(CLOUD_FULL), cloud_full=True)
-
-    def set_storage(
-        self, storage_bytes: Optional[int], account: Optional[str] = None
-    ) -> AccountSpec:
-        """Change an account's quota (default: the first account's); None removes the cap.
-
-        Raises ``KeyError`` for an unknown account.
-        """
-        with self.lock:
-            if account is not None:
-                spec = self.scenario.account(account)
-            elif self.scenario.accounts:
-                spec = self.scenario.accounts[0]
-            else:
-                raise KeyError("no account")
-            self.storage_caps[spec.user_id] = storage_bytes
-            return spec
-
-    def storage_snapshot(self, account: AccountSpec) -> dict[str, Any]:
-        """The account's quota, usage and full-cloud refusals (for ``/_sim/state``)."""
-        with self.lock:
-            return {
-                "storage_bytes": self.storage_caps.get(account.user_id),
-                "storage_used": self.storage_used(account),
-                "cloud_full_refusals": self.cloud_full_refusals.get(account.user_id, 0),
-            }
-
     def _torrent_at(self, url: str) -> Union[TorrentSpec, Refusal, None]:
         """The torrent a ``.torrent`` link of ``direct_files`` holds (live profile).
 
@@ -575,14 +525,6 @@ class SimState(DeviceFlow):
             self.instants[request_id] = request
             return request
 
-    def issue_token(self, file: FileSpec) -> str:
-        """A download token for ``file`` (instant and cached links)."""
-        with self.lock:
-            token = self._next_id(f"token:{file.seed}") + self._next_id("token")[:8]
-            self.tokens[token] = file
-            return token
-
-    # ----------------------------------------------------------------------------------------
     # following requests
 
     def find_job(self, account: AccountSpec, request_id: str, kind: str = "cloud") -> Optional[Job]:
@@ -664,82 +606,6 @@ class SimState(DeviceFlow):
                 job.fail = None
             return job
 
-    # ----------------------------------------------------------------------------------------
-    # files
-
-    def job_file(self, request_id: str, index: Optional[int]) -> Optional[tuple[Job, FileSpec]]:
-        """The file a download URL points to, if its job is downloaded and still there.
-
-        ``index`` is as in the URL (base ``api.file_index_base``); ``None`` means the job's only
-        file.
-        """
-        with self.lock:
-            job = self.jobs.get(request_id)
-            if job is None or job.removed or self.progress(job).status != "downloaded":
-                return None
-            if index is None:
-                return (job, job.files[0]) if not job.is_directory else None
-            position = index - self.scenario.api.file_index_base
-            if 0 <= position < len(job.files):
-                return job, job.files[position]
-            return None
-
-    def token_file(self, token: str) -> Optional[FileSpec]:
-        with self.lock:
-            return self.tokens.get(token)
-
-    def issue_cdn_link(self, job: Job, position: int) -> CdnLink:
-        """A fresh signed CDN link for file ``position`` of ``job`` (live profile, L11).
-
-        Every call signs anew, as every explore call does; the token is random-looking
-        base64url and carries no request id (a client cannot read the job out of the URL).
-        """
-        return self._issue_cdn(job.request_id, position, job.files[position])
-
-    def issue_cdn_file(self, spec: FileSpec, position: int) -> CdnLink:
-        """A signed CDN link for a cached torrent's file, with no job (``cache/download``, L19)."""
-        return self._issue_cdn(None, position, spec)
-
-    def _issue_cdn(self, request_id: Optional[str], position: int, spec: FileSpec) -> CdnLink:
-        with self.lock:
-            self._counter += 1
-            salt = f"{request_id or spec.seed}:{position}:{self._counter}"
-            digest = hashlib.sha256(f"{self.scenario.seed}:cdn:{salt}".encode()).digest()
-            token = base64.urlsafe_b64encode(digest[:30]).decode("ascii")
-            link = CdnLink(
-                token=token,
-                node=CDN_NODES[self._counter % len(CDN_NODES)],
-                store=CDN_STORES[(self._counter // len(CDN_NODES)) % len(CDN_STORES)],
-                request_id=request_id,
-                position=position,
-                file=spec,
-            )
-            self.cdn_links[token] = link
-            return link
-
-    def cdn_file(
-        self, store: str, token: str, name: str
-    ) -> Optional[tuple[Optional[Job], FileSpec]]:
-        """The file a CDN link names (and its job, if it has one).
-
-        A job's link works once the job is downloaded; after the job is removed it keeps
-        working (L15) unless ``api.cdn_links_outlive_jobs`` is off. A ``cache/download`` link
-        has no job and always works.
-        """
-        with self.lock:
-            link = self.cdn_links.get(token)
-            if link is None or link.store != store or link.file.name != name:
-                return None
-            if link.request_id is None:
-                return None, link.file
-            job = self.jobs.get(link.request_id)
-            if job is None or self.progress(job).status != "downloaded":
-                return None
-            if job.removed and not self.scenario.api.cdn_links_outlive_jobs:
-                return None
-            return job, link.file
-
-    # ----------------------------------------------------------------------------------------
     # legacy login (the OAuth device flow: DeviceFlow, devices.py)
 
     def login(self, email: str, password: str) -> Union[str, Refusal]:
