@@ -18,7 +18,8 @@ from .files import (
     file_sha256,
     iter_content,
 )
-from .scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from .scenario import Scenario, ScenarioError
+from .scenario_loading import default_scenario, load_scenario
 from .simulator import Simulator, serve
 
 __all__ = [

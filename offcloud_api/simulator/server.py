@@ -41,7 +41,8 @@ from .files import iter_content
 from .http_messages import ApiRequest, Reply, download_error_html, json_reply
 from .records import CDN_DOMAIN
 from .routes import Api
-from .scenario import ScenarioError, parse_size
+from .scenario import ScenarioError
+from .scenario_fields import parse_size
 from .state import SimState
 from .tls import CertificateError, CertificateFiles, certificate_for
 

@@ -23,7 +23,9 @@ from typing import Any, Optional, TextIO, Union
 
 from .calllog import CallLog, CallRecord
 from .faults import Fault
-from .scenario import Scenario, ScenarioSource, load_scenario, parse_size
+from .scenario import Scenario, ScenarioSource
+from .scenario_fields import parse_size
+from .scenario_loading import load_scenario
 from .server import Backend, SimHTTPServer
 from .state import SimState
 from .tls import CertificateError

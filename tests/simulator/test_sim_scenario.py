@@ -25,7 +25,7 @@ from offcloud_api.simulator import (
     serve,
 )
 from offcloud_api.simulator import tls as tls_module
-from offcloud_api.simulator.scenario import parse_size
+from offcloud_api.simulator.scenario_fields import parse_size
 
 from .helpers import bearer
 
