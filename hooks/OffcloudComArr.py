@@ -9,22 +9,23 @@ try:
 
     from offcloud_api.exceptions import OffcloudError
     from offcloud_api.magnet import build_magnet
-    from offcloud_api.pyload import intake
-    from offcloud_api.pyload.addonkit import SerialWorker, account_keys, masked, select_key
-    from offcloud_api.pyload.background import HOOK_STORAGE, PluginStore, active_follower
+    from offcloud_api.pyload.addonkit import AddonGlue, SerialWorker, select_key
+    from offcloud_api.pyload.background import PluginStore, active_follower
     from offcloud_api.pyload.cachebook import cachebook
-    from offcloud_api.pyload.cleanup import links_from_pyload
+    from offcloud_api.pyload.cleanup import pyload_links
     from offcloud_api.pyload.qbit_api import BridgeSettings, QbitApp
     from offcloud_api.pyload.qbit_files import (
+        TorrentJobs,
+        drop_unread_upload,
         files_to_delete,
         job_may_go,
         pyload_packages,
         remove_files,
+        save_upload,
     )
     from offcloud_api.pyload.qbit_torrents import ArrStore
     from offcloud_api.pyload.qbit_web import QbitServer
-    from offcloud_api.pyload.storage import FileLinkStore
-    from offcloud_api.pyload.torrents import TorrentRef, TorrentSourceError
+    from offcloud_api.pyload.torrents import TorrentSourceError
     from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
@@ -32,11 +33,14 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
     IMPORT_ERROR = exc
     UNUSABLE = unusable(exc)
 
+# The shared addon glue (offcloud_api.pyload.addonkit): the key masked in every log line.
+Glue = AddonGlue if IMPORT_ERROR is None else type("Glue", (), {})
 
-class OffcloudComArr(BaseAddon):
+
+class OffcloudComArr(Glue, BaseAddon):
     __name__ = "OffcloudComArr"
     __type__ = "addon"
-    __version__ = "0.01"
+    __version__ = "0.02"
     __status__ = "testing"
 
     __config__ = [
@@ -131,11 +135,6 @@ class OffcloudComArr(BaseAddon):
         except Exception as exc:
             self.log_warning(self._("Could not place a torrent's files in its category"), exc)
 
-    def _log(self, level, plugintype, pluginname, args, kwargs):
-        if IMPORT_ERROR is None:
-            args = masked(args, account_keys(self.pyload))
-        return super()._log(level, plugintype, pluginname, args, kwargs)
-
     def _task_failed(self, exc):
         self.log_warning(self._("qBittorrent bridge task failed"), exc)
 
@@ -162,9 +161,6 @@ class OffcloudComArr(BaseAddon):
         server, self.server = self.server, None
         if server is not None:
             server.stop()
-
-    def _exiting(self):
-        return bool(getattr(self.pyload, "exiting", False))
 
     # ---------------------------------------------------------------------------------------
     # the bridge's Backend: pyLoad's users, packages and files
@@ -209,7 +205,7 @@ class OffcloudComArr(BaseAddon):
         datas = [data for data in datas if data]
         root = self.storage_root()
         doomed = files_to_delete(root, datas) if delete_files else []
-        job = self._request_id(record)
+        job = TorrentJobs(self.pyload.db).request_id(record.info_hash)
         self.pyload.api.delete_packages([int(data["id"]) for data in datas])
         if doomed:
             removed = remove_files(root, doomed, keep=record.folder)
@@ -218,9 +214,7 @@ class OffcloudComArr(BaseAddon):
             )
         if job is not None:
             self.worker.submit(lambda: self._remove_job(record, job))
-        upload = os.path.join(self.pyload.tempdir, f"tmp_arr_{record.info_hash}.torrent")
-        if record.link == "file://" + upload and os.path.isfile(upload):
-            os.remove(upload)  # ours, not read yet
+        drop_unread_upload(self.pyload.tempdir, record)
 
     def stop(self, record):
         ids = [link.id for p in self._mine(record) for link in p.links if link.status != 13]
@@ -236,14 +230,7 @@ class OffcloudComArr(BaseAddon):
                     self.pyload.api.restart_file(link.id)
 
     def save_torrent(self, info_hash, data):
-        # "tmp_": the torrent decrypter removes it once the files are queued.
-        path = os.path.join(self.pyload.tempdir, f"tmp_arr_{info_hash}.torrent")
-        try:
-            with open(path, "xb") as fp:
-                fp.write(data)
-        except FileExistsError:
-            pass  # ours from an earlier add of the same torrent (same hash, same info)
-        return "file://" + path
+        return save_upload(self.pyload.tempdir, info_hash, data)
 
     def fetch(self, url):
         request = self.pyload.request_factory.get_request(self.classname)
@@ -287,18 +274,11 @@ class OffcloudComArr(BaseAddon):
         packages = self.packages()
         return [packages[pid] for pid in record.pids if pid in packages]
 
-    def _request_id(self, record):
-        stored = PluginStore(self.pyload.db, intake.TORRENT_DECRYPTER).retrieve(_job_key(record))
-        return stored.get("request_id") if isinstance(stored, dict) else None
-
     def _remove_job(self, record, request_id):
-        links = []
-        for destination in (Destination.QUEUE, Destination.COLLECTOR):
-            data = self.pyload.files.get_complete_data(destination)
-            links.extend(links_from_pyload(data, FileLinkStore(self.pyload.db).job_of))
-        kept = PluginStore(self.pyload.db, HOOK_STORAGE).values("job:")
+        links = pyload_links(self.pyload)
+        jobs = TorrentJobs(self.pyload.db)
         key = select_key(self.pyload)
-        if key is None or not job_may_go(request_id, kept=kept, links=links):
+        if key is None or not job_may_go(request_id, kept=jobs.kept(), links=links):
             return
         try:
             with client_for(self, key, self._exiting) as api:
@@ -306,14 +286,9 @@ class OffcloudComArr(BaseAddon):
         except OffcloudError as exc:
             self.log_warning(self._("Could not remove the Offcloud job"), request_id, exc.message)
             return
-        PluginStore(self.pyload.db, intake.TORRENT_DECRYPTER).delete(_job_key(record))
+        jobs.forget(record.info_hash)
         self.log_info(
             self._("Removed Offcloud job {id}: its app deleted {name}").format(
                 id=request_id, name=record.name
             )
         )
-
-
-def _job_key(record):
-    """Where the torrent decrypter remembers the torrent's job (by info-hash)."""
-    return TorrentRef(record.info_hash, "").storage_key

@@ -5,20 +5,21 @@ from ..base.addon import BaseAddon
 from ..base.offcloud_bootstrap import UNUSABLE, unusable
 
 try:
-    from pyload.core.datatypes.enums import Destination
-
     from offcloud_api.exceptions import OffcloudError
-    from offcloud_api.pyload.addonkit import SerialWorker, account_keys, masked, select_key
+    from offcloud_api.pyload.addonkit import AddonGlue, SerialWorker, select_key
     from offcloud_api.pyload.cleanup import (
+        DOWNLOADER,
+        HOOK,
         Link,
         Verdict,
+        ended_job,
         followed_request_ids,
+        forget_file_links,
+        full_wait_seconds,
         job_verdict,
-        links_from_pyload,
-        protected_request_ids,
-        request_id_of,
+        periodic_protected,
+        pyload_links,
         stale_jobs,
-        stored_request_ids,
     )
     from offcloud_api.pyload.cloudroom import CreatedJobs, room
     from offcloud_api.pyload.storage import FileLinkStore
@@ -29,11 +30,14 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
     IMPORT_ERROR = exc
     UNUSABLE = unusable(exc)
 
+# The shared addon glue (offcloud_api.pyload.addonkit): the key masked in every log line.
+Glue = AddonGlue if IMPORT_ERROR is None else type("Glue", (), {})
 
-class OffcloudComCleanup(BaseAddon):
+
+class OffcloudComCleanup(Glue, BaseAddon):
     __name__ = "OffcloudComCleanup"
     __type__ = "addon"
-    __version__ = "0.04"
+    __version__ = "0.05"
     __status__ = "testing"
 
     __config__ = [
@@ -70,10 +74,6 @@ class OffcloudComCleanup(BaseAddon):
     __license__ = "GPLv3"
     __authors__ = [("Offcloud for pyLoad", "")]
 
-    #: The downloader: it remembers the jobs it follows, and has its own per-link removal.
-    DOWNLOADER = "OffcloudCom"
-    #: The hook: it remembers the jobs cloud-only mode sent (the user wants those kept).
-    HOOK = "OffcloudComHook"
     INTERVAL = 60 * 60
     FIRST_RUN_DELAY = 3
 
@@ -133,11 +133,7 @@ class OffcloudComCleanup(BaseAddon):
 
     def _apply_full_wait(self):
         # The plugins' waits for room in a full cloud (offcloud_api.pyload.cloudroom).
-        try:
-            minutes = float(self.config.get("full_wait", 5.0))
-        except (TypeError, ValueError):
-            minutes = 5.0
-        room.set_wait(minutes * 60)
+        room.set_wait(full_wait_seconds(self.config.get("full_wait", 5.0)))
 
     def download_finished(self, pyfile):
         if not self.active or not self.config.get("after_download", True):
@@ -166,12 +162,6 @@ class OffcloudComCleanup(BaseAddon):
         except Exception as exc:
             self.log_warning(self._("Offcloud clean-up not started"), exc)
 
-    def _log(self, level, plugintype, pluginname, args, kwargs):
-        # Addons have no self.account, so pyLoad would not mask the key: we do (addonkit.masked).
-        if IMPORT_ERROR is None:
-            args = masked(args, account_keys(self.pyload))
-        return super()._log(level, plugintype, pluginname, args, kwargs)
-
     def _task_failed(self, exc):
         self.log_warning(self._("Offcloud clean-up failed"), exc)
 
@@ -179,18 +169,16 @@ class OffcloudComCleanup(BaseAddon):
     # after the download
 
     def _consider(self, pyfile, status):
-        url = pyfile.url
-        job_of = FileLinkStore(self.pyload.db).job_of
-        request_id = request_id_of(url, job_of)
-        if request_id is None:
-            # A hoster link that went through a cloud job downloads from that job's file link.
-            link = getattr(getattr(pyfile, "plugin", None), "link", None)
-            request_id = request_id_of(link, job_of)
-            if request_id is None:
-                return
-            if status == 0 and self.config.get("remove_finished", False, plugin=self.DOWNLOADER):
-                return  # the downloader's own remove_finished removed it already
-            url = link
+        found = ended_job(
+            pyfile,
+            FileLinkStore(self.pyload.db).job_of,
+            removed_by_downloader=lambda: (
+                status == 0 and self.config.get("remove_finished", False, plugin=DOWNLOADER)
+            ),
+        )
+        if found is None:
+            return
+        request_id, url = found
         ended = Link(fid=pyfile.id, url=url, status=status, package_id=pyfile.packageid)
         with self.ended_lock:
             self.ended.append((request_id, ended))
@@ -209,7 +197,7 @@ class OffcloudComCleanup(BaseAddon):
                     if not batch:
                         self.draining = False
                         return
-                links = self._links()
+                links = pyload_links(self.pyload)
                 for request_id, ended in batch:
                     self._remove_if_done(request_id, ended, links)
         except BaseException:
@@ -221,7 +209,7 @@ class OffcloudComCleanup(BaseAddon):
         if request_id in self.removed:
             return
         # The downloader's record of the link that just ended does not count as "in use".
-        in_use = followed_request_ids(self._stored(self.DOWNLOADER), links, ignore={ended.fid})
+        in_use = followed_request_ids(self._stored(DOWNLOADER), links, ignore={ended.fid})
         verdict = job_verdict(
             request_id,
             links,
@@ -257,13 +245,8 @@ class OffcloudComCleanup(BaseAddon):
         if key is None:
             self.log_debug("No usable Offcloud account for the clean-up")
             return
-        links = self._links()
-        protected = (
-            protected_request_ids(links)
-            | followed_request_ids(self._stored(self.DOWNLOADER), links)
-            # Jobs cloud-only mode sent are in the cloud because the user wants them there.
-            | stored_request_ids(self._stored(self.HOOK))
-        )
+        links = pyload_links(self.pyload)
+        protected = periodic_protected(links, self._stored(DOWNLOADER), self._stored(HOOK))
         try:
             with client_for(self, key, self._exiting) as api:
                 history = api.get_history()
@@ -301,29 +284,11 @@ class OffcloudComCleanup(BaseAddon):
             )
             return
         self.removed.update(request_ids)
-        self._forget_file_links(request_ids)
+        forget_file_links(self.pyload.db, request_ids)  # the notes of which job a link is of
         CreatedJobs(self.pyload.db).forget(request_ids)  # gone: nothing to make room with
         room.freed()  # links waiting for room may add at once
         for request_id in request_ids:
             self.log_info(self._("Removed Offcloud job {id}: {why}").format(id=request_id, why=why))
-
-    def _forget_file_links(self, request_ids):
-        # The notes of which job a CDN link is of are useless once the job is gone.
-        gone = set(request_ids)
-        for key, value in self._stored(self.DOWNLOADER).items():
-            if str(key).startswith("file:") and stored_request_ids({key: value}) & gone:
-                self.pyload.db.del_storage(self.DOWNLOADER, key)
-
-    def _links(self):
-        files = self.pyload.files
-        links = []
-        for destination in (Destination.QUEUE, Destination.COLLECTOR):
-            links.extend(
-                links_from_pyload(
-                    files.get_complete_data(destination), FileLinkStore(self.pyload.db).job_of
-                )
-            )
-        return links
 
     def _own_jobs(self):
         # The jobs this pyLoad's adds created (offcloud_api.pyload.cloudroom's ledger).
@@ -331,6 +296,3 @@ class OffcloudComCleanup(BaseAddon):
 
     def _stored(self, plugin):
         return dict(self.pyload.db.get_storage(plugin) or {})
-
-    def _exiting(self):
-        return bool(getattr(self.pyload, "exiting", False))

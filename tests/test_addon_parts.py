@@ -19,10 +19,20 @@ from offcloud_api.pyload import addonkit, intake
 from offcloud_api.pyload.background import PluginStore, Settings
 from offcloud_api.pyload.bulk import BulkTaker, storage_key
 from offcloud_api.pyload.cachebook import CacheBook
+from offcloud_api.pyload.cleanup import (
+    Link,
+    ended_job,
+    forget_file_links,
+    full_wait_seconds,
+    periodic_protected,
+    pyload_links,
+)
 from offcloud_api.pyload.history_import import known_request_ids, queue_imported
+from offcloud_api.pyload.qbit_files import TorrentJobs, drop_unread_upload, save_upload, upload_path
 from offcloud_api.pyload.queueing import Handback
 from offcloud_api.pyload.resume import Keeper, keeper_for
-from offcloud_api.pyload.storage import FileLinkStore, _encode
+from offcloud_api.pyload.storage import FileLinkStore, _encode, job_storage_key
+from offcloud_api.pyload.torrents import TorrentRef
 
 HOOK = "OffcloudComHook"
 PID = 3
@@ -398,3 +408,102 @@ def test_links_given_back_pass_the_addon_once(pid: int) -> None:
     handback.to_package(pid, ["a", "b"])
     assert handback.passing(["b", "c"]) == ["b"]
     assert handback.passing(["a", "b"]) == ["a"]
+
+
+# -- the clean-up addon's and the qBittorrent bridge's parts ----------------------------------
+
+
+def test_the_job_a_link_that_ended_downloaded_from() -> None:
+    legacy = "https://srv1.offcloud.com/cloud/download/abc123def456/a.bin"
+    cdn = "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/littlemouse-sto/TOKEN/a.bin"
+    noted = {cdn: "job9"}.get
+    asked: list[bool] = []
+
+    def removed() -> bool:
+        asked.append(True)
+        return False
+
+    own = SimpleNamespace(url=legacy)
+    assert ended_job(own, noted, removed_by_downloader=removed) == ("abc123def456", legacy)
+    hoster = SimpleNamespace(url="https://rapidgator.net/file/x", plugin=SimpleNamespace(link=cdn))
+    assert ended_job(hoster, noted, removed_by_downloader=removed) == ("job9", cdn)
+    assert asked == [True]  # asked only for a hoster link
+    assert ended_job(hoster, noted, removed_by_downloader=lambda: True) is None
+    plain = SimpleNamespace(url="https://rapidgator.net/file/x")
+    assert ended_job(plain, noted, removed_by_downloader=removed) is None
+
+
+def test_pyloads_links_of_queue_and_collector() -> None:
+    cdn = "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/littlemouse-sto/TOKEN/a.bin"
+    data = {
+        1: {1: {"links": {5: {"id": 5, "url": cdn, "status": 3, "package": 1}}}},
+        0: {2: {"links": {6: {"id": 6, "url": "https://x.test/b", "status": 0, "package": 2}}}},
+    }
+    core = FakeCore()
+    core.files.get_complete_data = lambda destination: data[int(destination)]
+    FileLinkStore(core.db).remember("job5", [SimpleNamespace(url=cdn, path="a.bin", name="a")])
+    links = pyload_links(core)
+    assert [(link.fid, link.request_id) for link in links] == [(5, "job5"), (6, None)]
+
+
+def test_the_full_wait_option_in_seconds() -> None:
+    assert full_wait_seconds(2) == 120.0
+    assert full_wait_seconds("0.5") == 30.0
+    assert full_wait_seconds("soon") == 300.0
+    assert full_wait_seconds(None) == 300.0
+
+
+def test_the_periodic_clean_up_leaves_jobs_in_use_and_those_sent_to_the_cloud() -> None:
+    legacy = "https://srv1.offcloud.com/cloud/download/{}/a.bin"
+    links = [
+        Link(fid=1, url=legacy.format("aaa111"), status=3),  # still to download
+        Link(fid=2, url=legacy.format("bbb222"), status=0),  # finished
+        Link(fid=3, url="https://rapidgator.net/file/y", status=3),
+    ]
+    downloader = {job_storage_key("https://rapidgator.net/file/y"): _encode({"request_id": "f1"})}
+    hook = {"job:sent": _encode({"request_id": "c1"})}
+    assert periodic_protected(links, downloader, hook) == {"aaa111", "f1", "c1"}
+
+
+def test_file_link_notes_of_removed_jobs_are_forgotten() -> None:
+    core = FakeCore()
+    store = FileLinkStore(core.db)
+    gone = SimpleNamespace(url="https://cdn.test/gone", path="g", name="g")
+    kept = SimpleNamespace(url="https://cdn.test/kept", path="k", name="k")
+    store.remember("old", [gone])
+    store.remember("live", [kept])
+    core.db.set_storage("OffcloudCom", "job:x", _encode({"request_id": "old"}))
+    forget_file_links(core.db, ["old"])
+    assert store.job_of(gone.url) is None
+    assert store.job_of(kept.url) == "live"
+    assert "job:x" in core.db.rows["OffcloudCom"]  # only file-link notes go
+
+
+def test_an_uploaded_torrent_is_saved_once_and_dropped_while_unread(tmp_path: Any) -> None:
+    path = upload_path(str(tmp_path), "ab" * 20)
+    assert path == str(tmp_path / f"tmp_arr_{'ab' * 20}.torrent")
+    link = save_upload(str(tmp_path), "ab" * 20, b"first")
+    assert link == "file://" + path
+    assert save_upload(str(tmp_path), "ab" * 20, b"second") == link
+    assert (tmp_path / f"tmp_arr_{'ab' * 20}.torrent").read_bytes() == b"first"
+    other = SimpleNamespace(info_hash="ab" * 20, link="magnet:?xt=urn:btih:" + "ab" * 20)
+    drop_unread_upload(str(tmp_path), other)  # not added from the file: it stays
+    assert (tmp_path / f"tmp_arr_{'ab' * 20}.torrent").exists()
+    record = SimpleNamespace(info_hash="ab" * 20, link=link)
+    drop_unread_upload(str(tmp_path), record)
+    assert not (tmp_path / f"tmp_arr_{'ab' * 20}.torrent").exists()
+    drop_unread_upload(str(tmp_path), record)  # read (and removed) by the decrypter already
+
+
+def test_the_job_of_a_torrent_is_the_decrypters_note() -> None:
+    core = FakeCore()
+    key = TorrentRef("cd" * 20, "").storage_key
+    core.db.set_storage(intake.TORRENT_DECRYPTER, key, _encode({"request_id": "t1"}))
+    core.db.set_storage(HOOK, "job:sent", _encode({"request_id": "c1"}))
+    core.db.set_storage(HOOK, "follow:3", _encode({"request_id": "f3"}))
+    jobs = TorrentJobs(core.db)
+    assert jobs.request_id("cd" * 20) == "t1"
+    assert jobs.request_id("ef" * 20) is None
+    assert jobs.kept() == [{"request_id": "c1"}]
+    jobs.forget("cd" * 20)
+    assert jobs.request_id("cd" * 20) is None

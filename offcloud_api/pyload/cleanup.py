@@ -31,21 +31,33 @@ from typing import Any, Callable, Optional
 
 from ..models import Job, JobStatus
 from .links import parse_file_url
-from .storage import decode_stored, job_storage_key
+from .storage import FileLinkStore, decode_stored, job_storage_key
 
 __all__ = [
+    "DOWNLOADER",
     "FAILED_STATUSES",
     "FINISHED_STATUSES",
+    "HOOK",
     "Link",
     "Verdict",
+    "ended_job",
     "followed_request_ids",
+    "forget_file_links",
+    "full_wait_seconds",
     "job_verdict",
     "links_from_pyload",
+    "periodic_protected",
     "protected_request_ids",
+    "pyload_links",
     "request_id_of",
     "stale_jobs",
     "stored_request_ids",
 ]
+
+#: The downloader: it remembers the jobs it follows, and the jobs of CDN file links.
+DOWNLOADER = "OffcloudCom"
+#: The hook: it remembers the jobs cloud-only mode sent (the user wants those kept).
+HOOK = "OffcloudComHook"
 
 #: pyLoad link statuses (``DownloadStatus``) that mean the file is there: finished, skipped.
 FINISHED_STATUSES = frozenset({0, 4})
@@ -99,6 +111,45 @@ def request_id_of(url: Optional[str], job_of: Optional[JobLookup] = None) -> Opt
     if parsed.request_id is not None:
         return parsed.request_id
     return job_of(url) if job_of is not None else None
+
+
+def ended_job(
+    pyfile: Any, job_of: JobLookup, *, removed_by_downloader: Callable[[], bool]
+) -> Optional[tuple[str, str]]:
+    """``(request id, file link)`` of the job a link that ended downloaded from, else ``None``.
+
+    A hoster link that went through a cloud job downloads from that job's file link (its
+    plugin's ``link``). ``removed_by_downloader()``: the downloader's own ``remove_finished``
+    removed the job of a finished hoster link already (asked only for such a link).
+    """
+    url = pyfile.url
+    request_id = request_id_of(url, job_of)
+    if request_id is not None:
+        return request_id, url
+    link = getattr(getattr(pyfile, "plugin", None), "link", None)
+    request_id = request_id_of(link, job_of)
+    if request_id is None or link is None or removed_by_downloader():
+        return None
+    return request_id, link
+
+
+def pyload_links(core: Any) -> list[Link]:
+    """Every link of pyLoad's queue and link collector (``core``: a running pyLoad)."""
+    from pyload.core.datatypes.enums import Destination  # noqa: PLC0415 - in pyLoad only
+
+    job_of = FileLinkStore(core.db).job_of
+    links: list[Link] = []
+    for destination in (Destination.QUEUE, Destination.COLLECTOR):
+        links.extend(links_from_pyload(core.files.get_complete_data(destination), job_of))
+    return links
+
+
+def full_wait_seconds(minutes: Any) -> float:
+    """The ``full_wait`` option (minutes between tries in a full cloud) in seconds."""
+    try:
+        return float(minutes) * 60
+    except (TypeError, ValueError):
+        return 5.0 * 60
 
 
 def links_from_pyload(
@@ -241,6 +292,30 @@ def followed_request_ids(
         job_storage_key(link.url) for link in links if not link.finished and link.fid not in ignore
     }
     return stored_request_ids({key: value for key, value in entries.items() if key in live})
+
+
+def periodic_protected(
+    links: Iterable[Link], downloader: Mapping[str, Any], hook: Mapping[str, Any]
+) -> set[str]:
+    """Jobs the periodic clean-up leaves: pyLoad still has files of them to download, the
+    downloader follows them (``downloader``: its storage), or cloud-only mode sent them
+    (``hook``: the addon's storage), and the user wants those in the cloud."""
+    links = list(links)
+    return (
+        protected_request_ids(links)
+        | followed_request_ids(downloader, links)
+        | stored_request_ids(hook)
+    )
+
+
+def forget_file_links(database: Any, request_ids: Iterable[str]) -> None:
+    """Drop the notes of which job a CDN link is of (:class:`.storage.FileLinkStore`) for jobs
+    that are gone; ``database`` is pyLoad's storage table (``core.db``)."""
+    gone = set(request_ids)
+    entries = dict(database.get_storage(DOWNLOADER) or {})
+    for key, value in entries.items():
+        if str(key).startswith("file:") and stored_request_ids({key: value}) & gone:
+            database.del_storage(DOWNLOADER, key)
 
 
 def stored_request_ids(entries: Mapping[str, Any]) -> set[str]:

@@ -15,10 +15,30 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from .background import HOOK_STORAGE, PluginStore
 from .cleanup import Link, protected_request_ids
-from .qbit_torrents import ABORTED, DOWNLOADING, PROCESSING, LinkView, PackageView, inside
+from .intake import TORRENT_DECRYPTER, UPLOAD_PREFIX
+from .qbit_torrents import (
+    ABORTED,
+    DOWNLOADING,
+    PROCESSING,
+    LinkView,
+    PackageView,
+    TorrentRecord,
+    inside,
+)
+from .torrents import TorrentRef
 
-__all__ = ["files_to_delete", "job_may_go", "pyload_packages", "remove_files"]
+__all__ = [
+    "TorrentJobs",
+    "drop_unread_upload",
+    "files_to_delete",
+    "job_may_go",
+    "pyload_packages",
+    "remove_files",
+    "save_upload",
+    "upload_path",
+]
 
 log = logging.getLogger(__name__)
 
@@ -147,3 +167,49 @@ def job_may_go(request_id: str, *, kept: Iterable[Any], links: Iterable[Link]) -
     if any(isinstance(v, dict) and v.get("request_id") == request_id for v in kept):
         return False
     return request_id not in protected_request_ids(links)
+
+
+def upload_path(tempdir: str, info_hash: str) -> str:
+    """Where the bridge saves a .torrent an app uploaded: pyLoad's temp folder, named like the
+    TORRENT container's copies (``tmp_``), so the torrent decrypter removes it once it queued the
+    files."""
+    return str(Path(tempdir) / f"{UPLOAD_PREFIX}arr_{info_hash}.torrent")
+
+
+def save_upload(tempdir: str, info_hash: str, data: bytes) -> str:
+    """Save an uploaded .torrent (:func:`upload_path`); its ``file://`` link for pyLoad."""
+    path = upload_path(tempdir, info_hash)
+    try:
+        with Path(path).open("xb") as file:
+            file.write(data)
+    except FileExistsError:
+        pass  # ours from an earlier add of the same torrent (same hash, same info)
+    return "file://" + path
+
+
+def drop_unread_upload(tempdir: str, record: TorrentRecord) -> None:
+    """Remove the saved .torrent of a deleted torrent that the decrypter has not read yet."""
+    upload = upload_path(tempdir, record.info_hash)
+    if record.link == "file://" + upload and Path(upload).is_file():
+        Path(upload).unlink()  # ours, not read yet
+
+
+class TorrentJobs:
+    """The Offcloud job of each torrent, as the torrent decrypter remembers it (by info-hash),
+    and the jobs cloud-only mode sent (which stay), in pyLoad's storage table ``database``."""
+
+    def __init__(self, database: Any) -> None:
+        self.decrypter = PluginStore(database, TORRENT_DECRYPTER)
+        self.hook = PluginStore(database, HOOK_STORAGE)
+
+    def request_id(self, info_hash: str) -> Optional[str]:
+        stored = self.decrypter.retrieve(TorrentRef(info_hash, "").storage_key)
+        found = stored.get("request_id") if isinstance(stored, dict) else None
+        return str(found) if found else None
+
+    def forget(self, info_hash: str) -> None:
+        self.decrypter.delete(TorrentRef(info_hash, "").storage_key)
+
+    def kept(self) -> list[Any]:
+        """The notes of the jobs cloud-only mode sent (for :func:`job_may_go`)."""
+        return list(self.hook.values("job:"))
