@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import pytest
 import responses
+from fakes import ManualClock
 from responses import matchers
 from responses.registries import OrderedRegistry
 
@@ -128,3 +129,9 @@ def payload() -> Callable[[str], Any]:
         return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
     return load
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when the test moves it (a module may define its own ``clock``)."""
+    return ManualClock()

@@ -22,6 +22,23 @@ class MemoryStore:
         self.values.pop(key, None)
 
 
+class ManualClock:
+    """A clock that moves only when a test moves it (``clock.now += 60``)."""
+
+    START = 1_000_000.0
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    @classmethod
+    def time_of_day(cls, moment: float) -> str:
+        """A book's ``clock_time`` that needs no time zone: ``T+<seconds since START>``."""
+        return f"T+{moment - cls.START:.0f}"
+
+
 class FakePyloadDb:
     """pyLoad's storage table (``core.db``): identifier (a plugin) → key → encoded value."""
 

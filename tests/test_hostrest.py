@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from fakes import ManualClock
 
 from offcloud_api.exceptions import (
     AuthError,
@@ -33,22 +34,9 @@ from offcloud_api.pyload.hostrest import (
 DISABLED = "The supported site is temporarily disabled."
 
 
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def book(clock: Clock) -> HostRest:
-    return HostRest(clock=clock, clock_time=lambda moment: f"T+{moment - 1_000_000:.0f}")
+def book(clock: ManualClock) -> HostRest:
+    return HostRest(clock=clock, clock_time=ManualClock.time_of_day)
 
 
 def test_defaults() -> None:
@@ -57,7 +45,7 @@ def test_defaults() -> None:
     assert isinstance(hostrest, HostRest)
 
 
-def test_a_few_failures_in_a_row_rest_the_host(book: HostRest, clock: Clock) -> None:
+def test_a_few_failures_in_a_row_rest_the_host(book: HostRest, clock: ManualClock) -> None:
     assert book.failed("rapidgator.net", DISABLED) is None
     assert book.failed("rapidgator.net", DISABLED) is None
     assert book.resting("rapidgator.net") is None
@@ -92,7 +80,7 @@ def test_the_message_says_who_why_how_long_and_until_when(book: HostRest) -> Non
     )
 
 
-def test_the_message_reads_the_time_of_day_by_default(clock: Clock) -> None:
+def test_the_message_reads_the_time_of_day_by_default(clock: ManualClock) -> None:
     book = HostRest(clock=clock)
     for _ in range(3):
         rest = book.failed("rapidgator.net")
@@ -143,7 +131,7 @@ def test_names_are_compared_as_hosts(book: HostRest) -> None:
 
 
 def test_after_a_rest_one_failure_rests_it_again_twice_as_long(
-    book: HostRest, clock: Clock
+    book: HostRest, clock: ManualClock
 ) -> None:
     for _ in range(3):
         first = book.failed("rapidgator.net", rest_seconds=600)
@@ -160,7 +148,7 @@ def test_after_a_rest_one_failure_rests_it_again_twice_as_long(
     assert again.number == 6
 
 
-def test_a_first_rest_longer_than_the_cap_is_kept(book: HostRest, clock: Clock) -> None:
+def test_a_first_rest_longer_than_the_cap_is_kept(book: HostRest, clock: ManualClock) -> None:
     for _ in range(3):
         rest = book.failed("h.example", rest_seconds=7200)
     assert rest is not None
@@ -170,7 +158,7 @@ def test_a_first_rest_longer_than_the_cap_is_kept(book: HostRest, clock: Clock) 
     assert again.seconds == 7200
 
 
-def test_failures_during_a_rest_join_it(book: HostRest, clock: Clock) -> None:
+def test_failures_during_a_rest_join_it(book: HostRest, clock: ManualClock) -> None:
     # Links already on their way when the rest began: their failures neither extend the rest
     # nor start a longer one.
     for _ in range(3):

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from fakes import ManualClock
 
 from offcloud_api.exceptions import is_ip_refusal_text
 from offcloud_api.pyload.ippause import (
@@ -36,22 +37,9 @@ CDN = "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/littlemouse-sto/TOKEN/a.bin"
 OTHER_CDN = "https://1-cdn2-ovh-bea.energycdn.com/cdn3sto/frostyicebreath-sto/TOKEN2/b.bin"
 
 
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def book(clock: Clock) -> IPPause:
-    return IPPause(clock=clock, clock_time=lambda moment: f"T+{moment - 1_000_000:.0f}")
+def book(clock: ManualClock) -> IPPause:
+    return IPPause(clock=clock, clock_time=ManualClock.time_of_day)
 
 
 # what counts as a refusal
@@ -172,7 +160,7 @@ def test_a_large_or_no_write_is_no_refusal_body(tmp_path: Path) -> None:
 
 
 def test_a_refusal_pauses_the_account_until_a_probe_is_accepted(
-    book: IPPause, clock: Clock
+    book: IPPause, clock: ManualClock
 ) -> None:
     assert book.paused("a") is None
     pause = book.refused("a", url=CDN, reason=NOT_AUTHORIZED)
@@ -197,7 +185,7 @@ def test_a_refusal_pauses_the_account_until_a_probe_is_accepted(
     assert book.paused("a") is None
 
 
-def test_the_end_wakes_every_waiting_link_at_once(book: IPPause, clock: Clock) -> None:
+def test_the_end_wakes_every_waiting_link_at_once(book: IPPause, clock: ManualClock) -> None:
     book.refused("a", url=CDN, reason=NOT_AUTHORIZED)
     woken: list[int] = []
     for link in (1, 2, 3):
@@ -229,7 +217,7 @@ def test_waiting_after_the_end_wakes_at_once(book: IPPause) -> None:
     assert woken == [1]
 
 
-def test_refusals_in_a_pause_join_it_and_keep_its_check(book: IPPause, clock: Clock) -> None:
+def test_refusals_in_a_pause_join_it_and_keep_its_check(book: IPPause, clock: ManualClock) -> None:
     first = book.refused("a", url=CDN, reason=NOT_AUTHORIZED)
     clock.now += 20
     joined = book.refused("a", url=OTHER_CDN, reason="HTTP 403 on a fresh file link")
@@ -240,7 +228,9 @@ def test_refusals_in_a_pause_join_it_and_keep_its_check(book: IPPause, clock: Cl
     assert book.turn("a", link=9) == (Turn.PROBE, OTHER_CDN)  # the newest refused link
 
 
-def test_a_gone_probe_link_lets_one_link_try_its_own_download(book: IPPause, clock: Clock) -> None:
+def test_a_gone_probe_link_lets_one_link_try_its_own_download(
+    book: IPPause, clock: ManualClock
+) -> None:
     book.refused("a", url=CDN)
     clock.now += PROBE_SECONDS
     assert book.turn("a", link=1)[0] is Turn.PROBE
@@ -256,14 +246,14 @@ def test_a_gone_probe_link_lets_one_link_try_its_own_download(book: IPPause, clo
 
 
 def test_an_api_refusal_without_a_file_link_tries_a_link_each_interval(
-    book: IPPause, clock: Clock
+    book: IPPause, clock: ManualClock
 ) -> None:
     book.refused("a", reason="IP address needs to be registered.")
     clock.now += PROBE_SECONDS
     assert book.turn("a", link=1) == (Turn.TRY, None)
 
 
-def test_a_turn_not_reported_passes_on_after_an_interval(book: IPPause, clock: Clock) -> None:
+def test_a_turn_not_reported_passes_on_after_an_interval(book: IPPause, clock: ManualClock) -> None:
     book.refused("a", url=CDN)
     clock.now += PROBE_SECONDS
     assert book.turn("a", link=1)[0] is Turn.PROBE  # and the link is stopped by the user
@@ -273,7 +263,7 @@ def test_a_turn_not_reported_passes_on_after_an_interval(book: IPPause, clock: C
     assert book.turn("a", link=2)[0] is Turn.PROBE
 
 
-def test_unknown_answers_keep_the_pause(book: IPPause, clock: Clock) -> None:
+def test_unknown_answers_keep_the_pause(book: IPPause, clock: ManualClock) -> None:
     book.refused("a", url=CDN)
     clock.now += PROBE_SECONDS
     book.turn("a", link=1)
@@ -283,13 +273,13 @@ def test_unknown_answers_keep_the_pause(book: IPPause, clock: Clock) -> None:
     assert book.probed("b", Verdict.ACCEPTED) is None  # nothing paused there
 
 
-def test_the_interval_is_configurable_with_a_floor(book: IPPause, clock: Clock) -> None:
+def test_the_interval_is_configurable_with_a_floor(book: IPPause, clock: ManualClock) -> None:
     assert book.refused("a", url=CDN, interval=3).next_check == clock.now + 3
     assert book.refused("b", url=CDN, interval=0).next_check == clock.now + 1
 
 
 def test_a_download_that_started_before_the_pause_does_not_end_it(
-    book: IPPause, clock: Clock
+    book: IPPause, clock: ManualClock
 ) -> None:
     started = clock.now
     clock.now += 5
@@ -325,7 +315,7 @@ def test_a_notice_given_before_a_restart_counts(book: IPPause) -> None:
 
 
 def test_the_message_says_what_happened_what_to_do_and_that_it_goes_on(
-    book: IPPause, clock: Clock
+    book: IPPause, clock: ManualClock
 ) -> None:
     pause = book.refused("a", url=CDN, reason=NOT_AUTHORIZED)
     assert pause.message() == (
