@@ -11,6 +11,7 @@ import pytest
 from offcloud_api.pyload.qbit_web import (
     BadRequestError,
     Guard,
+    GuardLimits,
     QbitServer,
     Request,
     Response,
@@ -154,7 +155,7 @@ def test_guard_bans_an_address_after_repeated_failures() -> None:
         checked.append((user, password))
         return user if password == "right" else None
 
-    guard = Guard(check, max_failures=3, window=100, ban_seconds=600, clock=clock)
+    guard = Guard(check, GuardLimits(max_failures=3, window=100, ban_seconds=600), clock=clock)
     for _ in range(2):
         assert guard.login("10.0.0.9", "pyload", "wrong") is None
     assert guard.login("10.0.0.9", "pyload", "right") == "pyload"  # a success resets the count
@@ -172,7 +173,7 @@ def test_guard_bans_an_address_after_repeated_failures() -> None:
 
 def test_guard_counts_failures_within_the_window_only() -> None:
     clock = Clock()
-    guard = Guard(lambda u, p: None, max_failures=3, window=10, clock=clock)
+    guard = Guard(lambda u, p: None, GuardLimits(max_failures=3, window=10), clock=clock)
     for _ in range(5):
         guard.login("a", "u", "p")
         clock.now += 6  # never three within 10 s
@@ -187,7 +188,7 @@ def test_guard_remembers_good_credentials_briefly() -> None:
         calls.append(user)
         return user
 
-    guard = Guard(check, remember=30, clock=clock)
+    guard = Guard(check, GuardLimits(remember=30), clock=clock)
     guard.login("a", "pyload", "pw")
     guard.login("a", "pyload", "pw")
     assert calls == ["pyload"]

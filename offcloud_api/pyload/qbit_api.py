@@ -39,7 +39,7 @@ from .qbit_torrents import (
     torrent_properties,
     torrent_view,
 )
-from .qbit_web import Guard, Request, Response, Sessions, basic_credentials
+from .qbit_web import Guard, GuardLimits, Request, Response, Sessions, basic_credentials
 from .torrents import TorrentRef, TorrentSourceError, torrent_from_bytes
 from .torrents import torrent_from_magnet as _from_magnet
 
@@ -94,8 +94,8 @@ class Backend(Protocol):
 class BridgeSettings:
     cached_only: bool = False
     max_upload: int = MAX_TORRENT_BYTES
-    max_failures: int = 5
-    ban_seconds: float = 3600.0
+    max_failures: int = GuardLimits.max_failures
+    ban_seconds: float = GuardLimits.ban_seconds
     port: int = 8092
 
 
@@ -142,12 +142,10 @@ class QbitApp:
         self.settings = settings or BridgeSettings()
         self.clock = clock
         self.sessions = Sessions(clock=guard_clock)
-        self.guard = Guard(
-            backend.check_user,
-            max_failures=self.settings.max_failures,
-            ban_seconds=self.settings.ban_seconds,
-            clock=guard_clock,
+        limits = GuardLimits(
+            max_failures=self.settings.max_failures, ban_seconds=self.settings.ban_seconds
         )
+        self.guard = Guard(backend.check_user, limits, clock=guard_clock)
         self._lock = threading.RLock()
         self._records: dict[str, TorrentRecord] = {r.info_hash: r for r in store.torrents()}
         self._categories: dict[str, str] = store.categories()

@@ -29,6 +29,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "BadRequestError",
     "Guard",
+    "GuardLimits",
     "QbitServer",
     "Request",
     "Response",
@@ -227,11 +228,22 @@ class Sessions:
             del self._sessions[key]
 
 
+@dataclass(frozen=True)
+class GuardLimits:
+    """How the bridge meets failed logins: after ``max_failures`` within ``window`` seconds an
+    address is banned for ``ban_seconds`` (qBittorrent bans after 5 for an hour). Successful Basic
+    credentials are remembered by their hash for ``remember`` seconds."""
+
+    max_failures: int = 5
+    window: float = 900.0
+    ban_seconds: float = 3600.0
+    remember: float = 60.0
+
+
 class Guard:
-    """Failed logins per address: after ``max_failures`` within ``window`` seconds the address is
-    banned for ``ban_seconds`` (qBittorrent bans after 5 for an hour), and no password is checked
-    for it until then. Successful Basic credentials are remembered by their hash for ``remember``
-    seconds, so pyLoad's password hashing does not run on every call of an app using them.
+    """Failed logins per address, within :class:`GuardLimits`: a banned address has no password
+    checked until its ban ends. Remembering good Basic credentials spares pyLoad's password
+    hashing on every call of an app using them.
     """
 
     BANNED = "Your IP address has been banned after too many failed authentication attempts."
@@ -239,18 +251,12 @@ class Guard:
     def __init__(
         self,
         check: Callable[[str, str], Optional[str]],
+        limits: GuardLimits = GuardLimits(),
         *,
-        max_failures: int = 5,
-        window: float = 900.0,
-        ban_seconds: float = 3600.0,
-        remember: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._check = check
-        self.max_failures = max_failures
-        self.window = window
-        self.ban_seconds = ban_seconds
-        self.remember = remember
+        self.limits = limits
         self.clock = clock
         self._lock = threading.Lock()
         self._failures: dict[str, list[float]] = {}
@@ -276,7 +282,7 @@ class Guard:
         now = self.clock()
         with self._lock:
             known = self._known.get(key)
-            if known is not None and now - known[1] <= self.remember:
+            if known is not None and now - known[1] <= self.limits.remember:
                 return known[0]
         try:
             name = self._check(user, password)
@@ -288,11 +294,11 @@ class Guard:
                 self._known[key] = (name, now)
                 self._failures.pop(address, None)
                 return name
-            recent = [t for t in self._failures.get(address, []) if now - t <= self.window]
+            recent = [t for t in self._failures.get(address, []) if now - t <= self.limits.window]
             recent.append(now)
             self._failures[address] = recent
-            if len(recent) >= self.max_failures:
-                self._banned[address] = now + self.ban_seconds
+            if len(recent) >= self.limits.max_failures:
+                self._banned[address] = now + self.limits.ban_seconds
                 self._failures.pop(address, None)
                 log.warning("address %s banned after %s failed logins", address, len(recent))
         return None
