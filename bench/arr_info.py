@@ -34,10 +34,10 @@ from typing import Any, Callable, Optional
 from offcloud_api.harness.runner import free_port
 from offcloud_api.harness.stack import OffcloudPyloadStack
 from offcloud_api.magnet import build_magnet
-from offcloud_api.pyload.background import PluginStore
 from offcloud_api.pyload.qbit_api import QbitApp
 from offcloud_api.pyload.qbit_torrents import ArrStore, LinkView, PackageView, TorrentRecord
 from offcloud_api.pyload.qbit_web import Request
+from offcloud_api.pyload.storage import PluginStore
 
 ADDON = "OffcloudComArr"
 

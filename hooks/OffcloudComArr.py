@@ -10,7 +10,7 @@ try:
     from offcloud_api.exceptions import OffcloudError
     from offcloud_api.magnet import build_magnet
     from offcloud_api.pyload.addonkit import AddonGlue, SerialWorker, select_key
-    from offcloud_api.pyload.background import PluginStore, active_follower
+    from offcloud_api.pyload.background import active_follower
     from offcloud_api.pyload.cachebook import cachebook
     from offcloud_api.pyload.cleanup import pyload_links
     from offcloud_api.pyload.qbit_api import BridgeSettings, QbitApp
@@ -25,6 +25,7 @@ try:
     )
     from offcloud_api.pyload.qbit_torrents import ArrStore
     from offcloud_api.pyload.qbit_web import QbitServer
+    from offcloud_api.pyload.storage import PluginStore
     from offcloud_api.pyload.torrents import TorrentSourceError
     from offcloud_api.pyload.transport import client_for
 
@@ -40,7 +41,7 @@ Glue = AddonGlue if IMPORT_ERROR is None else type("Glue", (), {})
 class OffcloudComArr(Glue, BaseAddon):
     __name__ = "OffcloudComArr"
     __type__ = "addon"
-    __version__ = "0.02"
+    __version__ = "0.03"
     __status__ = "testing"
 
     __config__ = [

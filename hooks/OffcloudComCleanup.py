@@ -8,13 +8,10 @@ try:
     from offcloud_api.exceptions import OffcloudError
     from offcloud_api.pyload.addonkit import AddonGlue, SerialWorker, select_key
     from offcloud_api.pyload.cleanup import (
-        DOWNLOADER,
-        HOOK,
         Link,
         Verdict,
         ended_job,
         followed_request_ids,
-        forget_file_links,
         full_wait_seconds,
         job_verdict,
         periodic_protected,
@@ -22,7 +19,7 @@ try:
         stale_jobs,
     )
     from offcloud_api.pyload.cloudroom import CreatedJobs, room
-    from offcloud_api.pyload.storage import FileLinkStore
+    from offcloud_api.pyload.storage import DOWNLOADER, HOOK_STORAGE, FileLinks, PluginStore
     from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
@@ -37,7 +34,7 @@ Glue = AddonGlue if IMPORT_ERROR is None else type("Glue", (), {})
 class OffcloudComCleanup(Glue, BaseAddon):
     __name__ = "OffcloudComCleanup"
     __type__ = "addon"
-    __version__ = "0.05"
+    __version__ = "0.06"
     __status__ = "testing"
 
     __config__ = [
@@ -171,7 +168,7 @@ class OffcloudComCleanup(Glue, BaseAddon):
     def _consider(self, pyfile, status):
         found = ended_job(
             pyfile,
-            FileLinkStore(self.pyload.db).job_of,
+            FileLinks(self.pyload.db).job_of,
             removed_by_downloader=lambda: (
                 status == 0 and self.config.get("remove_finished", False, plugin=DOWNLOADER)
             ),
@@ -209,7 +206,7 @@ class OffcloudComCleanup(Glue, BaseAddon):
         if request_id in self.removed:
             return
         # The downloader's record of the link that just ended does not count as "in use".
-        in_use = followed_request_ids(self._stored(DOWNLOADER), links, ignore={ended.fid})
+        in_use = followed_request_ids(self._store(DOWNLOADER), links, ignore={ended.fid})
         verdict = job_verdict(
             request_id,
             links,
@@ -246,7 +243,7 @@ class OffcloudComCleanup(Glue, BaseAddon):
             self.log_debug("No usable Offcloud account for the clean-up")
             return
         links = pyload_links(self.pyload)
-        protected = periodic_protected(links, self._stored(DOWNLOADER), self._stored(HOOK))
+        protected = periodic_protected(links, self._store(DOWNLOADER), self._store(HOOK_STORAGE))
         try:
             with client_for(self, key, self._exiting) as api:
                 history = api.get_history()
@@ -284,7 +281,7 @@ class OffcloudComCleanup(Glue, BaseAddon):
             )
             return
         self.removed.update(request_ids)
-        forget_file_links(self.pyload.db, request_ids)  # the notes of which job a link is of
+        FileLinks(self.pyload.db).forget_jobs(request_ids)  # the notes of which job a link is of
         CreatedJobs(self.pyload.db).forget(request_ids)  # gone: nothing to make room with
         room.freed()  # links waiting for room may add at once
         for request_id in request_ids:
@@ -294,5 +291,5 @@ class OffcloudComCleanup(Glue, BaseAddon):
         # The jobs this pyLoad's adds created (offcloud_api.pyload.cloudroom's ledger).
         return {created.request_id for created in CreatedJobs(self.pyload.db).entries()}
 
-    def _stored(self, plugin):
-        return dict(self.pyload.db.get_storage(plugin) or {})
+    def _store(self, plugin):
+        return PluginStore(self.pyload.db, plugin)

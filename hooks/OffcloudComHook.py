@@ -13,12 +13,12 @@ try:
         notify_cloud_full,
         open_client,
     )
-    from offcloud_api.pyload.background import PluginStore
     from offcloud_api.pyload.bulk import BulkTaker
     from offcloud_api.pyload.cloud_only import CloudOnly
     from offcloud_api.pyload.cloudroom import PyloadRoomView
     from offcloud_api.pyload.history_import import Importer, known_request_ids, queue_imported
     from offcloud_api.pyload.queueing import Handback, PyloadLinks
+    from offcloud_api.pyload.storage import TORRENT_DECRYPTER, PluginStore
 
     IMPORT_ERROR = None
 except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
@@ -32,7 +32,7 @@ Glue = AddonGlue if IMPORT_ERROR is None else type("Glue", (), {})
 class OffcloudComHook(Glue, BaseAddon):
     __name__ = "OffcloudComHook"
     __type__ = "addon"
-    __version__ = "0.07"
+    __version__ = "0.08"
     __status__ = "testing"
 
     __config__ = [
@@ -227,9 +227,7 @@ class OffcloudComHook(Glue, BaseAddon):
                 return
             changed, self.routed_first = first != self.routed_first, first
         if changed and first:
-            self.log_info(
-                self._("Magnets and .torrent files go to {}").format(intake.TORRENT_DECRYPTER)
-            )
+            self.log_info(self._("Magnets and .torrent files go to {}").format(TORRENT_DECRYPTER))
         elif changed:
             self.log_debug("Magnets and .torrent files follow pyLoad's plugin order")
 

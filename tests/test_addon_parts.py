@@ -16,13 +16,12 @@ from test_bulk import Clock, FakeClient, Offcloud, info_hash, query
 from offcloud_api.exceptions import NotFoundError, ServerError
 from offcloud_api.models import CacheResult, Job, JobStatus
 from offcloud_api.pyload import addonkit, intake
-from offcloud_api.pyload.background import PluginStore, Settings
-from offcloud_api.pyload.bulk import BulkTaker, storage_key
+from offcloud_api.pyload.background import Settings
+from offcloud_api.pyload.bulk import BulkTaker
 from offcloud_api.pyload.cachebook import CacheBook
 from offcloud_api.pyload.cleanup import (
     Link,
     ended_job,
-    forget_file_links,
     full_wait_seconds,
     periodic_protected,
     pyload_links,
@@ -31,7 +30,14 @@ from offcloud_api.pyload.history_import import known_request_ids, queue_imported
 from offcloud_api.pyload.qbit_files import TorrentJobs, drop_unread_upload, save_upload, upload_path
 from offcloud_api.pyload.queueing import Handback
 from offcloud_api.pyload.resume import Keeper, keeper_for
-from offcloud_api.pyload.storage import FileLinkStore, _encode, job_storage_key
+from offcloud_api.pyload.storage import (
+    TORRENT_DECRYPTER,
+    FileLinks,
+    PluginStore,
+    encode_stored,
+    job_storage_key,
+    torrent_job_key,
+)
 from offcloud_api.pyload.torrents import TorrentRef
 
 HOOK = "OffcloudComHook"
@@ -64,7 +70,7 @@ class Parts:
         return (lambda: FakeClient(self.cloud)) if self.account else None
 
     def matches(self, *numbers: int) -> list[tuple[str, str]]:
-        return [(query(n).url, intake.TORRENT_DECRYPTER) for n in numbers]
+        return [(query(n).url, TORRENT_DECRYPTER) for n in numbers]
 
 
 def test_a_big_add_is_taken_resolved_and_the_rest_given_back() -> None:
@@ -180,7 +186,7 @@ def test_a_torrent_failing_in_the_bulk_is_said_and_left_to_the_decrypter() -> No
         "Bulk: t1 failed here, it goes to the decrypter | RuntimeError('boom')"
     ]
     assert parts.core.calls[-1] == ("add_files", PID, [query(1).url])
-    assert PluginStore(parts.core.db, intake.TORRENT_DECRYPTER).retrieve(storage_key(info_hash(2)))
+    assert PluginStore(parts.core.db, TORRENT_DECRYPTER).retrieve(torrent_job_key(info_hash(2)))
 
 
 def test_one_cache_check_for_the_magnets_of_one_add() -> None:
@@ -239,7 +245,7 @@ def test_an_imported_job_is_queued_in_a_package_of_its_own() -> None:
     assert queue_imported(addon, ImportClient, job)  # type: ignore[arg-type,return-value]
     assert core.calls[0][:3] == ("add_package", "Show", ["https://cdn.test/r1/a.mkv"])
     assert addon.said("info")[-1] == "Import: Show (Offcloud job r1) queued"
-    assert FileLinkStore(core.db).job_of("https://cdn.test/r1/a.mkv") == "r1"
+    assert FileLinks(core.db).job_of("https://cdn.test/r1/a.mkv") == "r1"
 
 
 def test_an_import_that_cannot_list_or_keeps_nothing() -> None:
@@ -263,8 +269,8 @@ def test_the_known_jobs_are_those_any_offcloud_plugin_remembers() -> None:
     for number, plugin in enumerate(
         ["OffcloudCom", "OffcloudComTorrent", "OffcloudComFolder", HOOK]
     ):
-        core.db.set_storage(plugin, "job:x", _encode({"request_id": f"r{number}"}))
-    core.db.set_storage("Other", "job:x", _encode({"request_id": "theirs"}))
+        core.db.set_storage(plugin, "job:x", encode_stored({"request_id": f"r{number}"}))
+    core.db.set_storage("Other", "job:x", encode_stored({"request_id": "theirs"}))
     assert known_request_ids(core) == {"r0", "r1", "r2", "r3"}
 
 
@@ -272,17 +278,17 @@ def test_the_known_jobs_are_those_any_offcloud_plugin_remembers() -> None:
 
 
 def test_the_torrent_decrypter_is_put_first_and_back() -> None:
-    index = {"TORRENT": 1, "Other": 2, intake.TORRENT_DECRYPTER: 3}
+    index = {"TORRENT": 1, "Other": 2, TORRENT_DECRYPTER: 3}
     manager = SimpleNamespace(plugins={"decrypter": index}, decrypter_plugins=index)
     assert intake.route_torrent_decrypter(manager, first=True)
-    assert list(manager.plugins["decrypter"]) == [intake.TORRENT_DECRYPTER, "TORRENT", "Other"]
+    assert list(manager.plugins["decrypter"]) == [TORRENT_DECRYPTER, "TORRENT", "Other"]
     assert manager.decrypter_plugins is manager.plugins["decrypter"]
     assert manager.plugins["decrypter"] is not index  # swapped in whole
     swapped = manager.plugins["decrypter"]
     assert intake.route_torrent_decrypter(manager, first=True)
     assert manager.plugins["decrypter"] is swapped  # in place already: left alone
     assert intake.route_torrent_decrypter(manager, first=False)
-    assert list(manager.plugins["decrypter"]) == ["TORRENT", "Other", intake.TORRENT_DECRYPTER]
+    assert list(manager.plugins["decrypter"]) == ["TORRENT", "Other", TORRENT_DECRYPTER]
     missing = SimpleNamespace(plugins={"decrypter": {"TORRENT": 1}})
     assert not intake.route_torrent_decrypter(missing, first=True)
     assert not intake.route_torrent_decrypter(SimpleNamespace(plugins={}), first=True)
@@ -441,7 +447,7 @@ def test_pyloads_links_of_queue_and_collector() -> None:
     }
     core = FakeCore()
     core.files.get_complete_data = lambda destination: data[int(destination)]
-    FileLinkStore(core.db).remember("job5", [SimpleNamespace(url=cdn, path="a.bin", name="a")])
+    FileLinks(core.db).remember("job5", [SimpleNamespace(url=cdn, path="a.bin", name="a")])
     links = pyload_links(core)
     assert [(link.fid, link.request_id) for link in links] == [(5, "job5"), (6, None)]
 
@@ -460,23 +466,12 @@ def test_the_periodic_clean_up_leaves_jobs_in_use_and_those_sent_to_the_cloud() 
         Link(fid=2, url=legacy.format("bbb222"), status=0),  # finished
         Link(fid=3, url="https://rapidgator.net/file/y", status=3),
     ]
-    downloader = {job_storage_key("https://rapidgator.net/file/y"): _encode({"request_id": "f1"})}
-    hook = {"job:sent": _encode({"request_id": "c1"})}
+    db = FakeCore().db
+    hoster = job_storage_key("https://rapidgator.net/file/y")
+    db.set_storage("OffcloudCom", hoster, encode_stored({"request_id": "f1"}))
+    db.set_storage(HOOK, "job:sent", encode_stored({"request_id": "c1"}))
+    downloader, hook = PluginStore(db, "OffcloudCom"), PluginStore(db, HOOK)
     assert periodic_protected(links, downloader, hook) == {"aaa111", "f1", "c1"}
-
-
-def test_file_link_notes_of_removed_jobs_are_forgotten() -> None:
-    core = FakeCore()
-    store = FileLinkStore(core.db)
-    gone = SimpleNamespace(url="https://cdn.test/gone", path="g", name="g")
-    kept = SimpleNamespace(url="https://cdn.test/kept", path="k", name="k")
-    store.remember("old", [gone])
-    store.remember("live", [kept])
-    core.db.set_storage("OffcloudCom", "job:x", _encode({"request_id": "old"}))
-    forget_file_links(core.db, ["old"])
-    assert store.job_of(gone.url) is None
-    assert store.job_of(kept.url) == "live"
-    assert "job:x" in core.db.rows["OffcloudCom"]  # only file-link notes go
 
 
 def test_an_uploaded_torrent_is_saved_once_and_dropped_while_unread(tmp_path: Any) -> None:
@@ -498,9 +493,9 @@ def test_an_uploaded_torrent_is_saved_once_and_dropped_while_unread(tmp_path: An
 def test_the_job_of_a_torrent_is_the_decrypters_note() -> None:
     core = FakeCore()
     key = TorrentRef("cd" * 20, "").storage_key
-    core.db.set_storage(intake.TORRENT_DECRYPTER, key, _encode({"request_id": "t1"}))
-    core.db.set_storage(HOOK, "job:sent", _encode({"request_id": "c1"}))
-    core.db.set_storage(HOOK, "follow:3", _encode({"request_id": "f3"}))
+    core.db.set_storage(TORRENT_DECRYPTER, key, encode_stored({"request_id": "t1"}))
+    core.db.set_storage(HOOK, "job:sent", encode_stored({"request_id": "c1"}))
+    core.db.set_storage(HOOK, "follow:3", encode_stored({"request_id": "f3"}))
     jobs = TorrentJobs(core.db)
     assert jobs.request_id("cd" * 20) == "t1"
     assert jobs.request_id("ef" * 20) is None

@@ -12,10 +12,10 @@ import pytest
 from fakes import FakePyloadDb
 
 from offcloud_api.magnet import build_magnet
-from offcloud_api.pyload.background import PluginStore
 from offcloud_api.pyload.qbit_api import API_VERSION, BridgeSettings, QbitApp
 from offcloud_api.pyload.qbit_torrents import ArrStore, LinkView, PackageView, TorrentRecord
 from offcloud_api.pyload.qbit_web import Request, Upload
+from offcloud_api.pyload.storage import PluginStore
 from offcloud_api.pyload.torrents import TorrentSourceError
 from offcloud_api.torrent import bencode
 

@@ -21,9 +21,9 @@ import pyload.core.utils.web.parse  # noqa: F401 - breaks pyLoad's import cycle 
 
 from offcloud_api.install import installer
 from offcloud_api.magnet import build_magnet
-from offcloud_api.pyload.background import PluginStore
 from offcloud_api.pyload.qbit_api import BridgeSettings, QbitApp
 from offcloud_api.pyload.qbit_torrents import ArrStore, TorrentRecord
+from offcloud_api.pyload.storage import PluginStore
 from offcloud_api.pyload.torrents import TorrentRef
 
 SOURCE = next(

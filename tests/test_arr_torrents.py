@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fakes import FakePyloadDb
 
-from offcloud_api.pyload.background import PluginStore
 from offcloud_api.pyload.cleanup import Link
 from offcloud_api.pyload.qbit_files import (
     files_to_delete,
@@ -33,6 +32,7 @@ from offcloud_api.pyload.qbit_torrents import (
     torrent_view,
     valid_category,
 )
+from offcloud_api.pyload.storage import PluginStore
 
 HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"
 MAGNET = f"magnet:?xt=urn:btih:{HASH}&dn=Rel"

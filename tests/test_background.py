@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from base64 import b85decode
 from typing import Any, Callable, Optional
 
 import pytest
@@ -26,19 +25,17 @@ from offcloud_api.models import Job, JobStatus
 from offcloud_api.pyload.background import (
     ABORTED,
     FAILED,
-    HOOK_STORAGE,
     PROCESSING,
     Followed,
     Follower,
     LinkState,
-    PluginStore,
     Settings,
     active_follower,
     attach,
     detach,
-    stored_request_ids,
 )
 from offcloud_api.pyload.cloudroom import CloudRoom
+from offcloud_api.pyload.storage import HOOK_STORAGE, PluginStore
 
 QUEUED = 2  # pyLoad's status of a link the user restarted
 DECRYPTER = "OffcloudComTorrent"
@@ -219,25 +216,6 @@ class Rig:
 # storage
 
 
-def test_plugin_storage_is_read_and_written_in_pyloads_encoding() -> None:
-    db = FakePyloadDb()
-    store = PluginStore(db, "OffcloudComHook")
-    store.store("follow:1", {"link_id": 1, "name": "Ünïcode"})
-    store.store("other", [1, 2])
-    raw = db.rows["OffcloudComHook"]["follow:1"]
-    assert json.loads(b85decode(raw)) == {"link_id": 1, "name": "Ünïcode"}
-    assert store.retrieve("follow:1") == {"link_id": 1, "name": "Ünïcode"}
-    assert store.retrieve("missing", "default") == "default"
-    assert list(store.items("follow:")) == [("follow:1", {"link_id": 1, "name": "Ünïcode"})]
-    assert sorted(map(str, store.values())) == ["[1, 2]", str({"link_id": 1, "name": "Ünïcode"})]
-    assert list(PluginStore(db, "OffcloudCom").items()) == []  # another plugin's storage
-    db.set_storage("OffcloudComHook", "plain", '{"request_id": "abc"}')  # plain JSON is read too
-    assert store.retrieve("plain") == {"request_id": "abc"}
-    store.delete("follow:1")
-    assert store.retrieve("follow:1") is None
-    assert "follow:1" not in db.rows["OffcloudComHook"]
-
-
 def test_a_followed_link_is_stored_without_what_the_session_learned() -> None:
     entry = Followed(
         link_id=5,
@@ -275,18 +253,6 @@ def test_a_followed_link_is_stored_without_what_the_session_learned() -> None:
 )  # fmt: skip
 def test_a_broken_stored_value_is_no_followed_link(value: Any) -> None:
     assert Followed.from_stored(value) is None
-
-
-def test_every_remembered_request_id_is_known() -> None:
-    db = FakePyloadDb()
-    one, two = PluginStore(db, "OffcloudCom"), PluginStore(db, DECRYPTER)
-    one.store("job:a", {"request_id": "r1", "retried": True})
-    one.store("file:x", {"request_id": "r2", "path": "a.bin"})
-    two.store("job:b", {"request_id": "r3"})
-    two.store("job:c", {"submitted_at": 5.0})  # an add whose answer is not in yet
-    two.store("other", ["r4"])
-    assert stored_request_ids([one, two]) == {"r1", "r2", "r3"}
-    assert stored_request_ids([]) == set()
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,11 +23,12 @@ from offcloud_api.exceptions import (
 )
 from offcloud_api.models import CachedDownload, CacheResult, CloudFile, Job, JobStatus
 from offcloud_api.pyload import bulk
-from offcloud_api.pyload.bulk import BulkResult, RateGate, dedupe, resolve_batch, storage_key
+from offcloud_api.pyload.bulk import BulkResult, RateGate, dedupe, resolve_batch
 from offcloud_api.pyload.cachebook import CacheBook
 from offcloud_api.pyload.cachedl import CacheDownloadRoute
 from offcloud_api.pyload.cloudroom import CloudRoom, Created
 from offcloud_api.pyload.intake import TorrentQuery
+from offcloud_api.pyload.storage import torrent_job_key
 
 START = 500.0
 
@@ -239,7 +240,7 @@ def test_one_cache_check_resolves_the_cached_and_leaves_the_rest() -> None:
     assert sorted(batch.locked) == [info_hash(1), info_hash(2), info_hash(3)]
     assert sorted(h for h, _rid, _urls in batch.queued) == [info_hash(n) for n in (1, 2, 3)]
     for hash_, request_id, urls in batch.queued:
-        assert batch.store.values[storage_key(hash_)] == {
+        assert batch.store.values[torrent_job_key(hash_)] == {
             "request_id": request_id,
             "retried": False,
         }
@@ -283,7 +284,7 @@ def test_an_empty_batch_asks_nothing() -> None:
 def test_a_job_pyload_remembers_for_the_torrent_is_reused() -> None:
     batch = Batch(1)
     batch.cloud.job("old", JobStatus.DOWNLOADED)
-    batch.store.store(storage_key(info_hash(1)), {"request_id": "old", "retried": False})
+    batch.store.store(torrent_job_key(info_hash(1)), {"request_id": "old", "retried": False})
     result = batch.run([query(1)])
     assert batch.cloud.made("cloud") == []
     assert batch.cloud.made("status") == ["old"]
@@ -296,7 +297,7 @@ def test_a_remembered_job_that_is_no_use_is_replaced(old: str) -> None:
     batch = Batch(1)
     if old != "gone":
         batch.cloud.job(old, JobStatus.ERROR)
-    key = storage_key(info_hash(1))
+    key = torrent_job_key(info_hash(1))
     batch.store.store(key, {"request_id": old, "retried": old == "failed-after-retry"})
     result = batch.run([query(1)])
     assert batch.cloud.made("status") == [old]
@@ -315,7 +316,7 @@ def test_a_job_not_ready_after_all_goes_to_the_decrypter_remembered() -> None:
     assert result.resolved == []
     assert batch.cloud.made("explore") == []
     # The decrypter finds the job and follows it: no second job.
-    assert batch.store.values[storage_key(info_hash(1))]["request_id"].startswith("job-1")
+    assert batch.store.values[torrent_job_key(info_hash(1))]["request_id"].startswith("job-1")
 
 
 def test_offcloud_errors_and_refusals_leave_the_link_to_the_decrypter() -> None:

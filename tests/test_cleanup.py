@@ -7,6 +7,7 @@ from base64 import b85encode
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fakes import FakePyloadDb
 
 from offcloud_api.models import Job, JobStatus
 from offcloud_api.pyload.cleanup import (
@@ -18,9 +19,8 @@ from offcloud_api.pyload.cleanup import (
     protected_request_ids,
     request_id_of,
     stale_jobs,
-    stored_request_ids,
 )
-from offcloud_api.pyload.storage import job_storage_key
+from offcloud_api.pyload.storage import DOWNLOADER, PluginStore, job_storage_key
 
 JOB = "0896d1afc0082e232c9b10a6"
 OTHER = "947f187506f7629c81c81879"
@@ -185,25 +185,12 @@ def pyload_stored(value: object) -> str:
     return b85encode(json.dumps(value).encode()).decode()
 
 
-def test_request_ids_are_read_from_pyload_plugin_storage() -> None:
-    entries = {
-        "job:1": pyload_stored({"request_id": JOB, "retried": False}),
-        "job:2": pyload_stored({"jobs": [{"requestId": OTHER}], "request_id": None}),
-        "plain": json.dumps({"request_id": "c" * 24}),
-        "bytes": pyload_stored({"request_id": "d" * 24}).encode(),
-        "dict": {"request_id": "e" * 24},
-        "broken": "not json at all {",
-        "empty": pyload_stored({"request_id": ""}),
-    }
-    assert stored_request_ids(entries) == {JOB, OTHER, "c" * 24, "d" * 24, "e" * 24}
-    assert stored_request_ids({}) == set()
-
-
 def test_the_downloader_follows_a_job_only_while_its_link_is_unfinished() -> None:
     hoster = "https://nitroflare.com/view/CLOUD1/cloud-only.bin"
     expanded = "https://example-hoster.test/folder/DemoFolder"
     failed = "https://rapidgator.net/file/fail01/flaky.bin"
-    entries = {
+    db = FakePyloadDb()
+    db.rows[DOWNLOADER] = {
         job_storage_key(hoster): pyload_stored({"request_id": JOB, "retried": False}),
         job_storage_key(expanded): pyload_stored({"request_id": OTHER}),
         job_storage_key(failed): pyload_stored({"request_id": "c" * 24, "retried": True}),
@@ -214,6 +201,7 @@ def test_the_downloader_follows_a_job_only_while_its_link_is_unfinished() -> Non
         Link(fid=2, url=expanded, status=SKIPPED),  # expanded into per-file links
         Link(fid=3, url=failed, status=FAILED),  # a restart resumes its job
     ]
+    entries = PluginStore(db, DOWNLOADER)
     assert followed_request_ids(entries, links) == {JOB, "c" * 24}
     assert followed_request_ids(entries, links, ignore={1}) == {"c" * 24}
-    assert followed_request_ids({}, links) == set()
+    assert followed_request_ids(PluginStore(db, "Nothing"), links) == set()

@@ -20,11 +20,12 @@ pytest.importorskip("pyload")
 import pyload.core.utils.web.parse  # noqa: F401 - breaks pyLoad's import cycle first
 from pyload.core.network.exceptions import Abort
 
-from offcloud_api.install import installer
 from offcloud_api.exceptions import CloudFullError
+from offcloud_api.install import installer
 from offcloud_api.pyload import background, cloudroom
-from offcloud_api.pyload.background import Follower, PluginStore
+from offcloud_api.pyload.background import Follower
 from offcloud_api.pyload.cloudroom import CloudRoom
+from offcloud_api.pyload.storage import HOOK_STORAGE, PluginStore
 from offcloud_api.pyload.torrents import torrent_from_magnet
 
 KEY = "SECRET-KEY-123"
@@ -98,7 +99,7 @@ def follower() -> Any:
     db = FakePyloadDb()
     running = Follower(
         links,  # type: ignore[arg-type]
-        PluginStore(db, background.HOOK_STORAGE),
+        PluginStore(db, HOOK_STORAGE),
         lambda: None,
         plugin_store=lambda plugin: PluginStore(db, plugin),
     )

@@ -15,11 +15,10 @@ import pytest
 from addon_fakes import FakeAddon, FakeCore, run_now, stopped
 
 from offcloud_api import OffcloudAPI, RetryPolicy
-from offcloud_api.pyload.background import PluginStore
 from offcloud_api.pyload.cloud_only import CloudOnly
-from offcloud_api.pyload.intake import DOWNLOADER, CloudOnlyPlan
+from offcloud_api.pyload.intake import CloudOnlyPlan
 from offcloud_api.pyload.queueing import Handback
-from offcloud_api.pyload.storage import FileLinkStore, job_storage_key
+from offcloud_api.pyload.storage import DOWNLOADER, FileLinks, PluginStore, job_storage_key
 from offcloud_api.simulator import DEMO_API_KEY, Simulator, load_scenario
 from offcloud_api.torrent import parse_torrent
 
@@ -184,7 +183,7 @@ def test_an_error_opening_the_client_sends_everything_back(setup: Setup) -> None
 
 def test_links_already_in_the_cloud_are_named_and_the_empty_package_goes(setup: Setup) -> None:
     cdn = "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/littlemouse-sto/TOKEN/a.bin"
-    FileLinkStore(setup.core.db).remember(
+    FileLinks(setup.core.db).remember(
         "job77", [type("F", (), {"url": cdn, "path": "a.bin", "name": "a.bin"})()]
     )
     setup.part.send(CloudOnlyPlan(in_cloud=[cdn]), PID)

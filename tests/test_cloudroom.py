@@ -26,7 +26,7 @@ from offcloud_api.pyload.cloudroom import (
     full_message,
     made_by_this_add,
 )
-from offcloud_api.pyload.storage import FileLinkStore, _encode, job_storage_key
+from offcloud_api.pyload.storage import FileLinks, encode_stored, job_storage_key
 
 CDN = "https://1-cdn2-ovh-fra.energycdn.com/cdn3sto/x-sto/"
 FINISHED, QUEUED, FAILED = 0, 3, 8
@@ -98,8 +98,8 @@ def test_the_ledger_notes_marks_lists_and_forgets():
     ledger.forget(["a"])
     assert [entry.request_id for entry in ledger.entries()] == ["b"]
     # It lives in the downloader's storage, beside other keys it ignores.
-    db.set_storage("OffcloudCom", "file:x", _encode({"request_id": "b"}))
-    db.set_storage("OffcloudCom", "created:odd", _encode("not a dict"))
+    db.set_storage("OffcloudCom", "file:x", encode_stored({"request_id": "b"}))
+    db.set_storage("OffcloudCom", "created:odd", encode_stored("not a dict"))
     assert [entry.request_id for entry in ledger.entries()] == ["b"]
     assert "created:b" in db.rows["OffcloudCom"]
 
@@ -388,14 +388,16 @@ def package(links: dict[int, tuple[str, int]]) -> dict[int, Any]:
 def test_the_pyload_view_reads_links_storage_and_forgets_removed_jobs():
     pytest.importorskip("pyload")
     db = FakePyloadDb()
-    files = FileLinkStore(db)
+    files = FileLinks(db)
     done_file = type("F", (), {"url": cdn("done.mkv"), "path": "done.mkv", "name": "done.mkv"})
     busy_file = type("F", (), {"url": cdn("busy.mkv"), "path": "busy.mkv", "name": "busy.mkv"})
     files.remember("done", [done_file])
     files.remember("busy", [busy_file])
     hoster = "https://rapidgator.net/file/abc"
-    db.set_storage("OffcloudCom", job_storage_key(hoster), _encode({"request_id": "followed"}))
-    db.set_storage("OffcloudComHook", "job:cloudonly", _encode({"request_id": "cloudonly"}))
+    db.set_storage(
+        "OffcloudCom", job_storage_key(hoster), encode_stored({"request_id": "followed"})
+    )
+    db.set_storage("OffcloudComHook", "job:cloudonly", encode_stored({"request_id": "cloudonly"}))
     core = type("Core", (), {})()
     core.db = db
     core.files = FakeFiles(

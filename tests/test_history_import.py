@@ -10,8 +10,14 @@ from __future__ import annotations
 from fakes import FakePyloadDb
 
 from offcloud_api.models import Job, JobStatus
-from offcloud_api.pyload.background import HOOK_STORAGE, PluginStore, stored_request_ids
-from offcloud_api.pyload.history_import import BASELINE_KEY, IMPORTED_PREFIX, Importer
+from offcloud_api.pyload.history_import import Importer
+from offcloud_api.pyload.storage import (
+    HOOK_STORAGE,
+    IMPORT_BASELINE_KEY,
+    PluginStore,
+    imported_key,
+    stored_request_ids,
+)
 
 
 def done(request_id: str) -> Job:
@@ -52,7 +58,7 @@ def test_the_first_history_is_the_baseline_and_never_imported() -> None:
     rig = Rig()
     history = [done("old1"), done("old2"), working("busy")]
     assert rig.importer.on_history(history) == []
-    assert rig.hook.retrieve(BASELINE_KEY) == ["old1", "old2"]
+    assert rig.hook.retrieve(IMPORT_BASELINE_KEY) == ["old1", "old2"]
     assert rig.notices == [
         (
             "Import: baseline of 2 finished jobs in your Offcloud cloud; jobs finishing from now "
@@ -73,7 +79,7 @@ def test_a_job_finishing_later_is_imported_on_its_second_sighting_only() -> None
     assert rig.queued == []
     assert rig.importer.on_history([done("old1"), done("new1")]) == ["new1"]
     assert rig.queued == ["new1"]
-    assert rig.hook.retrieve(IMPORTED_PREFIX + "new1") == {"request_id": "new1", "at": 1234.5}
+    assert rig.hook.retrieve(imported_key("new1")) == {"request_id": "new1", "at": 1234.5}
 
 
 def test_an_imported_job_is_remembered_and_not_imported_again() -> None:
@@ -116,7 +122,7 @@ def test_a_job_that_could_not_be_queued_is_tried_again_next_round() -> None:
     rig.refuse.add("new1")
     rig.importer.on_history([done("new1"), done("new2")])
     assert rig.importer.on_history([done("new1"), done("new2")]) == ["new2"]
-    assert rig.hook.retrieve(IMPORTED_PREFIX + "new1") is None
+    assert rig.hook.retrieve(imported_key("new1")) is None
     assert rig.importer.on_history([done("new1"), done("new2")]) == []
     rig.refuse.clear()
     assert rig.importer.on_history([done("new1"), done("new2")]) == ["new1"]
@@ -126,7 +132,7 @@ def test_a_job_that_could_not_be_queued_is_tried_again_next_round() -> None:
 def test_an_empty_cloud_is_a_baseline_too() -> None:
     rig = Rig()
     assert rig.importer.on_history([working("busy")]) == []
-    assert rig.hook.retrieve(BASELINE_KEY) == []
+    assert rig.hook.retrieve(IMPORT_BASELINE_KEY) == []
     rig.importer = rig.new_importer()  # a stored empty list is a baseline, not "none yet"
     rig.importer.on_history([done("busy")])
     assert rig.importer.on_history([done("busy")]) == ["busy"]

@@ -33,7 +33,7 @@ from offcloud_api.pyload.hoster_routes import HosterSteps
 from offcloud_api.pyload.hostrest import hostrest
 from offcloud_api.pyload.ippause import account_key, ippause
 from offcloud_api.pyload.plugin_glue import DecrypterGlue, PluginGlue
-from offcloud_api.pyload.storage import FileLinkStore, job_storage_key
+from offcloud_api.pyload.storage import FileLinks, job_storage_key
 
 pyload_exceptions = pytest.importorskip("pyload.core.network.exceptions")
 
@@ -324,7 +324,7 @@ def test_files_are_filtered_planned_and_their_job_noted() -> None:
     packages = plugin._plan_files("Release", files, "job7")
     links = [link for _name, package_links, _folder in packages for link in package_links]
     assert sorted(links) == sorted([files[0].url, files[2].url])
-    store = FileLinkStore(plugin.pyload.db)
+    store = FileLinks(plugin.pyload.db)
     assert store.job_of(files[0].url) == "job7"
     assert store.lookup(files[2].url) == {"request_id": "job7", "path": "Release/Sub/extra.mp4"}
     assert store.job_of(files[1].url) is None, "a file left out is not noted"
@@ -471,7 +471,7 @@ def test_else_a_cloud_job(instant: Any, options: dict[str, Any], hosts: tuple[st
         "request_id": "job1",
         "retried": False,
     }
-    assert FileLinkStore(plugin.pyload.db).job_of(plugin.link) == "job1"
+    assert FileLinks(plugin.pyload.db).job_of(plugin.link) == "job1"
     assert "Offcloud cloud job job1" in plugin.texts()
 
 
@@ -520,7 +520,7 @@ def test_several_files_are_expanded_into_packages(archives: str) -> None:
     assert (ended.value.call, ended.value.values) == ("skip", ("Expanded into 2 files",))
     assert plugin.pyfile.error == "Expanded into 2 files"
     assert [links for _name, links in plugin.pyload.added] == [[f.url for f in api.files]]
-    assert FileLinkStore(plugin.pyload.db).job_of(api.files[1].url) == "job1"
+    assert FileLinks(plugin.pyload.db).job_of(api.files[1].url) == "job1"
     unpacked = any("unpacked the archive Release.rar" in text for text in plugin.texts())
     assert unpacked is (archives == "keep")
 
@@ -662,7 +662,7 @@ def test_an_expired_link_is_resolved_again_once() -> None:
     assert api.calls == ["explore"]
     assert plugin._refreshed_link(LEGACY_LINK, 410) is None, "once per attempt"
     assert api.calls == ["explore"]
-    assert FileLinkStore(plugin.pyload.db).job_of(fresh.url) == "682fec68087e0a20ce1e7f95"
+    assert FileLinks(plugin.pyload.db).job_of(fresh.url) == "682fec68087e0a20ce1e7f95"
 
 
 def test_an_expired_link_with_nothing_to_refresh_fails_saying_so() -> None:

@@ -15,7 +15,6 @@ from offcloud_api.magnet import info_hash_of
 from offcloud_api.pyload import intake
 from offcloud_api.pyload.intake import (
     OFFCLOUD_PLUGINS,
-    TORRENT_DECRYPTER,
     CloudOnlyPlan,
     decrypter_order,
     local_torrent_path,
@@ -24,6 +23,7 @@ from offcloud_api.pyload.intake import (
     submission_for,
     torrent_query,
 )
+from offcloud_api.pyload.storage import TORRENT_DECRYPTER
 from offcloud_api.torrent import bencode
 
 HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"

@@ -19,7 +19,6 @@ from offcloud_api.pyload.notices import (
     decide,
     deliver,
     notifiers,
-    storage_key,
     today_utc,
     warning_days,
 )
@@ -69,19 +68,6 @@ def test_what_is_remembered_survives_pyload_storage() -> None:
 )
 def test_nothing_or_something_unreadable_stored_is_a_blank(stored: Any) -> None:
     assert Remembered.from_stored(stored) == Remembered()
-
-
-def test_storage_key_is_the_offcloud_user_so_two_logins_share_it() -> None:
-    assert storage_key("5f0c0ffee0c0ffee0c0ffee1", KEY) == storage_key(
-        "5f0c0ffee0c0ffee0c0ffee1", "AnotherKey000000000000000000000"
-    )
-
-
-def test_without_a_user_id_the_key_is_a_digest_never_the_key() -> None:
-    key = storage_key(None, KEY)
-    assert KEY not in key
-    assert key == storage_key(None, f" {KEY} ")  # the password field as typed, spaces and all
-    assert key != storage_key(None, "AnotherKey000000000000000000000")
 
 
 # ---- the option and the days -------------------------------------------------------------------

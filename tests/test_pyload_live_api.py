@@ -6,13 +6,11 @@ the add's bare-string refusal (L6), jobs stuck in ``created`` (L7), huge histori
 
 from __future__ import annotations
 
-import json
 import re
-from base64 import b85decode, b85encode
 from typing import Any, Optional
 
 import pytest
-from fakes import FakePyloadDb, MemoryStore
+from fakes import MemoryStore
 
 from offcloud_api.exceptions import (
     CloudJobError,
@@ -40,7 +38,6 @@ from offcloud_api.pyload.outcomes import (
     outcome_for,
     refused_download,
 )
-from offcloud_api.pyload.storage import FileLinkStore, file_link_key, job_storage_key
 from offcloud_api.pyload.transport import has_headers
 from offcloud_api.redact import log_safe, log_safe_args, mask_file_links
 
@@ -125,34 +122,6 @@ def test_a_busy_refusal_without_headers_is_asked_again_on_one_connection() -> No
 def test_addon_log_lines_mask_keys_and_cdn_signatures() -> None:
     out = masked(("SECRET-KEY-123 fetched", CDN, ValueError(CDN)), ["SECRET-KEY-123"])
     assert all("SECRET-KEY-123" not in arg and "aBc123SiGnEd" not in arg for arg in out)
-
-
-def test_file_link_notes_live_in_the_downloader_storage_in_pyload_encoding() -> None:
-    db = FakePyloadDb()
-    store = FileLinkStore(db)
-    file = CloudFile(name="Demo File.mkv", url=CDN, path="Demo.Release/Demo File.mkv")
-    store.remember(JOB, [file])
-    raw = db.rows["OffcloudCom"][file_link_key(CDN)]
-    # pyLoad's DB helper: base85 of JSON (pyload.plugins.helpers.DB), so self.db reads it too.
-    assert json.loads(b85decode(raw.encode())) == {
-        "request_id": JOB,
-        "path": "Demo.Release/Demo File.mkv",
-    }
-    assert store.lookup(CDN) == {"request_id": JOB, "path": "Demo.Release/Demo File.mkv"}
-    assert store.lookup(CDN_FRESH) is None
-    assert store.job_of(CDN) == JOB  # what the addons hand the clean-up as its JobLookup
-    assert store.job_of(CDN_FRESH) is None
-    assert file_link_key(CDN) != job_storage_key(CDN)  # a file link is no job to follow
-    store.forget(CDN)
-    assert store.lookup(CDN) is None
-
-
-def test_a_broken_note_reads_as_none() -> None:
-    db = FakePyloadDb()
-    db.set_storage("OffcloudCom", file_link_key(CDN), "not base85 at all ~~~")
-    assert FileLinkStore(db).lookup(CDN) is None
-    db.set_storage("OffcloudCom", file_link_key(CDN), b85encode(b'{"path": "x"}').decode())
-    assert FileLinkStore(db).lookup(CDN) is None  # no job in it
 
 
 def test_an_expired_cdn_link_is_matched_by_its_noted_path() -> None:

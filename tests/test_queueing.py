@@ -10,9 +10,8 @@ from fakes import FakePyloadDb
 
 from offcloud_api.models import CloudFile, Job, JobStatus
 from offcloud_api.pyload.background import LinkState
-from offcloud_api.pyload.intake import TORRENT_DECRYPTER
 from offcloud_api.pyload.queueing import PyloadLinks, queue_job_files
-from offcloud_api.pyload.storage import FileLinkStore
+from offcloud_api.pyload.storage import TORRENT_DECRYPTER, FileLinks
 
 
 class FakeFile:
@@ -142,7 +141,7 @@ def test_a_jobs_files_are_queued_with_the_decrypters_filters_and_noted() -> None
         ("Demo/Sub", ["https://cdn.test/c.mkv"], 0),
     ]
     assert [core.packages[i]._folder for i in ids] == ["Demo", "Demo/Sub"]
-    notes = FileLinkStore(core.db)
+    notes = FileLinks(core.db)
     assert notes.lookup("https://cdn.test/c.mkv") == {
         "request_id": "job1",
         "path": "Demo/Sub/c.mkv",

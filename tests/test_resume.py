@@ -11,7 +11,7 @@ import pytest
 from fakes import FakePyloadDb
 
 from offcloud_api.pyload import background, resume
-from offcloud_api.pyload.background import Followed, Follower, LinkState, PluginStore
+from offcloud_api.pyload.background import Followed, Follower, LinkState
 from offcloud_api.pyload.resume import (
     ABORTED,
     Keeper,
@@ -20,8 +20,8 @@ from offcloud_api.pyload.resume import (
     PyloadQueue,
     active_keeper,
     hook_store,
-    note_key,
 )
+from offcloud_api.pyload.storage import RESUME_PREFIX, PluginStore, resume_key
 
 QUEUED, DOWNLOADING, WAITING, PROCESSING, FINISHED, FAILED, DECRYPTING = 3, 12, 5, 13, 0, 8, 10
 
@@ -81,7 +81,7 @@ def _keeper(db: FakePyloadDb, queue: FakeQueue, clock: Clock, **kwargs: Any) -> 
 def _stored(db: FakePyloadDb) -> set[int]:
     return {
         note.link_id
-        for _, v in hook_store(db).items(resume.KEY_PREFIX)
+        for _, v in hook_store(db).items(RESUME_PREFIX)
         if (note := Note.from_stored(v))
     }
 
@@ -104,7 +104,7 @@ def test_offcloud_links_that_run_or_wait_are_noted_and_others_not(db: FakePyload
     keeper = _keeper(db, queue, clock)
     keeper.tick()
     assert _stored(db) == {1, 2, 3}
-    assert hook_store(db).retrieve(note_key(2)) == {
+    assert hook_store(db).retrieve(resume_key(2)) == {
         "link_id": 2,
         "plugin": "NitroflareCom",
         "name": "f2",

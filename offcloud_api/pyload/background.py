@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional, Protocol
 
@@ -42,15 +41,13 @@ from .cloudroom import FULL_ADVICE, MAX_FULL_WAIT, CloudRoom, RoomView, full_mes
 from .cloudroom import room as default_room
 from .jobs import remember
 from .progress import format_progress
-from .storage import _encode, decode_stored
+from .storage import FOLLOW_PREFIX, PluginStore, follow_key
 
 __all__ = [
-    "HOOK_STORAGE",
     "Followed",
     "Follower",
     "LinkState",
     "Links",
-    "PluginStore",
     "active_follower",
     "attach",
     "detach",
@@ -58,42 +55,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Whose pyLoad storage keeps the followed links: the addon's.
-HOOK_STORAGE = "OffcloudComHook"
 #: pyLoad link statuses (``pyload.core.datatypes.pyfile.status_map``).
 ABORTED, FAILED, PROCESSING = 9, 8, 13
 #: Statuses a link has right after its plugin handed it over (it raised Abort), or after a
 #: pyLoad restart (which turns every "processing" link into "aborted").
 HANDED_OVER = frozenset({ABORTED, FAILED, PROCESSING})
-
-
-class PluginStore:
-    """One plugin's pyLoad storage (what ``plugin.db`` is), reachable from anywhere in pyLoad."""
-
-    def __init__(self, database: Any, plugin: str) -> None:
-        self._db = database
-        self.plugin = plugin
-
-    def retrieve(self, key: str, default: Any = None) -> Any:
-        raw = self._db.get_storage(self.plugin, key)
-        value = decode_stored(raw) if raw else None
-        return default if value is None else value
-
-    def store(self, key: str, value: Any) -> None:
-        self._db.set_storage(self.plugin, key, _encode(value))
-
-    def delete(self, key: str) -> None:
-        self._db.del_storage(self.plugin, key)
-
-    def values(self, prefix: str = "") -> Iterator[Any]:
-        for _key, value in self.items(prefix):
-            yield value
-
-    def items(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        everything = self._db.get_storage(self.plugin) or {}
-        for key, raw in dict(everything).items():
-            if str(key).startswith(prefix):
-                yield str(key), decode_stored(raw)
 
 
 @dataclass
@@ -124,7 +90,7 @@ class Followed:
 
     @property
     def key(self) -> str:
-        return f"follow:{self.link_id}"
+        return follow_key(self.link_id)
 
     @property
     def running(self) -> bool:
@@ -252,7 +218,7 @@ class Follower:
         self._stopped = threading.Event()
         self._pause_until = 0.0
         self.rounds = 0
-        for _key, value in store.items("follow:"):
+        for _key, value in store.items(FOLLOW_PREFIX):
             entry = Followed.from_stored(value)
             if entry is not None:
                 self._entries[entry.link_id] = entry
@@ -599,13 +565,3 @@ class Follower:
         self.forget(entry.link_id)
         self.links.fail(entry.link_id, why[:1].upper() + why[1:])
         self.notice(f"{entry.name}: {why}")
-
-
-def stored_request_ids(stores: Iterable[PluginStore]) -> set[str]:
-    """Every request id the Offcloud plugins remember (jobs pyLoad added or follows)."""
-    found: set[str] = set()
-    for plugin_store in stores:
-        for value in plugin_store.values():
-            if isinstance(value, dict) and value.get("request_id"):
-                found.add(str(value["request_id"]))
-    return found

@@ -39,7 +39,6 @@ from ..exceptions import OffcloudError, RateLimitError
 from ..models import CloudFile, Job, JobStatus
 from . import intake
 from .addonkit import Addon, exiting
-from .background import PluginStore
 from .cachebook import CacheBook, cachebook
 from .cachedl import CacheDownloadRoute, cache_route
 from .cloudroom import CloudRoom, PyloadRoomView, RoomView
@@ -47,7 +46,15 @@ from .cloudroom import room as default_room
 from .intake import TorrentQuery
 from .jobs import JobStore, remember, remembered_job
 from .queueing import Handback, queue_job_files
-from .storage import job_storage_key
+from .storage import (
+    BULK_PREFIX,
+    TORRENT_DECRYPTER,
+    PluginStore,
+    bulk_done_key,
+    bulk_done_prefix,
+    bulk_key,
+    torrent_job_key,
+)
 from .torrents import submitting as torrent_submitting
 
 __all__ = ["BATCH_MIN", "BulkResult", "BulkTaker", "RateGate", "dedupe", "resolve_batch"]
@@ -62,11 +69,6 @@ RATE_LIMIT_TRIES = 4
 MAX_PAUSE = 60.0
 #: Magnets added together that make a batch worth it (a lone one the decrypter checks).
 BATCH_MIN = 2
-
-
-def storage_key(info_hash: str) -> str:
-    """The decrypter's key for a torrent's job (``TorrentRef.storage_key``)."""
-    return job_storage_key("btih:" + info_hash.lower())
 
 
 def dedupe(queries: Sequence[TorrentQuery]) -> tuple[list[TorrentQuery], list[TorrentQuery]]:
@@ -208,7 +210,7 @@ def _resolve_one(
     room: CloudRoom = default_room,
     room_view: Optional[RoomView] = None,
 ) -> bool:
-    key = storage_key(query.info_hash)
+    key = torrent_job_key(query.info_hash)
     for _attempt in range(RATE_LIMIT_TRIES):
         gate.wait(sleep, should_stop)
         if should_stop():
@@ -278,7 +280,7 @@ class BulkTaker:
         queries = (
             intake.torrent_query(url, tempdir)
             for url, plugin in matches
-            if plugin == intake.TORRENT_DECRYPTER
+            if plugin == TORRENT_DECRYPTER
         )
         return [query for query in queries if query is not None]
 
@@ -327,7 +329,7 @@ class BulkTaker:
         taken = {query.url for query in queries}
         batch_id = f"{pid}-{self.clock():.6f}"
         # Noted before the links leave pyLoad's add: after a crash they are given back.
-        self.store.store("bulk:" + batch_id, {"pid": pid, "urls": sorted(taken)})
+        self.store.store(bulk_key(batch_id), {"pid": pid, "urls": sorted(taken)})
         urls[:] = [url for url in urls if url not in taken]
         if not self.resolve(lambda: self._resolve(batch_id, pid, queries)):
             self._give_back(batch_id, pid, [query.url for query in queries])
@@ -350,7 +352,7 @@ class BulkTaker:
             result = resolve_batch(
                 queries,
                 client=client,
-                store=PluginStore(self.core.db, intake.TORRENT_DECRYPTER),
+                store=PluginStore(self.core.db, TORRENT_DECRYPTER),
                 queue_files=lambda query, job, files: self._queue(batch_id, pid, query, job, files),
                 submitting=self.submitting,
                 should_stop=lambda: exiting(self.core),
@@ -399,27 +401,27 @@ class BulkTaker:
             )
         except ValueError:  # the filters kept nothing: the decrypter says so on the link
             return False
-        self.store.store(f"bulkdone:{batch_id}:{query.info_hash}", True)
+        self.store.store(bulk_done_key(batch_id, query.info_hash), True)
         return True
 
     def _give_back(self, batch_id: str, pid: int, urls: Sequence[str]) -> None:
         """Links not resolved go back to pyLoad, for the decrypter; the batch's notes go."""
         if urls:
             self.handback.to_package(pid, urls)
-        for key, _ in list(self.store.items(f"bulkdone:{batch_id}:")):
+        for key, _ in list(self.store.items(bulk_done_prefix(batch_id))):
             self.store.delete(key)
-        self.store.delete("bulk:" + batch_id)
+        self.store.delete(bulk_key(batch_id))
         if self.core.files.get_package(pid) is not None:
             self.handback.drop_if_empty(pid)
 
     def resume_batches(self) -> None:
         """Batches a pyLoad restart interrupted: what was not queued goes back to pyLoad."""
-        for key, value in list(self.store.items("bulk:")):
+        for key, value in list(self.store.items(BULK_PREFIX)):
             if not isinstance(value, dict):
                 self.store.delete(key)
                 continue
-            batch_id = key[len("bulk:") :]
-            done = {k.rpartition(":")[2] for k, _ in self.store.items(f"bulkdone:{batch_id}:")}
+            batch_id = key[len(BULK_PREFIX) :]
+            done = {k.rpartition(":")[2] for k, _ in self.store.items(bulk_done_prefix(batch_id))}
             urls = []
             for url in value.get("urls") or []:
                 query = intake.torrent_query(url, self.core.tempdir)

@@ -9,7 +9,7 @@ that this clean-up has not emptied yet is :mod:`.cloudroom`'s business.
   finished (its file is on disk and pyLoad checked it). Which job a link is of: a legacy file URL
   names it (``https://<server>.offcloud.com/cloud/download/<requestId>/...``); a 2026 CDN file link
   does not (docs/api.md L11), so the plugins that queue or follow one note its job in
-  the downloader's storage (:class:`~offcloud_api.pyload.storage.FileLinkStore`), and the addon
+  the downloader's storage (:class:`~offcloud_api.pyload.storage.FileLinks`), and the addon
   passes that look-up in as ``job_of``. A hoster link downloaded through a cloud job has such a
   file link as its download link. A link still queued or running makes the job wait; a failed,
   offline or aborted link keeps it, unless the user chose otherwise.
@@ -23,7 +23,7 @@ Removing is best effort: Offcloud's 2026 API may not honour it (docs/api.md L15)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
@@ -31,18 +31,15 @@ from typing import Any, Callable, Optional
 
 from ..models import Job, JobStatus
 from .links import parse_file_url
-from .storage import FileLinkStore, decode_stored, job_storage_key
+from .storage import FileLinks, PluginStore, job_storage_key, stored_request_ids
 
 __all__ = [
-    "DOWNLOADER",
     "FAILED_STATUSES",
     "FINISHED_STATUSES",
-    "HOOK",
     "Link",
     "Verdict",
     "ended_job",
     "followed_request_ids",
-    "forget_file_links",
     "full_wait_seconds",
     "job_verdict",
     "links_from_pyload",
@@ -51,13 +48,7 @@ __all__ = [
     "pyload_links",
     "request_id_of",
     "stale_jobs",
-    "stored_request_ids",
 ]
-
-#: The downloader: it remembers the jobs it follows, and the jobs of CDN file links.
-DOWNLOADER = "OffcloudCom"
-#: The hook: it remembers the jobs cloud-only mode sent (the user wants those kept).
-HOOK = "OffcloudComHook"
 
 #: pyLoad link statuses (``DownloadStatus``) that mean the file is there: finished, skipped.
 FINISHED_STATUSES = frozenset({0, 4})
@@ -137,7 +128,7 @@ def pyload_links(core: Any) -> list[Link]:
     """Every link of pyLoad's queue and link collector (``core``: a running pyLoad)."""
     from pyload.core.datatypes.enums import Destination  # noqa: PLC0415 - in pyLoad only
 
-    job_of = FileLinkStore(core.db).job_of
+    job_of = FileLinks(core.db).job_of
     links: list[Link] = []
     for destination in (Destination.QUEUE, Destination.COLLECTOR):
         links.extend(links_from_pyload(core.files.get_complete_data(destination), job_of))
@@ -278,12 +269,12 @@ def _utc(moment: datetime) -> datetime:
 
 
 def followed_request_ids(
-    entries: Mapping[str, Any], links: Iterable[Link], *, ignore: Collection[int] = ()
+    downloader: PluginStore, links: Iterable[Link], *, ignore: Collection[int] = ()
 ) -> set[str]:
     """Jobs the downloader still follows for a link pyLoad has not finished.
 
     The downloader stores a hoster link's job under :func:`job_storage_key` of the link's URL
-    (``entries`` is its pyLoad storage) and deletes it once the file is downloaded; a link that
+    (``downloader`` is its pyLoad storage) and deletes it once the file is downloaded; a link that
     failed keeps it, so that restarting the link resumes the job. Entries of links that are gone,
     finished or skipped (a link expanded into per-file links ends skipped) do not count, nor do
     the links in ``ignore``.
@@ -291,11 +282,11 @@ def followed_request_ids(
     live = {
         job_storage_key(link.url) for link in links if not link.finished and link.fid not in ignore
     }
-    return stored_request_ids({key: value for key, value in entries.items() if key in live})
+    return stored_request_ids([downloader], keys=live)
 
 
 def periodic_protected(
-    links: Iterable[Link], downloader: Mapping[str, Any], hook: Mapping[str, Any]
+    links: Iterable[Link], downloader: PluginStore, hook: PluginStore
 ) -> set[str]:
     """Jobs the periodic clean-up leaves: pyLoad still has files of them to download, the
     downloader follows them (``downloader``: its storage), or cloud-only mode sent them
@@ -304,39 +295,5 @@ def periodic_protected(
     return (
         protected_request_ids(links)
         | followed_request_ids(downloader, links)
-        | stored_request_ids(hook)
+        | stored_request_ids([hook])
     )
-
-
-def forget_file_links(database: Any, request_ids: Iterable[str]) -> None:
-    """Drop the notes of which job a CDN link is of (:class:`.storage.FileLinkStore`) for jobs
-    that are gone; ``database`` is pyLoad's storage table (``core.db``)."""
-    gone = set(request_ids)
-    entries = dict(database.get_storage(DOWNLOADER) or {})
-    for key, value in entries.items():
-        if str(key).startswith("file:") and stored_request_ids({key: value}) & gone:
-            database.del_storage(DOWNLOADER, key)
-
-
-def stored_request_ids(entries: Mapping[str, Any]) -> set[str]:
-    """Request ids in a plugin's pyLoad storage (``db.get_storage(plugin)``: key → encoded value).
-
-    pyLoad stores ``self.db`` values as base85-encoded JSON; plain JSON values are read too. Every
-    ``request_id`` or ``requestId`` string anywhere in a value counts.
-    """
-    found: set[str] = set()
-    for value in entries.values():
-        found.update(_request_ids(decode_stored(value)))
-    return found
-
-
-def _request_ids(value: Any) -> Iterator[str]:
-    if isinstance(value, Mapping):
-        for name, item in value.items():
-            if name in ("request_id", "requestId") and isinstance(item, str) and item:
-                yield item
-            else:
-                yield from _request_ids(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _request_ids(item)

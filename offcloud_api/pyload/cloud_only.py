@@ -28,7 +28,7 @@ from .addonkit import Addon
 from .cleanup import request_id_of
 from .jobs import JobStore, add_once
 from .queueing import Handback
-from .storage import FileLinkStore, job_storage_key
+from .storage import FileLinks, job_storage_key
 
 __all__ = ["CloudOnly"]
 
@@ -77,7 +77,7 @@ class CloudOnly:
         for url in plan.in_cloud:
             self.addon.log_info(
                 "Cloud only: already in your Offcloud cloud as job "
-                + (request_id_of(url, FileLinkStore(self.core.db).job_of) or "?")
+                + (request_id_of(url, FileLinks(self.core.db).job_of) or "?")
             )
         done: set[str] = set()
         try:

@@ -23,8 +23,8 @@ seconds. When nothing can go, the link waits (:data:`DEFAULT_WAIT` between tries
 spell (:meth:`CloudRoom.first_full`, at most one an hour), not one per link.
 
 The ledger lives in the downloader's pyLoad storage, like
-:class:`~offcloud_api.pyload.storage.FileLinkStore`: ``created:<request id>`` →
-``{"at": epoch seconds, "done": bool}``. This module is its one home.
+:class:`~offcloud_api.pyload.storage.FileLinks`: ``created:<request id>``
+(:func:`~offcloud_api.pyload.storage.created_key`) → ``{"at": epoch seconds, "done": bool}``.
 """
 
 from __future__ import annotations
@@ -39,8 +39,17 @@ from typing import Any, Callable, Optional, Protocol
 from ..client import OffcloudAPI
 from ..exceptions import CLOUD_FULL_MESSAGE, CloudFullError, OffcloudError
 from ..models import Job
-from .cleanup import Link, links_from_pyload, stored_request_ids
-from .storage import FileLinkStore, _encode, decode_stored, job_storage_key
+from .cleanup import Link, links_from_pyload
+from .storage import (
+    CREATED_PREFIX,
+    DOWNLOADER,
+    HOOK_STORAGE,
+    FileLinks,
+    PluginStore,
+    created_key,
+    job_storage_key,
+    stored_request_ids,
+)
 
 __all__ = [
     "CLOUD_PAGE",
@@ -73,11 +82,6 @@ RESCAN_AFTER = 10.0
 NOTICE_GAP = 60 * 60
 #: Seconds a job found in the add answer may seem older than the add (clocks differ).
 CLOCK_SLACK = 10 * 60
-#: Where the ledger lives: the downloader's pyLoad storage.
-LEDGER_PLUGIN = "OffcloudCom"
-LEDGER_PREFIX = "created:"
-#: The addon's storage: the jobs cloud-only mode sent and the links it follows.
-HOOK_PLUGIN = "OffcloudComHook"
 
 FULL_ADVICE = (
     f"delete finished jobs at {CLOUD_PAGE} (or get more storage); pyLoad removes the jobs whose "
@@ -117,32 +121,29 @@ class CreatedJobs:
     """The ledger of jobs this pyLoad created, in the downloader's storage (``core.db``)."""
 
     def __init__(self, database: Any) -> None:
-        self._db = database
+        self.store = PluginStore(database, DOWNLOADER)
 
     def note(self, request_id: str, at: float) -> None:
-        key = LEDGER_PREFIX + request_id
-        if not self._db.get_storage(LEDGER_PLUGIN, key):
-            self._db.set_storage(LEDGER_PLUGIN, key, _encode({"at": at, "done": False}))
+        key = created_key(request_id)
+        if not self.store.has(key):
+            self.store.store(key, {"at": at, "done": False})
 
     def mark_done(self, request_id: str) -> None:
         """The job's one file is on disk (a hoster link's job); ignored for jobs not noted."""
-        key = LEDGER_PREFIX + request_id
-        value = decode_stored(self._db.get_storage(LEDGER_PLUGIN, key) or "")
+        key = created_key(request_id)
+        value = self.store.retrieve(key)
         if isinstance(value, dict):
-            self._db.set_storage(LEDGER_PLUGIN, key, _encode({**value, "done": True}))
+            self.store.store(key, {**value, "done": True})
 
     def entries(self) -> list[Created]:
         found: list[Created] = []
-        for key, raw in dict(self._db.get_storage(LEDGER_PLUGIN) or {}).items():
-            if not str(key).startswith(LEDGER_PREFIX):
-                continue
-            value = decode_stored(raw)
+        for key, value in self.store.items(CREATED_PREFIX):
             if not isinstance(value, dict):
                 continue
             at = value.get("at")
             found.append(
                 Created(
-                    request_id=str(key)[len(LEDGER_PREFIX) :],
+                    request_id=key[len(CREATED_PREFIX) :],
                     at=float(at) if isinstance(at, (int, float)) else 0.0,
                     done=value.get("done") is True,
                 )
@@ -151,7 +152,7 @@ class CreatedJobs:
 
     def forget(self, request_ids: Iterable[str]) -> None:
         for request_id in request_ids:
-            self._db.del_storage(LEDGER_PLUGIN, LEDGER_PREFIX + request_id)
+            self.store.delete(created_key(request_id))
 
 
 def made_by_this_add(job: Job, since: float) -> bool:
@@ -232,34 +233,27 @@ class PyloadRoomView:
             destinations: tuple[Any, ...] = (Destination.QUEUE, Destination.COLLECTOR)
         except ImportError:  # pragma: no cover - this view runs inside pyLoad
             return []
-        job_of = FileLinkStore(self.core.db).job_of
+        job_of = FileLinks(self.core.db).job_of
         found: list[Link] = []
         for destination in destinations:
             found.extend(links_from_pyload(self.core.files.get_complete_data(destination), job_of))
         return found
 
-    def _stored(self, plugin: str) -> dict[str, Any]:
-        return dict(self.core.db.get_storage(plugin) or {})
-
     def in_use(self, links: list[Link]) -> set[str]:
         # A job the downloader follows for a link not finished: its hoster link is not done.
         live = {job_storage_key(link.url) for link in links if not link.finished}
-        entries = self._stored(LEDGER_PLUGIN)
-        return stored_request_ids({key: value for key, value in entries.items() if key in live})
+        return stored_request_ids([PluginStore(self.core.db, DOWNLOADER)], keys=live)
 
     def kept(self) -> set[str]:
         # Cloud-only jobs and the jobs the background loop follows.
-        return stored_request_ids(self._stored(HOOK_PLUGIN))
+        return stored_request_ids([PluginStore(self.core.db, HOOK_STORAGE)])
 
     def note_created(self, request_id: str, at: float) -> None:
         self.ledger.note(request_id, at)
 
     def removed(self, request_ids: list[str]) -> None:
         self.ledger.forget(request_ids)
-        gone = set(request_ids)
-        for key, value in self._stored(LEDGER_PLUGIN).items():
-            if str(key).startswith("file:") and stored_request_ids({key: value}) & gone:
-                self.core.db.del_storage(LEDGER_PLUGIN, key)
+        FileLinks(self.core.db).forget_jobs(request_ids)
 
 
 # --------------------------------------------------------------------------------------------

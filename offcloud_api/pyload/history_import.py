@@ -23,16 +23,21 @@ from ..client import OffcloudAPI
 from ..exceptions import OffcloudError
 from ..models import Job, JobStatus
 from .addonkit import Addon
-from .background import HOOK_STORAGE, PluginStore, stored_request_ids
-from .intake import DOWNLOADER, FOLDER_DECRYPTER, TORRENT_DECRYPTER
 from .queueing import queue_job_files
+from .storage import (
+    DOWNLOADER,
+    FOLDER_DECRYPTER,
+    HOOK_STORAGE,
+    IMPORT_BASELINE_KEY,
+    TORRENT_DECRYPTER,
+    PluginStore,
+    imported_key,
+    stored_request_ids,
+)
 
 __all__ = ["Importer", "known_request_ids", "queue_imported"]
 
 log = logging.getLogger(__name__)
-
-BASELINE_KEY = "import:baseline"
-IMPORTED_PREFIX = "imported:"
 
 
 class Importer:
@@ -55,9 +60,9 @@ class Importer:
     def on_history(self, jobs: Iterable[Job]) -> list[str]:
         """Import what is new in one history answer; the request ids imported."""
         finished = [job for job in jobs if job.status is JobStatus.DOWNLOADED]
-        baseline = self.store.retrieve(BASELINE_KEY)
+        baseline = self.store.retrieve(IMPORT_BASELINE_KEY)
         if not isinstance(baseline, list):
-            self.store.store(BASELINE_KEY, [job.request_id for job in finished])
+            self.store.store(IMPORT_BASELINE_KEY, [job.request_id for job in finished])
             self.notice(
                 f"Import: baseline of {len(finished)} finished jobs in your Offcloud cloud; "
                 "jobs finishing from now on that pyLoad did not add are queued"
@@ -79,7 +84,7 @@ class Importer:
                 continue
             if self.queue_job(job):
                 self.store.store(
-                    IMPORTED_PREFIX + job.request_id,
+                    imported_key(job.request_id),
                     {"request_id": job.request_id, "at": self.clock()},
                 )
                 imported.append(job.request_id)

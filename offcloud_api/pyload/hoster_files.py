@@ -30,7 +30,7 @@ from .hoster_waits import HosterWaits
 from .ippause import refusal_reason
 from .links import parse_file_url
 from .outcomes import file_server_error, refused_download
-from .storage import FileLinkStore, job_storage_key
+from .storage import FileLinks, job_storage_key
 from .transport import has_headers, header_value
 
 __all__ = ["SMALL_BODY_BYTES", "HosterFiles"]
@@ -76,7 +76,7 @@ class HosterFiles(HosterWaits):
     def _use_file(self, request_id: str, file: CloudFile) -> None:
         # The CDN link names no job (L11): note it, for a refresh, remove_finished and the
         # clean-up addon.
-        FileLinkStore(self.pyload.db).remember(request_id, [file])
+        FileLinks(self.pyload.db).remember(request_id, [file])
         self._file_path = file.path
         self._use_link(file.url, file.name, file.size)
 
@@ -103,7 +103,7 @@ class HosterFiles(HosterWaits):
             or not (self.account and self.account.user)
         ):
             return None
-        note = FileLinkStore(self.pyload.db).lookup(self.pyfile.url) or {}
+        note = FileLinks(self.pyload.db).lookup(self.pyfile.url) or {}
         request_id = parsed.request_id or note.get("request_id") or self._cloud_job
         if not request_id:
             return None
@@ -130,7 +130,7 @@ class HosterFiles(HosterWaits):
                 "The file server refused the link (HTTP {}); trying a fresh one from Offcloud"
             ).format(status)
         )
-        FileLinkStore(self.pyload.db).remember(request_id, [found])
+        FileLinks(self.pyload.db).remember(request_id, [found])
         return found.url
 
     def _expired_link(self, url: str, status: int) -> str:

@@ -29,12 +29,11 @@ from urllib.request import url2pathname
 from ..magnet import info_hash_of, is_magnet
 from ..torrent import MAX_TORRENT_BYTES, TorrentError, TorrentInfo, parse_torrent, token_bound
 from .links import parse_file_url
+from .storage import DOWNLOADER, FOLDER_DECRYPTER, TORRENT_DECRYPTER
 
 __all__ = [
-    "DOWNLOADER",
     "MAX_EVENT_TOKENS",
     "OFFCLOUD_PLUGINS",
-    "TORRENT_DECRYPTER",
     "CloudOnlyPlan",
     "TorrentQuery",
     "decrypter_order",
@@ -48,9 +47,6 @@ __all__ = [
 ]
 
 #: Our plugins in pyLoad's index.
-DOWNLOADER = "OffcloudCom"
-TORRENT_DECRYPTER = "OffcloudComTorrent"
-FOLDER_DECRYPTER = "OffcloudComFolder"
 OFFCLOUD_PLUGINS = frozenset({DOWNLOADER, TORRENT_DECRYPTER, FOLDER_DECRYPTER})
 
 #: The most steps (:func:`~offcloud_api.torrent.token_bound`) a saved .torrent may take to walk

@@ -19,8 +19,9 @@ the account, which is at every download start. What to say is decided here, once
   download worked.
 
 What was said is remembered per Offcloud account (:class:`Remembered`, in the plugin's pyLoad
-storage under :func:`storage_key`), so neither a pyLoad restart nor the periodic account refresh
-repeats a notice. Texts never hold the API key (:func:`decide` masks it even in the login).
+storage under :func:`~offcloud_api.pyload.storage.notice_key`), so neither a pyLoad restart nor
+the periodic account refresh repeats a notice. Texts never hold the API key (:func:`decide`
+masks it even in the login).
 
 Where the notices go. pyLoad's notification addons (PushOver, PushBullet, Discord, Apprise,
 Android and Windows Phone ...) all derive from its ``Notifier`` base, whose ``notify(event, msg)``
@@ -39,7 +40,6 @@ has no column for other text; its API (``get_accounts``) returns ``validuntil`` 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Iterable
@@ -65,7 +65,6 @@ __all__ = [
     "deliver",
     "ip_refused",
     "notifiers",
-    "storage_key",
     "today_utc",
     "warning_days",
 ]
@@ -140,16 +139,6 @@ class Remembered:
 def today_utc() -> date:
     """Today in UTC, the day Offcloud's expiry dates count in."""
     return datetime.now(timezone.utc).date()
-
-
-def storage_key(user_id: Optional[str], api_key: str) -> str:
-    """Where :class:`Remembered` of an account is kept: by Offcloud's user id, so two logins
-    or a new key of one account share it; by a digest of the key when Offcloud gave no id.
-    Never the key itself."""
-    if user_id:
-        return f"notices:user:{user_id}"
-    digest = hashlib.sha256(api_key.strip().encode("utf-8")).hexdigest()[:16]
-    return f"notices:key:{digest}"
 
 
 def warning_days(value: Any) -> int:

@@ -34,7 +34,7 @@ from .background import Followed, Follower
 from .cloudroom import MAX_FULL_WAIT, room
 from .filters import FileFilter
 from .packages import add_packages, folder_per_package, select_and_plan
-from .storage import FileLinkStore
+from .storage import FileLinks
 
 __all__ = [
     "DECRYPTER_FILTER_OPTIONS",
@@ -171,7 +171,7 @@ class PluginGlue(PyloadPlugin):
             self.fail(str(exc))
         if request_id:
             # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
-            FileLinkStore(self.pyload.db).remember(request_id, wanted.select(files))
+            FileLinks(self.pyload.db).remember(request_id, wanted.select(files))
         return [plan.as_tuple() for plan in plans]
 
     def _add_packages(self, packages: Sequence[PackageTuple], *, per_package: bool) -> None:

@@ -15,9 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .background import HOOK_STORAGE, PluginStore
 from .cleanup import Link, protected_request_ids
-from .intake import TORRENT_DECRYPTER, UPLOAD_PREFIX
+from .intake import UPLOAD_PREFIX
 from .qbit_torrents import (
     ABORTED,
     DOWNLOADING,
@@ -27,7 +26,13 @@ from .qbit_torrents import (
     TorrentRecord,
     inside,
 )
-from .torrents import TorrentRef
+from .storage import (
+    HOOK_STORAGE,
+    JOB_PREFIX,
+    TORRENT_DECRYPTER,
+    PluginStore,
+    torrent_job_key,
+)
 
 __all__ = [
     "TorrentJobs",
@@ -203,13 +208,13 @@ class TorrentJobs:
         self.hook = PluginStore(database, HOOK_STORAGE)
 
     def request_id(self, info_hash: str) -> Optional[str]:
-        stored = self.decrypter.retrieve(TorrentRef(info_hash, "").storage_key)
+        stored = self.decrypter.retrieve(torrent_job_key(info_hash))
         found = stored.get("request_id") if isinstance(stored, dict) else None
         return str(found) if found else None
 
     def forget(self, info_hash: str) -> None:
-        self.decrypter.delete(TorrentRef(info_hash, "").storage_key)
+        self.decrypter.delete(torrent_job_key(info_hash))
 
     def kept(self) -> list[Any]:
         """The notes of the jobs cloud-only mode sent (for :func:`job_may_go`)."""
-        return list(self.hook.values("job:"))
+        return list(self.hook.values(JOB_PREFIX))

@@ -16,12 +16,19 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import Any, Optional
 
 from .packages import clean_part
+from .storage import (
+    ARR_CATEGORY_PREFIX,
+    ARR_TORRENT_PREFIX,
+    PluginStore,
+    arr_category_key,
+    arr_torrent_key,
+)
 
 __all__ = [
     "ABORTED",
@@ -99,7 +106,7 @@ class TorrentRecord:
 
     @property
     def key(self) -> str:
-        return ArrStore.torrent_key(self.info_hash)
+        return arr_torrent_key(self.info_hash)
 
     def to_stored(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,38 +138,19 @@ class TorrentRecord:
             return None
 
 
-class Storage(Protocol):
-    """A plugin's pyLoad storage (:class:`~offcloud_api.pyload.background.PluginStore`)."""
-
-    def retrieve(self, key: str, default: Any = None) -> Any: ...
-
-    def store(self, key: str, value: Any) -> None: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def items(self, prefix: str = "") -> Iterator[tuple[str, Any]]: ...
-
-
 class ArrStore:
-    """The bridge's records in the addon's pyLoad storage; every key format of it is here.
+    """The bridge's records in the addon's pyLoad storage (keys: :mod:`.storage`).
 
     ``arr:t:<info-hash>`` a torrent (:class:`TorrentRecord`), ``arr:c:<name>`` a category
     (``{"folder": ...}``, relative to pyLoad's download folder).
     """
 
-    TORRENT = "arr:t:"
-    CATEGORY = "arr:c:"
-
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: PluginStore) -> None:
         self.storage = storage
-
-    @classmethod
-    def torrent_key(cls, info_hash: str) -> str:
-        return cls.TORRENT + info_hash.lower()
 
     def torrents(self) -> list[TorrentRecord]:
         found = []
-        for _key, value in self.storage.items(self.TORRENT):
+        for _key, value in self.storage.items(ARR_TORRENT_PREFIX):
             record = TorrentRecord.from_stored(value)
             if record is not None:
                 found.append(record)
@@ -172,20 +160,20 @@ class ArrStore:
         self.storage.store(record.key, record.to_stored())
 
     def drop(self, info_hash: str) -> None:
-        self.storage.delete(self.torrent_key(info_hash))
+        self.storage.delete(arr_torrent_key(info_hash))
 
     def categories(self) -> dict[str, str]:
         found = {}
-        for key, value in self.storage.items(self.CATEGORY):
+        for key, value in self.storage.items(ARR_CATEGORY_PREFIX):
             if isinstance(value, dict):
-                found[key[len(self.CATEGORY) :]] = str(value.get("folder") or "")
+                found[key[len(ARR_CATEGORY_PREFIX) :]] = str(value.get("folder") or "")
         return found
 
     def save_category(self, name: str, folder: str) -> None:
-        self.storage.store(self.CATEGORY + name, {"folder": folder})
+        self.storage.store(arr_category_key(name), {"folder": folder})
 
     def drop_category(self, name: str) -> None:
-        self.storage.delete(self.CATEGORY + name)
+        self.storage.delete(arr_category_key(name))
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,9 +17,8 @@ from typing import Any, Callable, Optional
 from ..models import CloudFile, Job
 from .background import LinkState
 from .filters import FileFilter
-from .intake import TORRENT_DECRYPTER
 from .packages import add_packages, folder_per_package, select_and_plan
-from .storage import FileLinkStore
+from .storage import TORRENT_DECRYPTER, FileLinks
 
 __all__ = ["Handback", "PyloadLinks", "queue_job_files"]
 
@@ -148,7 +147,7 @@ def queue_job_files(
     plans = select_and_plan(name, files, wanted)
     # CDN file links name no job (L11): noted for the downloader and the clean-up addon.
     if job is not None:
-        FileLinkStore(core.db).remember(job.request_id, wanted.select(files))
+        FileLinks(core.db).remember(job.request_id, wanted.select(files))
     return add_packages(
         core,
         [plan.as_tuple() for plan in plans],

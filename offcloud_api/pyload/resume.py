@@ -34,12 +34,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol
 
-from .background import HOOK_STORAGE, PluginStore
 from .intake import OFFCLOUD_PLUGINS, offcloud_plugin_names
+from .storage import HOOK_STORAGE, RESUME_PREFIX, PluginStore, resume_key
 
 __all__ = [
     "ABORTED",
-    "KEY_PREFIX",
     "RESUMABLE",
     "SETTLE",
     "Keeper",
@@ -55,8 +54,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The one home of the notes' key format: ``resume:<link id>`` in the addon's storage.
-KEY_PREFIX = "resume:"
 #: pyLoad link statuses (``pyload.core.datatypes.pyfile.status_map``) worth a note: online,
 #: queued, waiting, starting, decrypting, custom, downloading, processing, unknown.
 RESUMABLE = frozenset({2, 3, 5, 7, 10, 11, 12, 13, 14})
@@ -75,10 +72,6 @@ MAX_INTERVAL = 30.0
 #: Seconds after the start within which a noted link's plugin must be ready (the account loaded
 #: its host list, for links of hosters it takes over); later, it is left aborted and said so.
 GIVE_UP_AFTER = 600.0
-
-
-def note_key(link_id: int) -> str:
-    return f"{KEY_PREFIX}{link_id}"
 
 
 @dataclass(frozen=True)
@@ -160,9 +153,9 @@ class Keeper:
         self.started = clock()
         self._lock = threading.Lock()
         self._notes: dict[int, Note] = {}
-        for key, value in store.items(KEY_PREFIX):
+        for key, value in store.items(RESUME_PREFIX):
             note = Note.from_stored(value)
-            if note is None or key != note_key(note.link_id):
+            if note is None or key != resume_key(note.link_id):
                 store.delete(key)
             else:
                 self._notes[note.link_id] = note
@@ -186,7 +179,7 @@ class Keeper:
             if self._notes.get(link.link_id) == note:
                 return
             self._notes[link.link_id] = note
-        self.store.store(note_key(link.link_id), note.to_stored())
+        self.store.store(resume_key(link.link_id), note.to_stored())
 
     def forget(self, link_id: int) -> None:
         with self._lock:
@@ -194,7 +187,7 @@ class Keeper:
             self.pending.discard(link_id)
             self._aborted_since.pop(link_id, None)
         if known:
-            self.store.delete(note_key(link_id))
+            self.store.delete(resume_key(link_id))
 
     def user_stopped(self, link_id: int) -> None:
         """The user stopped (or deleted) this link while it ran: it stays as the user left it."""

@@ -27,7 +27,7 @@ from ..torrent import TorrentError, parse_torrent
 from .cachebook import CacheBook, cachebook
 from .intake import local_torrent_path as inside_tempdir
 from .jobs import JobStore, remember, remembered_job
-from .storage import job_storage_key
+from .storage import torrent_job_key
 
 __all__ = [
     "CachePolicy",
@@ -86,7 +86,7 @@ class TorrentRef:
     @property
     def storage_key(self) -> str:
         """Where the job is remembered: by info-hash, so a magnet and its .torrent share it."""
-        return job_storage_key("btih:" + self.info_hash)
+        return torrent_job_key(self.info_hash)
 
     @property
     def display_name(self) -> str:

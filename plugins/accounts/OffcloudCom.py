@@ -13,6 +13,7 @@ try:
     from offcloud_api.pyload.addonkit import SerialWorker
     from offcloud_api.pyload.hostlist import choose_host_list, hosts_from_sites
     from offcloud_api.pyload.runtime import note_loaded
+    from offcloud_api.pyload.storage import notice_key
     from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
@@ -177,7 +178,7 @@ class OffcloudCom(MultiAccount):
         # fact (offcloud_api.pyload.notices.decide), not once per link or per refresh.
         if getattr(self.pyload, "_dry_run", False):
             return  # pyload --dry-run only checks the setup: say nothing, remember nothing
-        key = notices.storage_key(user_id, password)
+        key = notice_key(user_id, password)
         with self._notice_lock:
             remembered = self._remembered.get(key)
             if remembered is None:

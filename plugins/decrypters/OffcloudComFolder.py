@@ -10,7 +10,7 @@ try:
     from offcloud_api.pyload.outcomes import apply_outcome
     from offcloud_api.pyload.packages import add_packages, folder_per_package, select_and_plan
     from offcloud_api.pyload.progress import show_progress
-    from offcloud_api.pyload.storage import FileLinkStore
+    from offcloud_api.pyload.storage import FileLinks
     from offcloud_api.redact import log_safe_args
 
     IMPORT_ERROR = None
@@ -86,7 +86,7 @@ class OffcloudComFolder(BaseDecrypter):
         except ValueError as exc:  # nothing selected, or a bad min_size
             self.fail(str(exc))
         # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
-        FileLinkStore(self.pyload.db).remember(request_id, wanted.select(files))
+        FileLinks(self.pyload.db).remember(request_id, wanted.select(files))
         self.packages = [plan.as_tuple() for plan in plans]
 
     def _log(self, level, plugintype, pluginname, args, kwargs):

@@ -21,7 +21,7 @@ try:
     from offcloud_api.pyload.outcomes import apply_outcome
     from offcloud_api.pyload.packages import add_packages, folder_per_package, select_and_plan
     from offcloud_api.pyload.progress import format_progress, show_progress
-    from offcloud_api.pyload.storage import FileLinkStore
+    from offcloud_api.pyload.storage import FileLinks
     from offcloud_api.pyload.torrents import (
         CachePolicy,
         SourceKind,
@@ -164,7 +164,7 @@ class OffcloudComTorrent(BaseDecrypter):
             self.fail(str(exc))
         if job is not None:
             # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
-            FileLinkStore(self.pyload.db).remember(job.request_id, wanted.select(files))
+            FileLinks(self.pyload.db).remember(job.request_id, wanted.select(files))
         self.packages = [plan.as_tuple() for plan in plans]
         self._discard_upload(pyfile.url)
 
