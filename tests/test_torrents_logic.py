@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import threading
 import time
 from pathlib import Path
@@ -13,13 +12,14 @@ from typing import Any
 import pytest
 
 from offcloud_api.magnet import build_magnet
-from offcloud_api.models import CloudFile, Job, JobStatus
+from offcloud_api.models import CacheResult, CloudFile, Job, JobStatus
 from offcloud_api.pyload.archives import (
     ArchiveMode,
     expanded_name,
     is_archive_name,
     match_refreshed_file,
 )
+from offcloud_api.pyload.cachebook import CacheBook
 from offcloud_api.pyload.filters import FileFilter, NothingSelectedError
 from offcloud_api.pyload.links import folder_request_id
 from offcloud_api.pyload.packages import (
@@ -38,12 +38,14 @@ from offcloud_api.pyload.torrents import (
     Step,
     TorrentRef,
     TorrentSourceError,
+    cached_files,
     decide,
     find_existing_job,
-    local_torrent_path,
+    followed_torrent,
     refusal_message,
     source_kind,
     submitted_message,
+    torrent_for_link,
     torrent_from_bytes,
     torrent_from_magnet,
 )
@@ -53,6 +55,9 @@ HASH = "3bb71a0a14b2292203a8d3eded8b8d3c259c0603"
 OTHER = "22d58f1c7bed28975f5848e8fc883043b203a7e3"
 JOB_ID = "0896d1afc0082e232c9b10a6"
 BASE32_MAGNET = "magnet:?xt=urn:btih:" + base64.b32encode(bytes.fromhex(HASH)).decode()
+TORRENT_DATA = bencode(
+    {"info": {"name": "Demo.Upload", "length": 10, "piece length": 16, "pieces": b"\0" * 20}}
+)
 
 
 def cloud_file(path: str, index: int = 1) -> CloudFile:
@@ -144,10 +149,52 @@ def file_url(path: Path) -> str:
     return path.as_uri()
 
 
+def no_fetch(url: str) -> Any:
+    raise AssertionError(f"{url} was fetched")
+
+
 def test_a_torrent_in_pyloads_tempdir_is_read(tempdir: Path) -> None:
     upload = tempdir / "tmp_Demo Upload.torrent"
-    upload.write_bytes(b"x")
-    assert local_torrent_path(file_url(upload), str(tempdir)) == os.path.realpath(upload)
+    upload.write_bytes(TORRENT_DATA)
+    torrent = torrent_for_link(file_url(upload), str(tempdir), no_fetch)
+    assert torrent == torrent_from_bytes(TORRENT_DATA)
+    assert torrent.name == "Demo.Upload"
+
+
+def test_an_unreadable_upload_says_why(tempdir: Path) -> None:
+    gone = tempdir / "tmp_Gone.torrent"
+    with pytest.raises(
+        TorrentSourceError, match=r"^The uploaded \.torrent file cannot be read: No such file"
+    ):
+        torrent_for_link(file_url(gone), str(tempdir), no_fetch)
+
+
+def test_a_magnet_is_read_from_the_link_itself(tempdir: Path) -> None:
+    magnet = f"magnet:?xt=urn:btih:{HASH}&dn=Demo"
+    assert torrent_for_link(magnet, str(tempdir), no_fetch) == torrent_from_magnet(magnet)
+
+
+@pytest.mark.parametrize("body", [TORRENT_DATA, TORRENT_DATA.decode("latin-1")])
+def test_a_torrent_address_is_loaded_through_the_given_fetch(tempdir: Path, body: Any) -> None:
+    asked: list[str] = []
+
+    def fetch(url: str) -> tuple[int, Any]:
+        asked.append(url)
+        return 200, body
+
+    url = "https://tracker.example/get/Demo.torrent"
+    assert torrent_for_link(url, str(tempdir), fetch) == torrent_from_bytes(TORRENT_DATA)
+    assert asked == [url]
+
+
+@pytest.mark.parametrize(("status", "body"), [(404, None), (403, b"<html>no</html>"), (500, b"")])
+def test_a_torrent_address_that_refuses_names_the_status(
+    tempdir: Path, status: int, body: Any
+) -> None:
+    with pytest.raises(
+        TorrentSourceError, match=rf"^The \.torrent address answered HTTP {status}$"
+    ):
+        torrent_for_link("https://t.example/a.torrent", str(tempdir), lambda url: (status, body))
 
 
 @pytest.mark.parametrize(
@@ -164,7 +211,7 @@ def test_a_torrent_outside_the_tempdir_is_an_illegal_url(tempdir: Path, where: A
     path = where(tempdir)
     url = "file://" + str(path).replace(" ", "%20")
     with pytest.raises(TorrentSourceError, match=r"^Illegal URL: .*temp folder"):
-        local_torrent_path(url, str(tempdir))
+        torrent_for_link(url, str(tempdir), no_fetch)
 
 
 def test_a_symlink_out_of_the_tempdir_is_refused(tempdir: Path) -> None:
@@ -173,7 +220,7 @@ def test_a_symlink_out_of_the_tempdir_is_refused(tempdir: Path) -> None:
     link = tempdir / "tmp_link.torrent"
     link.symlink_to(secret)
     with pytest.raises(TorrentSourceError, match="Illegal URL"):
-        local_torrent_path(file_url(link), str(tempdir))
+        torrent_for_link(file_url(link), str(tempdir), no_fetch)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -549,3 +596,62 @@ def test_the_options_are_read_from_pyloads_config() -> None:
 def test_size_filters_that_leave_nothing_say_which() -> None:
     with pytest.raises(NothingSelectedError, match=r"video files only; at least 2\.8 GiB"):
         select_and_plan("Show", SIZED, FileFilter(min_size=3 * 10**9, video_only=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# the decrypter's cache shortcut and hand-over
+
+
+class FakeRoute:
+    def __init__(self, files: Any) -> None:
+        self.asked: list[str] = []
+        self._files = files
+
+    def files(self, api: Any, magnet: str) -> Any:
+        self.asked.append(magnet)
+        return self._files
+
+
+def test_a_magnet_the_book_knows_cached_gets_its_files_without_a_job() -> None:
+    torrent = torrent_from_magnet(f"magnet:?xt=urn:btih:{HASH}&dn=Demo")
+    book = CacheBook()
+    book.remember([CacheResult(query=torrent.magnet, info_hash=HASH, cached=True)])
+    files = [cloud_file("Demo/a.mkv")]
+    route = FakeRoute(files)
+    found = cached_files("api", {}.get, torrent, book=book, route=route)  # type: ignore[arg-type]
+    assert found == files
+    assert route.asked == [torrent.magnet]
+
+
+@pytest.mark.parametrize("case", ["stored", "uncached", "unknown"])
+def test_otherwise_the_magnet_goes_the_job_way(case: str) -> None:
+    torrent = torrent_from_magnet(f"magnet:?xt=urn:btih:{HASH}&dn=Demo")
+    book = CacheBook()
+    if case != "unknown":
+        book.remember([CacheResult(query=torrent.magnet, info_hash=HASH, cached=case == "stored")])
+    stored = {torrent.storage_key: JOB_ID} if case == "stored" else {}
+    route = FakeRoute([cloud_file("Demo/a.mkv")])
+    assert cached_files("api", stored.get, torrent, book=book, route=route) is None  # type: ignore[arg-type]
+    assert route.asked == []
+
+
+def test_the_followed_torrent_counts_against_the_cap_and_carries_its_magnet() -> None:
+    torrent = torrent_from_magnet(f"magnet:?xt=urn:btih:{HASH}&dn=Demo")
+    waiting = followed_torrent(torrent, link_id=7, plugin="OffcloudComTorrent", deadline=99.0)
+    assert (waiting.link_id, waiting.plugin, waiting.storage_key) == (
+        7,
+        "OffcloudComTorrent",
+        torrent.storage_key,
+    )
+    assert (waiting.name, waiting.magnet, waiting.capped, waiting.deadline) == (
+        "Demo",
+        torrent.magnet,
+        True,
+        99.0,
+    )
+    assert (waiting.request_id, waiting.text) == (None, "")
+    running = job(JobStatus.DOWNLOADING, torrent.magnet)
+    followed = followed_torrent(torrent, link_id=7, plugin="OffcloudComTorrent", job=running)
+    assert followed.request_id == JOB_ID
+    assert followed.text
+    assert followed.deadline == 0.0

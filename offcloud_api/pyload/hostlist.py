@@ -113,6 +113,25 @@ def _plugin_domains(plugin_names: Iterable[str]) -> dict[str, str]:
     return found
 
 
+#: A bare host name of Offcloud's 2026 list (``rapidgator``), and the pattern it becomes.
+#: No dot in it: pyLoad escapes dots of the entries it joins into its pattern.
+_BARE_HOST = re.compile(r"^[\w-]{3,63}$")
+_BARE_LABEL = r"(?<=[/@\x2e]){}(?=\x2e)"
+
+
+def split_bare_hosts(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The host list's names for pyLoad's ``parse_domains``, and patterns for its bare words.
+
+    pyLoad keeps only names with a top-level domain; Offcloud's 2026 list may name a host by a
+    bare word that no pyLoad plugin has (docs/api.md L17). pyLoad builds its pattern from the
+    entries, so such a word goes in as a pattern of a host label ("word." after "//", "@" or a
+    dot), never as a bare substring of any link.
+    """
+    bare = [name.strip().lower() for name in names if _BARE_HOST.match(name.strip())]
+    domains = [name for name in names if name.strip().lower() not in bare]
+    return domains, [_BARE_LABEL.format(re.escape(word)) for word in bare]
+
+
 def host_of(url: str) -> str:
     """The lower-cased host of ``url`` without ``www.`` and port."""
     host = (urlsplit(url).hostname or "").lower()

@@ -16,17 +16,21 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable, Optional
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 from ..client import OffcloudAPI
 from ..exceptions import HTTPError, NotFoundError
 from ..magnet import info_hash_of
-from ..models import CacheResult, Job, JobStatus
+from ..models import CacheResult, CloudFile, Job, JobStatus
 from ..torrent import TorrentError, parse_torrent
+from .background import Followed
 from .cachebook import CacheBook, cachebook
-from .intake import local_torrent_path as inside_tempdir
+from .cachedl import CacheDownloadRoute, cache_route
+from .intake import local_torrent_path
 from .jobs import JobStore, remember, remembered_job
+from .progress import format_progress
 from .storage import torrent_job_key
 
 __all__ = [
@@ -37,14 +41,16 @@ __all__ = [
     "TorrentJob",
     "TorrentRef",
     "TorrentSourceError",
+    "cached_files",
     "decide",
     "find_existing_job",
-    "local_torrent_path",
+    "followed_torrent",
     "obtain_job",
     "refusal_message",
     "source_kind",
     "submitted_message",
     "submitting",
+    "torrent_for_link",
     "torrent_from_bytes",
     "torrent_from_magnet",
 ]
@@ -111,20 +117,38 @@ def torrent_from_bytes(data: bytes) -> TorrentRef:
     return TorrentRef(info.info_hash, info.magnet, info.name)
 
 
-def local_torrent_path(url: str, tempdir: str) -> str:
-    """The path of a ``file://`` .torrent, which must lie inside pyLoad's temp folder.
+#: What a ``.torrent`` address answered: its HTTP status and body (None: pyLoad raised for it).
+Fetch = Callable[[str], tuple[int, Union[bytes, str, None]]]
 
-    pyLoad's TORRENT container saves uploads there (``tmp_<name>.torrent``). Anything else is
-    refused: a ``file://`` link anyone can add must not make pyLoad read, and send away, a file of
-    the user's choosing. The rule itself is the batch-check addon's (:mod:`.intake`).
+
+def torrent_for_link(url: str, tempdir: str, fetch: Fetch) -> TorrentRef:
+    """The torrent behind a magnet, an uploaded .torrent or a .torrent address (``fetch``).
+
+    A ``file://`` .torrent is read only inside pyLoad's temp folder, where its TORRENT container
+    saves uploads (``tmp_<name>.torrent``): a link anyone can add must not make pyLoad read, and
+    send away, a file of the user's choosing (the rule is :func:`.intake.local_torrent_path`).
     """
-    path = inside_tempdir(url, tempdir)
-    if path is None:
-        raise TorrentSourceError(
-            "Illegal URL: a file:// .torrent is read only from pyLoad's temp folder "
-            "(upload .torrent files through pyLoad, or add a magnet link)"
-        )
-    return path
+    kind = source_kind(url)
+    if kind is SourceKind.MAGNET:
+        return torrent_from_magnet(url)
+    if kind is SourceKind.LOCAL_FILE:
+        path = local_torrent_path(url, tempdir)
+        if path is None:
+            raise TorrentSourceError(
+                "Illegal URL: a file:// .torrent is read only from pyLoad's temp folder "
+                "(upload .torrent files through pyLoad, or add a magnet link)"
+            )
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise TorrentSourceError(
+                f"The uploaded .torrent file cannot be read: {exc.strerror}"
+            ) from None
+        return torrent_from_bytes(data)
+    status, body = fetch(url)  # through pyLoad: its proxy, its SSL settings
+    if body is None or status >= 400:
+        raise TorrentSourceError(f"The .torrent address answered HTTP {status}")
+    return torrent_from_bytes(body if isinstance(body, bytes) else body.encode("latin-1"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,26 +372,48 @@ def _retry_or_add(
 
 
 # --------------------------------------------------------------------------------------------
-# Cloud folder links
+# The decrypter's shortcuts and hand-over
 
 
-# --------------------------------------------------------------------------------------------
-# Which files
+def cached_files(
+    api: OffcloudAPI,
+    stored: Callable[[str], Any],
+    torrent: TorrentRef,
+    *,
+    book: CacheBook = cachebook,
+    route: CacheDownloadRoute = cache_route,
+) -> Optional[list[CloudFile]]:
+    """The files of a magnet Offcloud's cache answer says it holds, from cache/download (L19),
+    in one call and without a cloud job; or None: add it as a job (no such route here, no
+    cached answer in the book, or pyLoad added it before, ``stored`` its job: that job is used).
+    """
+    if stored(torrent.storage_key):
+        return None
+    answer = book.lookup(torrent.info_hash, wait=False)
+    if answer is None or not answer.cached:
+        return None
+    return route.files(api, torrent.magnet)
 
 
-# --------------------------------------------------------------------------------------------
-# Packages
-
-
-# --------------------------------------------------------------------------------------------
-# Archives behind hoster links
-
-
-# --------------------------------------------------------------------------------------------
-# Expired file links
-
-
-# --------------------------------------------------------------------------------------------
-# The account and the queue
-
-
+def followed_torrent(
+    torrent: TorrentRef,
+    *,
+    link_id: int,
+    plugin: str,
+    deadline: float = 0.0,
+    job: Optional[Job] = None,
+) -> Followed:
+    """The torrent link as the addon's background loop follows it: its job once there is one,
+    else its magnet to add when a slot (or room in the cloud) is free. Torrents count against
+    ``max_running_jobs``."""
+    return Followed(
+        link_id=link_id,
+        plugin=plugin,
+        storage_key=torrent.storage_key,
+        name=torrent.display_name,
+        request_id=job.request_id if job is not None else None,
+        magnet=torrent.magnet,
+        capped=True,
+        deadline=deadline,
+        text=format_progress(job) if job is not None else "",
+    )

@@ -1,19 +1,19 @@
-import calendar
-import hashlib
-import re
-import threading
-import time
-
 from ..base.multi_account import MultiAccount
 from ..base.offcloud_bootstrap import UNUSABLE, unusable
 
 try:
     from offcloud_api.exceptions import AuthError, OffcloudError, TemporaryError
-    from offcloud_api.pyload import ippause, notices
+    from offcloud_api.pyload import notices
+    from offcloud_api.pyload.accounts import (
+        AccountInfoCache,
+        AccountNotices,
+        options_with_days_left,
+        standing,
+    )
     from offcloud_api.pyload.addonkit import SerialWorker
-    from offcloud_api.pyload.hostlist import choose_host_list, hosts_from_sites
+    from offcloud_api.pyload.hostlist import choose_host_list, hosts_from_sites, split_bare_hosts
     from offcloud_api.pyload.runtime import note_loaded
-    from offcloud_api.pyload.storage import notice_key
+    from offcloud_api.pyload.storage import HOSTS_KEY
     from offcloud_api.pyload.transport import client_for
 
     IMPORT_ERROR = None
@@ -27,7 +27,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudCom(MultiAccount):
     __name__ = "OffcloudCom"
     __type__ = "account"
-    __version__ = "0.07"
+    __version__ = "0.08"
     __status__ = "testing"
 
     __config__ = [
@@ -44,16 +44,14 @@ class OffcloudCom(MultiAccount):
 
     # Our relogin interval is fixed; pyLoad's tuning would stretch it after a skipped login.
     TUNE_TIMEOUT = False
-    #: How long an account answer is reused. pyLoad asks for account info on every download start
-    #: (select() refreshes every login); one call per 10 minutes is plenty for a plan's state.
-    INFO_REUSE_SECONDS = 600
 
     def init(self):
-        # Account notices (offcloud_api.pyload.notices): what was said, per Offcloud account,
-        # read from pyLoad's storage once; the notification addons are called on a worker
-        # thread, so a slow notification service never holds a download start.
-        self._notice_lock = threading.Lock()
-        self._remembered = {}
+        # Offcloud's account answers, reused for a while (offcloud_api.pyload.accounts).
+        self._info_cache = AccountInfoCache() if IMPORT_ERROR is None else None
+        # Account notices: what was said, per Offcloud account, read from pyLoad's storage once;
+        # the notification addons are called on a worker thread, so a slow notification
+        # service never holds a download start.
+        self._notices = AccountNotices(self.db) if IMPORT_ERROR is None else None
         self._notice_worker = None
         super().init()
 
@@ -62,13 +60,6 @@ class OffcloudCom(MultiAccount):
         key or a device-login token, both sent as Bearer and never judged by their shape."""
         return self.accounts[user or self.user]["password"]
 
-    #: A bare host name of Offcloud's 2026 list (``rapidgator``), and the pattern it becomes.
-    #: No dot in it: pyLoad escapes dots of the entries it joins into its pattern.
-    BARE_HOST = re.compile(r"^[\w-]{3,63}$")
-    BARE_LABEL = r"(?<=[/@\x2e]){}(?=\x2e)"
-    #: Where the last good host list is kept, so a bad answer never empties it (pyLoad storage).
-    HOSTS_KEY = "hosts:last_good"
-
     def offcloud_client(self, plugin, api_key, should_abort=None):
         if UNUSABLE:
             self.fail(UNUSABLE)
@@ -76,34 +67,24 @@ class OffcloudCom(MultiAccount):
             plugin,
             api_key,
             should_abort or (lambda: False),
-            api_generation=self._api_generation(api_key),
+            # The plugins then call no route this key's API lacks, such as instant on 2026.
+            api_generation=self._info_cache.api_generation(api_key),
         )
 
-    def _api_generation(self, api_key):
-        # What the account check learned of this key's API (2026 or legacy): the plugins then
-        # call no route that API lacks, such as instant on 2026.
-        digest = hashlib.sha256(api_key.strip().encode("utf-8")).hexdigest()
-        for (_user, key_digest), (_at, info) in (getattr(self, "_info_cache", None) or {}).items():
-            if key_digest == digest:
-                return info.api_generation
-        return None
-
     def _account_info(self, password):
-        # Keyed by login and key: a login re-added with another key must not get the old answer.
-        cache_key = (self.user, hashlib.sha256(password.encode("utf-8")).hexdigest())
-        cache = getattr(self, "_info_cache", None) or {}
-        entry = cache.get(cache_key)
-        if entry is not None and time.time() - entry[0] < self.INFO_REUSE_SECONDS:
-            return entry[1]
-        with self.offcloud_client(self, password) as api:
-            info = api.get_account_stats()
-        cache[cache_key] = (time.time(), info)
-        self._info_cache = cache
-        return info
+        if UNUSABLE:
+            self.fail(UNUSABLE)
+
+        def fetch():
+            with self.offcloud_client(self, password) as api:
+                return api.get_account_stats()
+
+        return self._info_cache.get(self.user, password, fetch)
 
     def forget_account_info(self):
         """Drop reused answers, so the next login asks Offcloud (after a rejected key, say)."""
-        self._info_cache = {}
+        if self._info_cache is not None:
+            self._info_cache.forget()
 
     def signin(self, user, password, data):
         if UNUSABLE:
@@ -137,96 +118,45 @@ class OffcloudCom(MultiAccount):
         except OffcloudError as exc:
             self.log_warning(self._("Could not read the Offcloud account"), exc.message)
             return {}
-        validuntil = -1
-        if info.expiration is not None:
-            # Offcloud gives a day; the account is valid through its end (UTC).
-            validuntil = calendar.timegm(info.expiration.timetuple()) + 86399
-        premium = info.is_premium and not info.is_expired
-        self.blocked_reason = None
-        trafficleft = -1 if premium else None
-        if premium and not info.can_download:
-            self.blocked_reason = self._(
-                "Offcloud reports this account cannot download right now: check https://offcloud.com/#/account for an unpaid plan, a lock or an IP to confirm"
-            )
-            trafficleft = 0  # pyLoad skips accounts with no traffic left
-        elif not premium:
-            self.blocked_reason = (
-                self._("Your Offcloud premium expired on {}").format(info.expiration.isoformat())
-                if info.expiration is not None
-                else self._("This Offcloud account has no premium plan")
-            )
-        state = notices.AccountState(premium, info.can_download, info.expiration)
+        found = standing(info)
+        self.blocked_reason = found.blocked_reason
+        state = notices.AccountState(found.premium, info.can_download, info.expiration)
         today = notices.today_utc()
-        self._give_notices(user, password, info.user_id, state, today)
-        # The days left, for pyLoad's API (get_accounts: options); the Accounts page shows
-        # validuntil as the date, it has no place for more.
-        options = dict(data.get("options") or {})
-        days_left = notices.days_left_option(state, today)
-        if days_left is None:
-            options.pop(notices.DAYS_LEFT_OPTION, None)
-        else:
-            options[notices.DAYS_LEFT_OPTION] = days_left
-        return {
-            "premium": premium,
-            "validuntil": validuntil,
-            "trafficleft": trafficleft,
-            "options": options,
-        }
-
-    def _give_notices(self, user, password, user_id, state, today):
-        # pyLoad refreshes the account at every download start: the notices are given once per
-        # fact (offcloud_api.pyload.notices.decide), not once per link or per refresh.
-        if getattr(self.pyload, "_dry_run", False):
-            return  # pyload --dry-run only checks the setup: say nothing, remember nothing
-        key = notice_key(user_id, password)
-        with self._notice_lock:
-            remembered = self._remembered.get(key)
-            if remembered is None:
-                remembered = notices.Remembered.from_stored(self.db.retrieve(key))
-            due, now = notices.decide(
-                remembered,
+        # pyload --dry-run only checks the setup: say nothing, remember nothing.
+        if not getattr(self.pyload, "_dry_run", False):
+            due = self._notices.due(
                 state,
+                user_id=info.user_id,
+                api_key=password,
                 today=today,
-                warn_days=notices.warning_days(
-                    self.config.get("expiry_warning_days", notices.DEFAULT_WARNING_DAYS)
-                ),
+                warn_days=self.config.get("expiry_warning_days", notices.DEFAULT_WARNING_DAYS),
                 label=user,
-                secrets=(password, password.strip()),
             )
-            if now != remembered:
-                self.db.store(key, now.to_stored())
-            self._remembered[key] = now
-        for notice in due:
-            self.log_warning(notice.message)
-            self._notice_queue().submit(lambda notice=notice: self._notify(notice))
+            for notice in due:
+                self.offcloud_notice(notice)
+        return {
+            "premium": found.premium,
+            "validuntil": found.validuntil,
+            "trafficleft": found.trafficleft,
+            "options": options_with_days_left(data.get("options"), state, today),
+        }
 
     def notify_ip_refused(self, user, advice):
         """Tell the user once that Offcloud refuses this IP (the downloader's account pause,
         offcloud_api.pyload.ippause). Remembered in storage, so a pyLoad restart in the same
         pause says nothing new; ip_accepted() forgets it once a download worked."""
-        if getattr(self.pyload, "_dry_run", False):
+        if getattr(self.pyload, "_dry_run", False) or not self._notices.ip_refused_news(user):
             return
-        key = self._ip_notice_key(user)
-        with self._notice_lock:
-            if self.db.retrieve(key):
-                return
-            self.db.store(key, True)
         password = self.accounts.get(user, {}).get("password") or ""
-        notice = notices.ip_refused(user, advice, secrets=(password, password.strip()))
-        self.log_warning(notice.message)
-        self._notice_queue().submit(lambda: self._notify(notice))
+        self.offcloud_notice(notices.ip_refused(user, advice, secrets=(password, password.strip())))
 
     def ip_notice_given(self, user):
         """Whether the IP notice was given (before a pyLoad restart, say) and still stands."""
-        return bool(self.db.retrieve(self._ip_notice_key(user)))
+        return self._notices.ip_notice_given(user)
 
     def ip_accepted(self, user):
         """A download worked: a later IP refusal is news again."""
-        self.db.delete(self._ip_notice_key(user))
-
-    @staticmethod
-    def _ip_notice_key(user):
-        return f"notices:ip:{ippause.account_key(user)}"
+        self._notices.ip_accepted(user)
 
     def offcloud_notice(self, notice):
         """Tell the user ``notice`` (offcloud_api.pyload.notices): in the log and through the
@@ -293,21 +223,18 @@ class OffcloudCom(MultiAccount):
                 include_awaiting=self.config.get("include_awaiting", False),
                 plugin_names=self.pyload.plugin_manager.downloader_plugins.keys(),
             )
-        choice = choose_host_list(hosts, self.db.retrieve(self.HOSTS_KEY) or [], problem)
+        choice = choose_host_list(hosts, self.db.retrieve(HOSTS_KEY) or [], problem)
         if choice.warning:
             self.log_warning(choice.warning)
         if choice.fresh:
             # The downloader reads these for routing (cloud-only hosts) and chunk limits.
             self.offcloud_hosts = hosts
-            self.db.store(self.HOSTS_KEY, choice.hosts)
+            self.db.store(HOSTS_KEY, choice.hosts)
             self.log_debug(f"{len(hosts.domains)} hosts, {len(hosts.cloud_only)} cloud only")
         return choice.hosts
 
     def parse_domains(self, names):
-        # pyLoad keeps only names with a top-level domain; Offcloud's 2026 list may name a host
-        # by a bare word that no pyLoad plugin has (docs/api.md L17). pyLoad builds
-        # its pattern from these entries, so such a word goes in as a pattern of a host label
-        # ("word." after "//" or a dot), never as a bare substring of any link.
-        bare = [name.strip().lower() for name in names if self.BARE_HOST.match(name.strip())]
-        domains = super().parse_domains([n for n in names if n.strip().lower() not in bare])
-        return domains + [self.BARE_LABEL.format(re.escape(word)) for word in bare]
+        # Offcloud's 2026 list may name a host by a bare word, which pyLoad would drop: it goes
+        # in as a pattern of a host label (offcloud_api.pyload.hostlist).
+        domains, bare_words = split_bare_hosts(names)
+        return super().parse_domains(domains) + bare_words

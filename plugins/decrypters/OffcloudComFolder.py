@@ -4,25 +4,25 @@ from ..base.offcloud_bootstrap import UNUSABLE, unusable
 try:
     from offcloud_api.exceptions import NotFoundError, OffcloudError
     from offcloud_api.models import JobStatus
-    from offcloud_api.pyload.accounts import choose_account, no_account_message
-    from offcloud_api.pyload.filters import FileFilter
+    from offcloud_api.pyload.accounts import no_account_message
     from offcloud_api.pyload.links import folder_request_id
     from offcloud_api.pyload.outcomes import apply_outcome
-    from offcloud_api.pyload.packages import add_packages, folder_per_package, select_and_plan
+    from offcloud_api.pyload.plugin_glue import DecrypterGlue
     from offcloud_api.pyload.progress import show_progress
-    from offcloud_api.pyload.storage import FileLinks
-    from offcloud_api.redact import log_safe_args
 
     IMPORT_ERROR = None
 except ImportError as exc:  # neither the library copy nor the Python has offcloud_api
     IMPORT_ERROR = exc
     UNUSABLE = unusable(exc)
 
+# Without the library the class still loads, so that decrypt() can say why it cannot work.
+Glue = DecrypterGlue if IMPORT_ERROR is None else type("Glue", (), {})
 
-class OffcloudComFolder(BaseDecrypter):
+
+class OffcloudComFolder(Glue, BaseDecrypter):
     __name__ = "OffcloudComFolder"
     __type__ = "decrypter"
-    __version__ = "0.05"
+    __version__ = "0.06"
     __status__ = "testing"
 
     # A job's folder link, without a file part: per-file links are the downloader's.
@@ -46,10 +46,6 @@ class OffcloudComFolder(BaseDecrypter):
     __license__ = "GPLv3"
     __authors__ = [("Offcloud for pyLoad", "")]
 
-    def load_account(self):
-        # Setting self.account also makes pyLoad mask the key in this plugin's log lines.
-        self.account = choose_account(self.pyload.account_manager) if IMPORT_ERROR is None else None
-
     def decrypt(self, pyfile):
         if UNUSABLE:
             self.fail(UNUSABLE)
@@ -65,7 +61,7 @@ class OffcloudComFolder(BaseDecrypter):
                 job = api.wait_for_download(
                     request_id,
                     first=job,
-                    timeout=max(1, self.config.get("cloud_timeout", 120)) * 60,
+                    timeout=self._cloud_timeout(),
                     on_progress=lambda job: show_progress(pyfile, job),
                     should_abort=lambda: pyfile.abort,
                 )
@@ -80,31 +76,4 @@ class OffcloudComFolder(BaseDecrypter):
             apply_outcome(self, exc)
         finally:
             api.close()
-        try:
-            wanted = FileFilter.from_config(self.config.get)
-            plans = select_and_plan(job.file_name or request_id, files, wanted)
-        except ValueError as exc:  # nothing selected, or a bad min_size
-            self.fail(str(exc))
-        # CDN file links name no job (L11): note it for the downloader and the clean-up addon.
-        FileLinks(self.pyload.db).remember(request_id, wanted.select(files))
-        self.packages = [plan.as_tuple() for plan in plans]
-
-    def _log(self, level, plugintype, pluginname, args, kwargs):
-        # Queued CDN links are signed for the account (L11): masked where pyLoad logs them.
-        if IMPORT_ERROR is None:
-            args = log_safe_args(args)
-        return super()._log(level, plugintype, pluginname, args, kwargs)
-
-    def _create_packages(self):
-        # pyLoad's own version flattens nested folders such as Release/Sub (see
-        # offcloud_api.pyload.torrents); this one keeps them.
-        add_packages(
-            self.pyload,
-            self.packages,
-            source=self.pyfile.package(),
-            per_package=folder_per_package(
-                self.config.get("folder_per_package", "Default"),
-                self.pyload.config.get("general", "folder_per_package"),
-            ),
-            log=self.log_info,
-        )
+        self.packages = self._plan_files(job.file_name or request_id, files, request_id)
