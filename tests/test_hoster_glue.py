@@ -815,3 +815,35 @@ def test_a_served_download_ends_the_pause_and_tells_the_account() -> None:
     assert ippause.paused(account_key(FakeAccount.user)) is None
     plugin.account = SimpleNamespace(user="other")
     plugin._ip_served(None)  # nothing paused, no listener: nothing to say
+
+
+# ---------------------------------------------------------------------------------------------
+# the plugin file without the library: it loads, and says why it cannot work
+
+
+def test_without_the_library_the_downloader_loads_and_fails_its_links_saying_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    import pyload.core.utils.web.parse  # noqa: F401, PLC0415 - breaks pyLoad's import cycle first
+
+    from offcloud_api.install import installer  # noqa: PLC0415
+
+    monkeypatch.setitem(sys.modules, "offcloud_api.pyload.hoster_routes", None)  # import fails
+    source = next(p for f, p in installer.shipped_files() if f == "downloaders")
+    spec = importlib.util.spec_from_file_location("pyload.plugins.downloaders.OffcloudCom", source)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.IMPORT_ERROR is not None
+    assert "offcloud pyload install" in module.UNUSABLE
+    assert not issubclass(module.OffcloudCom, HosterSteps)
+    plugin = object.__new__(module.OffcloudCom)
+    plugin.pyfile = SimpleNamespace(url=HOSTER_LINK, name="abc")
+    plugin.handle_direct(plugin.pyfile)
+    assert getattr(plugin, "link", None) is None, "no file link is taken without the library"
+    with pytest.raises(pyload_exceptions.Fail, match="offcloud_api cannot be imported"):
+        plugin.handle_premium(plugin.pyfile)

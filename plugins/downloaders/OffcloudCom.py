@@ -21,10 +21,10 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 
 
 # Without the library the plugin still loads, and fails its links saying why (UNUSABLE).
-Steps = HosterSteps if IMPORT_ERROR is None else type("Steps", (), {})
+Glue = HosterSteps if IMPORT_ERROR is None else type("Glue", (), {})
 
 
-class OffcloudCom(Steps, MultiDownloader):
+class OffcloudCom(Glue, MultiDownloader):
     __name__ = "OffcloudCom"
     __type__ = "downloader"
     __version__ = "0.11"
