@@ -45,7 +45,7 @@ from .cloudroom import CloudRoom, PyloadRoomView, RoomView
 from .cloudroom import room as default_room
 from .intake import TorrentQuery
 from .jobs import JobStore, remember, remembered_job
-from .queueing import Handback, queue_job_files
+from .queueing import Handback, LinkTaker, queue_job_files
 from .storage import (
     BULK_PREFIX,
     TORRENT_DECRYPTER,
@@ -242,7 +242,7 @@ def _resolve_one(
 Submit = Callable[[Callable[[], None]], bool]
 
 
-class BulkTaker:
+class BulkTaker(LinkTaker):
     """The addon's side of a bulk: take a batch out of pyLoad's add, resolve it, give back the rest.
 
     ``store`` is the addon's own pyLoad storage (the batch notes); ``clients`` gives what opens
@@ -264,10 +264,7 @@ class BulkTaker:
         clock: Callable[[], float] = time.time,
         submitting: Callable[[str], AbstractContextManager[None]] = torrent_submitting,
     ) -> None:
-        self.addon = addon
-        self.core = addon.pyload
-        self.store = store
-        self.handback = handback
+        super().__init__(addon, store, handback)
         self.clients = clients
         self.check = check
         self.resolve = resolve

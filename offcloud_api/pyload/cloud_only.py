@@ -26,16 +26,16 @@ from ..models import Job
 from . import intake
 from .addonkit import Addon
 from .cleanup import request_id_of
-from .jobs import JobStore, add_once
-from .queueing import Handback
-from .storage import FileLinks, job_storage_key
+from .jobs import add_once
+from .queueing import Handback, LinkTaker
+from .storage import FileLinks, PluginStore, job_storage_key
 
 __all__ = ["CloudOnly"]
 
 log = logging.getLogger(__name__)
 
 
-class CloudOnly:
+class CloudOnly(LinkTaker):
     """Cloud-only sending for the addon ``addon``.
 
     ``store`` is the addon's own pyLoad storage (``self.db``); ``client`` opens a client on the
@@ -46,16 +46,13 @@ class CloudOnly:
     def __init__(
         self,
         addon: Addon,
-        store: JobStore,
+        store: PluginStore,
         handback: Handback,
         *,
         client: Callable[[], Optional[OffcloudAPI]],
         submit: Callable[[Callable[[], None]], bool],
     ) -> None:
-        self.addon = addon
-        self.core = addon.pyload
-        self.store = store
-        self.handback = handback
+        super().__init__(addon, store, handback)
         self.client = client
         self.submit = submit
 

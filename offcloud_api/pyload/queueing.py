@@ -15,12 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Callable, Optional
 
 from ..models import CloudFile, Job
+from .addonkit import Addon
 from .background import LinkState
 from .filters import FileFilter
 from .packages import add_packages, folder_per_package, select_and_plan
-from .storage import TORRENT_DECRYPTER, FileLinks
+from .storage import TORRENT_DECRYPTER, FileLinks, PluginStore
 
-__all__ = ["Handback", "PyloadLinks", "queue_job_files"]
+__all__ = ["Handback", "LinkTaker", "PyloadLinks", "queue_job_files"]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,17 @@ class Handback:
             data = files.get_package_data(pid)
             if data is not None and not data.get("links"):
                 self.core.api.delete_packages([pid])
+
+
+class LinkTaker:
+    """What takes links out of pyLoad's add for the addon (:mod:`.bulk`, :mod:`.cloud_only`): the
+    addon (its pyLoad and its log), the addon's own storage, and the way back into pyLoad."""
+
+    def __init__(self, addon: Addon, store: PluginStore, handback: Handback) -> None:
+        self.addon = addon
+        self.core = addon.pyload
+        self.store = store
+        self.handback = handback
 
 
 def queue_job_files(
