@@ -1,5 +1,4 @@
 import datetime
-import threading
 
 from ..base.addon import BaseAddon
 from ..base.offcloud_bootstrap import UNUSABLE, unusable
@@ -8,6 +7,7 @@ try:
     from offcloud_api.exceptions import OffcloudError
     from offcloud_api.pyload.addonkit import AddonGlue, SerialWorker, select_key
     from offcloud_api.pyload.cleanup import (
+        EndedLinks,
         Link,
         Verdict,
         ended_job,
@@ -34,7 +34,7 @@ Glue = AddonGlue if IMPORT_ERROR is None else type("Glue", (), {})
 class OffcloudComCleanup(Glue, BaseAddon):
     __name__ = "OffcloudComCleanup"
     __type__ = "addon"
-    __version__ = "0.06"
+    __version__ = "0.07"
     __status__ = "testing"
 
     __config__ = [
@@ -79,11 +79,7 @@ class OffcloudComCleanup(Glue, BaseAddon):
         self.worker = None
         self.done_fids = set()
         self.removed = set()
-        # Downloads that ended, looked at together: one look at pyLoad's links for all those
-        # that ended meanwhile, not one per download (the addon is on by default).
-        self.ended_lock = threading.Lock()
-        self.ended = []
-        self.draining = False
+        self.ended = None
 
     # ---------------------------------------------------------------------------------------
     # pyLoad lifecycle and events
@@ -93,6 +89,8 @@ class OffcloudComCleanup(Glue, BaseAddon):
             self.log_error(UNUSABLE)
             return
         self.worker = SerialWorker(self.classname, self._task_failed)
+        # Downloads that ended, looked at together (offcloud_api.pyload.cleanup.EndedLinks).
+        self.ended = EndedLinks(self.worker.submit, self._look)
         self.active = True
         self._apply_full_wait()
         self._schedule()
@@ -177,30 +175,12 @@ class OffcloudComCleanup(Glue, BaseAddon):
             return
         request_id, url = found
         ended = Link(fid=pyfile.id, url=url, status=status, package_id=pyfile.packageid)
-        with self.ended_lock:
-            self.ended.append((request_id, ended))
-            if self.draining:
-                return  # the task that is due looks at this one too
-            self.draining = True
-        if not self.worker.submit(self._drain):
-            with self.ended_lock:
-                self.draining = False
+        self.ended.add(request_id, ended)
 
-    def _drain(self):
-        try:
-            while True:
-                with self.ended_lock:
-                    batch, self.ended = self.ended, []
-                    if not batch:
-                        self.draining = False
-                        return
-                links = pyload_links(self.pyload)
-                for request_id, ended in batch:
-                    self._remove_if_done(request_id, ended, links)
-        except BaseException:
-            with self.ended_lock:
-                self.draining = False  # the next download that ends submits a task again
-            raise
+    def _look(self, batch):
+        links = pyload_links(self.pyload)
+        for request_id, ended in batch:
+            self._remove_if_done(request_id, ended, links)
 
     def _remove_if_done(self, request_id, ended, links):
         if request_id in self.removed:

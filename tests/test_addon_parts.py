@@ -20,6 +20,7 @@ from offcloud_api.pyload.background import Settings
 from offcloud_api.pyload.bulk import BulkTaker
 from offcloud_api.pyload.cachebook import CacheBook
 from offcloud_api.pyload.cleanup import (
+    EndedLinks,
     Link,
     ended_job,
     full_wait_seconds,
@@ -502,3 +503,74 @@ def test_the_job_of_a_torrent_is_the_decrypters_note() -> None:
     assert jobs.kept() == [{"request_id": "c1"}]
     jobs.forget("cd" * 20)
     assert jobs.request_id("cd" * 20) is None
+
+
+class Worker:
+    """A worker's ``submit`` that holds the tasks until the test runs them."""
+
+    def __init__(self, running: bool = True) -> None:
+        self.tasks: list[Callable[[], None]] = []
+        self.running = running
+
+    def submit(self, task: Callable[[], None]) -> bool:
+        if self.running:
+            self.tasks.append(task)
+        return self.running
+
+
+def ended(fid: int) -> Link:
+    return Link(fid=fid, url=f"https://srv1.offcloud.com/cloud/download/job{fid}/a.bin", status=0)
+
+
+def test_downloads_that_end_meanwhile_are_looked_at_in_one_batch() -> None:
+    worker = Worker()
+    batches: list[list[tuple[str, Link]]] = []
+    links = EndedLinks(worker.submit, batches.append)
+    links.add("job1", ended(1))
+    links.add("job2", ended(2))  # the task due looks at this one too
+    assert len(worker.tasks) == 1
+    worker.tasks.pop()()
+    assert batches == [[("job1", ended(1)), ("job2", ended(2))]]
+    links.add("job3", ended(3))  # drained: a new task
+    assert len(worker.tasks) == 1
+    worker.tasks.pop()()
+    assert batches[-1] == [("job3", ended(3))]
+
+
+def test_a_download_ending_during_a_look_is_looked_at_by_the_same_task() -> None:
+    worker = Worker()
+    batches: list[list[str]] = []
+    links: EndedLinks
+
+    def look(batch: list[tuple[str, Link]]) -> None:
+        batches.append([request_id for request_id, _ in batch])
+        if len(batches) == 1:
+            links.add("job2", ended(2))
+
+    links = EndedLinks(worker.submit, look)
+    links.add("job1", ended(1))
+    worker.tasks.pop()()
+    assert batches == [["job1"], ["job2"]]
+    assert worker.tasks == []
+
+
+def test_a_stopped_worker_or_a_failed_look_lets_the_next_download_submit_again() -> None:
+    worker = Worker(running=False)
+    looks: list[int] = []
+
+    def look(batch: list[tuple[str, Link]]) -> None:
+        looks.append(len(batch))
+        if len(looks) == 1:
+            raise RuntimeError("pyLoad's database is busy")
+
+    links = EndedLinks(worker.submit, look)
+    links.add("job1", ended(1))  # not submitted
+    worker.running = True
+    links.add("job2", ended(2))
+    with pytest.raises(RuntimeError):
+        worker.tasks.pop()()
+    assert looks == [2]
+    links.add("job3", ended(3))
+    assert len(worker.tasks) == 1
+    worker.tasks.pop()()
+    assert looks == [2, 1]

@@ -23,6 +23,7 @@ Removing is best effort: Offcloud's 2026 API may not honour it (docs/api.md L15)
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -36,6 +37,7 @@ from .storage import FileLinks, PluginStore, job_storage_key, stored_request_ids
 __all__ = [
     "FAILED_STATUSES",
     "FINISHED_STATUSES",
+    "EndedLinks",
     "Link",
     "Verdict",
     "ended_job",
@@ -141,6 +143,50 @@ def full_wait_seconds(minutes: Any) -> float:
         return float(minutes) * 60
     except (TypeError, ValueError):
         return 5.0 * 60
+
+
+class EndedLinks:
+    """Downloads that ended, looked at together: one look at pyLoad's links for all those that
+    ended meanwhile, not one per download (the clean-up addon is on by default).
+
+    :meth:`add` runs on pyLoad's download threads; ``submit`` queues a task on the addon's worker
+    (False: stopped), where ``look`` gets each batch of ``(request id, ended link)``.
+    """
+
+    def __init__(
+        self,
+        submit: Callable[[Callable[[], None]], bool],
+        look: Callable[[list[tuple[str, Link]]], None],
+    ) -> None:
+        self._submit = submit
+        self._look = look
+        self._lock = threading.Lock()
+        self._ended: list[tuple[str, Link]] = []
+        self._draining = False
+
+    def add(self, request_id: str, ended: Link) -> None:
+        with self._lock:
+            self._ended.append((request_id, ended))
+            if self._draining:
+                return  # the task that is due looks at this one too
+            self._draining = True
+        if not self._submit(self._drain):
+            with self._lock:
+                self._draining = False
+
+    def _drain(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    batch, self._ended = self._ended, []
+                    if not batch:
+                        self._draining = False
+                        return
+                self._look(batch)
+        except BaseException:
+            with self._lock:
+                self._draining = False  # the next download that ends submits a task again
+            raise
 
 
 def links_from_pyload(
