@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from ..client import OffcloudAPI
 from ..redact import log_safe, redact
+from .accounts import ACCOUNT_PLUGIN
 from .notices import cloud_full
 from .transport import client_for
 
 __all__ = [
-    "ACCOUNT_PLUGIN",
     "Addon",
     "AddonGlue",
     "SerialWorker",
@@ -39,9 +39,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: The account plugin (and the downloader) of Offcloud in pyLoad.
-ACCOUNT_PLUGIN = "OffcloudCom"
 
 
 def _account_plugin(core: Any) -> Any:

@@ -39,7 +39,7 @@ from typing import Any, Callable, Optional, Protocol
 from ..client import OffcloudAPI
 from ..exceptions import CLOUD_FULL_MESSAGE, CloudFullError, OffcloudError
 from ..models import Job
-from .cleanup import Link, links_from_pyload
+from .cleanup import Link, pyload_links
 from .storage import (
     CREATED_PREFIX,
     DOWNLOADER,
@@ -227,17 +227,7 @@ class PyloadRoomView:
         return self.ledger.entries()
 
     def links(self) -> list[Link]:
-        try:
-            from pyload.core.datatypes.enums import Destination  # noqa: PLC0415 - in pyLoad only
-
-            destinations: tuple[Any, ...] = (Destination.QUEUE, Destination.COLLECTOR)
-        except ImportError:  # pragma: no cover - this view runs inside pyLoad
-            return []
-        job_of = FileLinks(self.core.db).job_of
-        found: list[Link] = []
-        for destination in destinations:
-            found.extend(links_from_pyload(self.core.files.get_complete_data(destination), job_of))
-        return found
+        return pyload_links(self.core)
 
     def in_use(self, links: list[Link]) -> set[str]:
         # A job the downloader follows for a link not finished: its hoster link is not done.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,6 +16,16 @@ ROOT = Path(__file__).parents[2]
 
 
 def test_the_wheel_ships_exactly_the_library_and_the_plugin_files(tmp_path: Path) -> None:
+    # Built from a copy: setuptools builds in the source tree's build/, and a build/lib left by an
+    # earlier run would ship modules that no longer exist (and the checkout stays untouched).
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".demo"
+        ),
+    )
     done = subprocess.run(
         [
             sys.executable,
@@ -25,7 +36,7 @@ def test_the_wheel_ships_exactly_the_library_and_the_plugin_files(tmp_path: Path
             "--quiet",
             "-w",
             str(tmp_path),
-            str(ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,
