@@ -23,10 +23,9 @@ import pytest
 
 pytest.importorskip("pyload")
 
-from offcloud_api.harness.demo import PYLOAD_LOGIN, SIMULATOR_ITEMS
+from offcloud_api.harness.demo import PYLOAD_LOGIN, SIMULATOR_ITEMS, expected_files
 from offcloud_api.harness.runner import FINAL_STATUSES, LinkStatus, PyloadProcess
 from offcloud_api.harness.stack import ACCOUNT_LOGIN, PLUGIN, OffcloudPyloadStack
-from offcloud_api.magnet import info_hash_of
 
 pytestmark = pytest.mark.e2e
 
@@ -111,17 +110,9 @@ def _screenshot_dir(tmp_path: Path) -> Path:
 
 def _expected_names(stack: OffcloudPyloadStack) -> set[str]:
     """Every file name the simulator serves for the demo's items (as the demo computes them)."""
-    state = stack.simulator.state
     names: set[str] = set()
     for _, url, _, _ in SIMULATOR_ITEMS:
-        info_hash = info_hash_of(url) if url.startswith("magnet:") else None
-        if info_hash:
-            files = state.torrent(info_hash).files
-        elif "/cloud/download/" in url:
-            files = state.jobs[url.rstrip("/").rpartition("/")[2]].files
-        else:
-            files = state.link(url).files
-        names.update(file.name for file in files)
+        names.update(expected_files(stack.simulator, url))
     return names
 
 
