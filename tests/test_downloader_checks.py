@@ -29,8 +29,8 @@ from pyload.core.network.http.exceptions import BadHeader
 from pyload.plugins.base.multi_downloader import MultiDownloader
 from pyload.plugins.base.simple_downloader import SimpleDownloader
 
-from offcloud_api.install import installer
 from offcloud_api.exceptions import FileOfflineError, HostUnavailableError, IPNotRegisteredError
+from offcloud_api.install import installer
 from offcloud_api.pyload.hostrest import hostrest
 from offcloud_api.pyload.ippause import Verdict, account_key, ippause
 

@@ -58,7 +58,8 @@ def test_ships_the_plugins_and_the_library_the_plugins_import() -> None:
     } <= library
     assert "offcloud_api/pyload/storage.py" in library
     # What drives pyLoad from outside, and the simulator, stay out of pyLoad's folder.
-    assert not [r for r in library if r.startswith(("offcloud_api/install", "offcloud_api/harness", "offcloud_api/sim"))]
+    outside = ("offcloud_api/install", "offcloud_api/harness", "offcloud_api/sim")
+    assert not [r for r in library if r.startswith(outside)]
 
 
 def test_install_writes_plugins_library_and_manifest_then_is_idempotent(tmp_path: Path) -> None:

@@ -26,9 +26,9 @@ import pytest
 pytest.importorskip("pyload")
 
 from offcloud_api.harness.demo import SIMULATOR_ITEMS, expected_files
-from offcloud_api.install.installer import LIBRARY_FOLDER, LOADED
 from offcloud_api.harness.runner import FINAL_STATUSES, LinkStatus
 from offcloud_api.harness.stack import OffcloudPyloadStack
+from offcloud_api.install.installer import LIBRARY_FOLDER, LOADED
 from offcloud_api.pyload.compat import NEWEST_TESTED
 from offcloud_api.simulator import file_sha256
 
