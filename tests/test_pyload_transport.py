@@ -30,7 +30,14 @@ from offcloud_api.exceptions import (
     ResponseTooLargeError,
     ServerError,
 )
-from offcloud_api.pyload.transport import PyloadTransport
+from offcloud_api.pyload.transport import (
+    PyloadTransport,
+    abortable_sleep,
+    client_for,
+    has_headers,
+    header_value,
+)
+from offcloud_api.transport import Request
 
 SEEN: list[dict[str, Any]] = []
 #: Jobs in the served history (a list, so a test can change it).
@@ -237,3 +244,90 @@ def test_a_history_over_the_calls_cap_is_a_clear_error_and_dumps_nothing(
     assert "larger than" in str(too_large.value)
     assert "SECRET-KEY-123" not in str(too_large.value)
     assert list(tmp_path.iterdir()) == []
+
+
+class _ScriptedPlugin(_Plugin):
+    """A plugin whose ``load`` answers what the test says, on a real pyLoad request object."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def load(self, url: str, *, get: Any, post: Any, referrer: Any, decode: Any, req: Any) -> Any:
+        self.loads.append({"url": url, "get": get, "post": post})
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return self.answer
+
+
+def _get(url: str = "http://127.0.0.1:9/api/x?key=SECRET-KEY-123", **options: Any) -> Request:
+    return Request("GET", url, timeout=5, headers={"Authorization": "Bearer SECRET"}, **options)
+
+
+def test_a_pyload_refusal_is_a_connection_error_that_was_not_sent() -> None:
+    from pyload.core.network.exceptions import Fail  # noqa: PLC0415
+
+    transport = PyloadTransport(_ScriptedPlugin(Fail("Access to private IP denied")))
+    with pytest.raises(OffcloudConnectionError) as refused:
+        transport.send(_get())
+    assert refused.value.request_sent is False
+    assert str(refused.value) == (
+        "pyLoad refused GET http://127.0.0.1:9/api/x: Access to private IP denied"
+    )
+    transport.close()
+
+
+def test_an_answer_past_the_cap_is_refused_even_if_curl_let_it_through() -> None:
+    transport = PyloadTransport(_ScriptedPlugin("x" * 2048))
+    with pytest.raises(ResponseTooLargeError, match=r"the answer to GET http://127.0.0.1:9/api/x"):
+        transport.send(_get(max_bytes=1024))
+    answer = transport.send(_get(max_bytes=4096))
+    assert answer.content == b"x" * 2048
+
+
+def test_closing_a_request_that_fails_to_close_is_only_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = PyloadTransport(_ScriptedPlugin(b""))
+
+    class _Broken:
+        def close(self) -> None:
+            raise RuntimeError("curl handle already gone")
+
+    transport._request = _Broken()
+    with caplog.at_level("DEBUG", logger="offcloud_api.pyload.transport"):
+        transport.close()
+    assert "closing the pyLoad request failed" in caplog.text
+
+
+def test_header_helpers_read_any_case_and_tolerate_no_headers() -> None:
+    headers = {"Content-Type": "application/json", "X-Empty": None}
+    assert header_value(headers, "content-type") == "application/json"
+    assert header_value(headers, "x-empty") is None
+    assert header_value(headers, "retry-after") is None
+    assert header_value(None, "content-type") is None
+    assert has_headers(headers) is True
+    assert has_headers({}) is False
+    assert has_headers(None) is False
+
+
+def test_abortable_sleep_returns_when_pyload_stops_the_link_or_the_time_is_up() -> None:
+    asked: list[bool] = []
+
+    def stop_now() -> bool:
+        asked.append(True)
+        return True
+
+    abortable_sleep(stop_now)(3600)  # would hang for an hour if the abort were not seen
+    assert asked == [True]
+    abortable_sleep(lambda: False)(0)  # nothing left to wait: returns at once
+
+
+def test_client_for_talks_through_the_plugins_pyload(server: str) -> None:
+    plugin = _Plugin()
+    client = client_for(plugin, "SECRET-KEY-123", lambda: False, api_generation="2026")
+    try:
+        assert isinstance(client.transport, PyloadTransport)
+        assert client.transport.plugin is plugin
+    finally:
+        client.close()
