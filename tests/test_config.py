@@ -315,3 +315,64 @@ def test_an_unreadable_file_is_a_clear_error(private):
         settings_for(path)
     with pytest.raises(ConfigError, match="not UTF-8"):
         write_token(path, TOKEN)
+
+
+# --------------------------------------------------------------------------------------------
+# edges: files that cannot be read, checked or written
+
+
+def test_a_missing_file_is_exposed_to_nobody(private):
+    assert exposure(private / "missing.ini") is None
+
+
+def test_remove_token_from_a_file_that_cannot_be_read_is_a_clear_error(private):
+    garbled = private / "garbled.ini"
+    garbled.write_bytes(b"[offcloud]\naccess_token = \xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"cannot read .*garbled.ini: not UTF-8 text"):
+        remove_token(garbled)
+    folder = private / "folder.ini"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match=r"cannot read .*folder.ini: Is a directory"):
+        remove_token(folder)
+
+
+def test_a_token_that_would_still_be_read_after_removal_is_left_for_the_user(private):
+    # [DEFAULT] feeds every section: removing the line under [offcloud] would not remove it.
+    text = "[DEFAULT]\naccess_token = from-default\n[offcloud]\naccess_token = mine\n"
+    path = write(private / "c.ini", text)
+    with pytest.raises(ConfigError, match=r"cannot edit .* safely; edit its \[offcloud\]"):
+        remove_token(path)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_a_token_goes_under_the_sections_last_line_even_without_a_final_newline(private):
+    path = write(private / "c.ini", f"[offcloud]\napi_key = {KEY}")
+    write_token(path, TOKEN)
+    assert path.read_text(encoding="utf-8") == (
+        f"[offcloud]\napi_key = {KEY}\naccess_token = {TOKEN}\n"
+    )
+
+
+def test_a_folder_where_no_file_can_be_made_is_a_clear_error(private, monkeypatch):
+    def no_space(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(config.tempfile, "mkstemp", no_space)
+    path = private / "c.ini"
+    with pytest.raises(ConfigError, match=r"cannot write .*c.ini: No space left on device"):
+        write_token(path, TOKEN)
+    assert not path.exists()
+
+
+def test_a_failed_replace_leaves_the_old_file_and_no_temporary(private, monkeypatch):
+    text = f"[offcloud]\napi_key = {KEY}\n"
+    path = write(private / "c.ini", text)
+
+    def refuse(self, target):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(Path, "replace", refuse)
+    with pytest.raises(ConfigError, match=r"cannot write .*c.ini: Read-only file system"):
+        write_token(path, TOKEN)
+    assert path.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in private.iterdir()) == ["c.ini"]
