@@ -277,3 +277,17 @@ def test_cli_refusal_is_one_line_naming_the_file(
     assert str(theirs) in err
     assert "--force" in err
     assert main(["pyload", "install", "--userdir", str(tmp_path), "--force"]) == 0
+
+
+def test_a_note_that_cannot_be_written_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installer.install(tmp_path)
+    account = _plugins(tmp_path)["accounts/OffcloudCom.py"]
+
+    def no_space(*_args: object, **_kwargs: object) -> tuple[int, str]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runtime.tempfile, "mkstemp", no_space)
+    assert runtime.note_loaded(str(account)) is None
+    assert not (tmp_path / "plugins" / installer.LOADED).exists()

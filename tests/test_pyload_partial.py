@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from offcloud_api.pyload import partial as partial_module
 from offcloud_api.pyload.partial import HEAD_BYTES, drop_partial, note_partial, restore_partial
 
 ERROR_BODY = b'{"error":"Temporary error"}'
@@ -107,3 +110,42 @@ def test_a_download_that_starts_over_drops_the_old_part_first(tmp_path: Path) ->
     assert len(removed) == 4
     assert files(tmp_path) == {"file.bin": b"an earlier, finished file of the same name"}
     assert drop_partial(target) == []
+
+
+def test_a_chunk_list_that_cannot_be_removed_is_left_and_not_reported(tmp_path: Path) -> None:
+    target = tmp_path / "file.bin"
+    (tmp_path / "file.bin.chunk0").write_bytes(b"a" * 10)
+    (tmp_path / "file.bin.chunks").mkdir()  # not a file: unlink fails with IsADirectoryError
+    assert drop_partial(target) == [str(tmp_path / "file.bin.chunk0")]
+    assert (tmp_path / "file.bin.chunks").is_dir()
+
+
+def test_a_chunk_file_that_cannot_be_cut_back_is_not_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = partial(tmp_path, b"a" * 10)
+    notes = note_partial(target)
+    with (tmp_path / "file.bin.chunk0").open("ab") as grown:
+        grown.write(ERROR_BODY)
+
+    def refuse(path: object, size: int) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(partial_module.os, "truncate", refuse)
+    assert restore_partial(target, notes) == []
+    assert files(tmp_path)["file.bin.chunk0"] == b"a" * 10 + ERROR_BODY
+
+
+def test_a_chunk_file_that_cannot_be_read_is_not_noted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = partial(tmp_path, b"a" * 10, b"b" * 5)
+    real_open = Path.open
+
+    def refuse_first(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == "file.bin.chunk0":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", refuse_first)
+    assert [Path(path).name for path in note_partial(target)] == ["file.bin.chunk1"]
