@@ -206,3 +206,16 @@ def test_run_reads_the_oldest_supported_from_compat() -> None:
         ["bash", "-c", line.group(1)], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == OLDEST_SUPPORTED
+
+
+def test_without_pyload_ng_installed_the_version_is_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata  # noqa: PLC0415
+
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert compat.pyload_version() is None
+    assert unsupported_pyload() is None
