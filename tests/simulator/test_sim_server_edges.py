@@ -216,3 +216,50 @@ def test_connect_followed_by_no_tls_handshake_closes_the_tunnel(sim):
             rest += chunk
     assert b"HTTP/1.1" not in rest  # the server closed; nothing was answered in clear
     assert sim.running
+
+
+# --------------------------------------------------------------------------------------------
+# the OAuth device flow's edges (rich profile: the flow is on)
+
+GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+@pytest.fixture
+def oauth_sim() -> Iterator[Simulator]:
+    scenario = make_scenario(
+        {"clock": {"speedup": 1e-6}, "oauth": {"enforce_interval": False}}, profile="rich"
+    )
+    with Simulator(scenario) as simulator:
+        yield simulator
+
+
+def test_the_token_route_wants_the_device_code_grant(oauth_sim, http):
+    answer = http.post(oauth_sim.url + "/oauth/token", data={"grant_type": "password"}, timeout=10)
+    assert (answer.status_code, answer.json()) == (400, {"error": "unsupported_grant_type"})
+    unknown = http.post(
+        oauth_sim.url + "/oauth/token",
+        data={"grant_type": GRANT, "device_code": "nothing"},
+        timeout=10,
+    )
+    assert (unknown.status_code, unknown.json()["error"]) == (400, "invalid_grant")
+
+
+def test_an_approved_code_answers_its_token_again_and_a_late_code_is_expired(oauth_sim, http):
+    device = http.post(oauth_sim.url + "/oauth/device/code", timeout=10).json()
+    approved = http.post(oauth_sim.url + "/_sim/oauth", json={"action": "approve"}, timeout=10)
+    assert approved.json() == {"user_code": device["user_code"], "action": "approve"}
+    poll = {"grant_type": GRANT, "device_code": device["device_code"]}
+    first = http.post(oauth_sim.url + "/oauth/token", data=poll, timeout=10).json()
+    second = http.post(oauth_sim.url + "/oauth/token", data=poll, timeout=10).json()
+    assert first["access_token"]
+    assert second == first
+
+    late = http.post(oauth_sim.url + "/oauth/device/code", timeout=10).json()
+    oauth_sim.advance(device["expires_in"] + 1)
+    codes = {c["user_code"]: c["state"] for c in http.get(oauth_sim.url + "/_sim/oauth").json()}
+    assert codes == {device["user_code"]: "approved", late["user_code"]: "expired"}
+
+
+def test_the_oauth_control_takes_only_get_and_post(oauth_sim, http):
+    answer = http.delete(oauth_sim.url + "/_sim/oauth", timeout=10)
+    assert (answer.status_code, answer.json()) == (405, {"error": "use GET or POST on /_sim/oauth"})
