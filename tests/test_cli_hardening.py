@@ -482,3 +482,54 @@ def test_verbose_log_lines_are_escaped(server, run):
         "offcloud_api.x", logging.DEBUG, "f", 1, "got %s", (EVIL_NAME,), None
     )
     assert cli_app._RedactingFormatter([]).format(record) == f"offcloud_api.x: got {SHOWN_NAME}"
+
+
+def test_download_says_which_files_it_kept_because_they_are_complete(server, run, tmp_path):
+    download_responses(
+        server,
+        [
+            {"path": "Release/a.bin", "size": 3, "url": "https://s1/dl/a"},
+            {"path": "Release/b.bin", "size": 3, "url": "https://s1/dl/b"},
+        ],
+    )
+    server.get("https://s1/dl/b", body=b"xyz")
+    (tmp_path / "Release").mkdir()
+    (tmp_path / "Release" / "a.bin").write_bytes(b"abc")
+
+    result = run("download", "req1", "--to", str(tmp_path))
+
+    assert result.code == 0
+    assert result.out.splitlines() == [
+        f"kept {tmp_path / 'Release' / 'a.bin'} (3 B): complete already",
+        f"saved {tmp_path / 'Release' / 'b.bin'} (3 B)",
+    ]
+    assert (tmp_path / "Release" / "b.bin").read_bytes() == b"xyz"
+
+
+def test_download_never_writes_into_a_part_file_it_did_not_make(server, run, tmp_path):
+    download_responses(server, [{"path": "Release/a.bin", "size": 3, "url": "https://s1/dl/a"}])
+    part = tmp_path / "Release" / "a.bin.part"
+    part.mkdir(parents=True)
+
+    result = run("download", "req1", "--to", str(tmp_path), "--overwrite")
+
+    assert result.code == 1
+    assert result.err_lines[0].startswith(
+        f"offcloud: error: {part} is in the way (not a partial download); nothing was downloaded"
+    )
+    assert file_requests(server) == []
+    assert part.is_dir()
+
+
+def test_download_refuses_a_folder_where_a_file_goes(server, run, tmp_path):
+    download_responses(server, [{"path": "Release/a.bin", "size": 3, "url": "https://s1/dl/a"}])
+    folder = tmp_path / "Release" / "a.bin"
+    folder.mkdir(parents=True)
+
+    result = run("download", "req1", "--to", str(tmp_path))
+
+    assert result.code == 1
+    assert result.err_lines[0].startswith(
+        f"offcloud: error: {folder} exists already (a folder); nothing was downloaded"
+    )
+    assert file_requests(server) == []
