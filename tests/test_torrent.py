@@ -291,3 +291,55 @@ def test_what_the_walk_steps_over_never_changes_the_answer(
     truncated = data[: len(data) // 2]
     with pytest.raises(TorrentError):
         parse_torrent(truncated)
+
+
+BASE_INFO = {"name": "Demo", "piece length": 1, "pieces": PIECES}
+#: The raw start of a torrent whose file list follows (to write what bencode cannot).
+RAW_FILES = b"d4:infod4:name4:Demo12:piece lengthi1e6:pieces20:" + PIECES + b"5:filesl"
+
+
+@pytest.mark.parametrize(
+    ("torrent", "reason"),
+    [
+        (bencode({"info": dict(BASE_INFO, files="x")}), "neither files nor length"),
+        (bencode({"info": dict(BASE_INFO, files=[{"length": 1, "path": "x"}])}), "malformed file"),
+        (bencode({"info": dict(BASE_INFO, files=[{"length": 1, "path": [1]}])}), "malformed file"),
+        (bencode({"info": dict(BASE_INFO, files=[{"length": [1], "path": ["x"]}])}), "malformed"),
+        (RAW_FILES + b"di1ei2eeeee", "dictionary key is not a string"),
+        (RAW_FILES + b"d9:len", "truncated string"),
+    ],
+)
+def test_file_entries_that_are_not_files_are_refused(torrent: bytes, reason: str) -> None:
+    with pytest.raises(TorrentError, match=reason):
+        parse_torrent(torrent)
+
+
+@pytest.mark.parametrize(("data", "reason"), [(b"5x:abc", "malformed string length")])
+def test_bdecode_names_a_malformed_string_length(data: bytes, reason: str) -> None:
+    with pytest.raises(TorrentError, match=reason):
+        bdecode(data)
+
+
+def test_a_files_utf8_path_wins_and_unknown_keys_are_stepped_over() -> None:
+    info = dict(
+        BASE_INFO,
+        files=[
+            {"length": 1, "path": ["x"], "path.utf-8": ["y"]},
+            {"length": 2, "path": ["z"], "md5sum": "abc"},
+        ],
+    )
+    parsed = parse_torrent(bencode({"info": info}))
+    assert [(f.path, f.size) for f in parsed.files] == [("Demo/y", 1), ("Demo/z", 2)]
+
+
+def test_an_announce_list_that_is_not_a_list_leaves_the_announce() -> None:
+    torrent = bencode(
+        {
+            "announce": "http://a.test/announce",
+            "announce-list": "x",
+            "info": dict(BASE_INFO, length=1),
+        }
+    )
+    parsed = parse_torrent(torrent, list_files=False)
+    assert parsed.trackers == ("http://a.test/announce",)
+    assert parsed.files == ()
