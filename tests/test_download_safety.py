@@ -15,6 +15,7 @@ import pytest
 import requests
 import responses
 
+from offcloud_api import download as download_module
 from offcloud_api.download import (
     DestinationExistsError,
     UnsafePathError,
@@ -274,3 +275,39 @@ def test_deep_json_404_is_still_an_http_error(rsps, session, tmp_path):
         download_file(session, URL, tmp_path / "movie.mkv")
 
     assert caught.value.status == 410
+
+
+def _no_hard_links(monkeypatch):
+    def refuse(source, target):
+        raise PermissionError(1, "Operation not permitted")  # as on FAT or some network shares
+
+    monkeypatch.setattr(download_module.os, "link", refuse)
+
+
+def test_without_hard_links_the_part_is_renamed_into_place(rsps, session, tmp_path, monkeypatch):
+    _no_hard_links(monkeypatch)
+    rsps.get(URL, body=CONTENT)
+    dest = tmp_path / "movie.mkv"
+
+    download_file(session, URL, dest)
+
+    assert dest.read_bytes() == CONTENT
+    assert not part_path(dest).exists()
+
+
+def test_without_hard_links_a_file_that_appeared_is_still_not_replaced(
+    rsps, session, tmp_path, monkeypatch
+):
+    _no_hard_links(monkeypatch)
+    dest = tmp_path / "movie.mkv"
+    rsps.get(URL, body=CONTENT)
+
+    def progress(done: int, total: int | None) -> None:
+        if not dest.exists():
+            dest.write_bytes(b"written by someone else meanwhile")
+
+    with pytest.raises(DestinationExistsError, match="appeared while it downloaded"):
+        download_file(session, URL, dest, progress=progress)
+
+    assert dest.read_bytes() == b"written by someone else meanwhile"
+    assert part_path(dest).read_bytes() == CONTENT
