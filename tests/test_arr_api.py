@@ -685,3 +685,67 @@ def test_categories_and_tags_of_torrents(app: QbitApp, backend: FakeBackend) -> 
     session.call("POST", "torrents/addTags", hashes=HASH, tags="z")
     session.call("POST", "torrents/removeTags", hashes=HASH)  # no tags named: all go
     assert session.info()[HASH]["tags"] == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# edges: odd categories, repeated adds, a pyLoad that fails part of the way
+
+
+def test_a_category_cannot_be_moved_outside_either(app: QbitApp) -> None:
+    session = Session(app)
+    assert session.call("POST", "torrents/createCategory", category="tv").status == 200
+    before = session.json("torrents/categories")
+    answer = session.call("POST", "torrents/editCategory", category="tv", savePath="../outside")
+    assert answer.status == 409
+    assert session.json("torrents/categories") == before
+
+
+def test_adding_a_torrent_it_has_already_is_ok_and_adds_nothing(
+    app: QbitApp, backend: FakeBackend
+) -> None:
+    session = Session(app)
+    magnet = build_magnet(HASH, "Rel")
+    assert session.call("POST", "torrents/add", urls=magnet).body == b"Ok."
+    assert session.call("POST", "torrents/add", urls=magnet).body == b"Ok."
+    assert len(backend.added) == 1
+    assert list(session.info()) == [HASH]
+
+
+def test_a_torrent_address_that_breaks_is_logged_and_fails_the_add(
+    app: QbitApp, backend: FakeBackend, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    def broken(url: str) -> bytes:
+        raise RuntimeError("the indexer closed the connection")
+
+    monkeypatch.setattr(backend, "fetch", broken)
+    session = Session(app)
+    url = "https://indexer.example/dl/123?apikey=INDEXER-SECRET"
+    with caplog.at_level("WARNING", logger="offcloud_api.pyload.qbit_api"):
+        assert session.call("POST", "torrents/add", urls=url).body == b"Fails."
+    assert "torrents/add: https://indexer.example/... not added" in caplog.text
+    assert "INDEXER-SECRET" not in caplog.text
+    assert session.info() == {}
+
+
+def test_a_delete_pyload_refuses_still_removes_the_others(
+    app: QbitApp, backend: FakeBackend, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    session = Session(app)
+    _added(session, backend)
+    _added(session, backend, OTHER)
+    real_remove = backend.remove
+
+    def remove(record: TorrentRecord, delete_files: bool) -> None:
+        if record.info_hash == HASH:
+            raise RuntimeError("pyLoad is busy")
+        real_remove(record, delete_files)
+
+    monkeypatch.setattr(backend, "remove", remove)
+    with caplog.at_level("WARNING", logger="offcloud_api.pyload.qbit_api"):
+        answer = session.call(
+            "POST", "torrents/delete", hashes=f"{HASH}|{OTHER}", deleteFiles="false"
+        )
+    assert answer.status == 200
+    assert backend.removed == [(OTHER, False)]
+    assert "not removed from pyLoad" in caplog.text
+    assert session.info() == {}
