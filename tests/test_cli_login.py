@@ -696,3 +696,27 @@ def test_a_token_over_plain_http_is_warned_about_unless_local(url, warned):
 
     expected = "offcloud: warning: the login token goes unencrypted over http to offcloud.example\n"
     assert err.getvalue() == (expected if warned else "")
+
+
+def test_login_when_the_account_cannot_be_checked_keeps_the_token_and_warns(
+    simulator, run, environment
+):
+    sim = simulator()
+    sim.inject("server_error", path="/api/account/info", status=503)
+
+    result = run("login")
+
+    assert result.code == 0, result.err
+    assert "warning: the account could not be checked now" in result.err
+    token = only_token(sim)
+    assert environment.read_text(encoding="utf-8") == f"[offcloud]\naccess_token = {token}\n"
+
+
+def test_logout_says_which_credential_is_still_in_use(run, environment, monkeypatch):
+    monkeypatch.setenv("OFFCLOUD_API_KEY", "ENV-KEY-1234")
+    result = run("logout")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0] == f"There is no login token in {environment}; nothing to remove."
+    assert lines[1].startswith("In use now: ")
+    assert "ENV-KEY-1234" not in result.out
