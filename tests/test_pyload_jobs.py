@@ -20,10 +20,11 @@ from offcloud_api.exceptions import (
     FileOfflineError,
     InvalidResponseError,
     OffcloudConnectionError,
+    OffcloudError,
     ServerError,
 )
 from offcloud_api.models import Job
-from offcloud_api.pyload.jobs import add_once, answer_was_lost
+from offcloud_api.pyload.jobs import add_once, answer_was_lost, find_added_job
 from offcloud_api.simulator import DEMO_API_KEY, Simulator, load_scenario
 
 LINK = "https://example-hoster.test/file/plain.bin"
@@ -161,3 +162,28 @@ def test_which_errors_leave_the_add_open(error: Any, lost: bool) -> None:
 def test_a_connection_error_leaves_it_open_only_once_the_request_went_out() -> None:
     assert answer_was_lost(OffcloudConnectionError("reset", request_sent=True))
     assert not answer_was_lost(OffcloudConnectionError("refused", request_sent=False))
+
+
+def test_a_lost_answer_the_history_cannot_explain_raises_and_keeps_the_note(
+    sim: Simulator, api: OffcloudAPI
+) -> None:
+    sim.inject("truncated_json", path="/api/cloud/history")  # every history answer is cut
+    sim.inject("truncated_json", path="/api/cloud", count=1)
+    store = MemoryStore()
+    with pytest.raises(OffcloudError) as lost:
+        add_once(api, store, KEY, LINK)
+    assert answer_was_lost(lost.value)
+    assert "submitted_at" in store.values[KEY]  # the next attempt looks again first
+    assert len(adds(sim)) == 1
+
+
+def test_a_port_that_is_no_number_is_left_out_of_the_comparison(
+    sim: Simulator, api: OffcloudAPI
+) -> None:
+    made = api.cloud(LINK)
+    odd = LINK.replace("example-hoster.test", "example-hoster.test:http")
+    found = find_added_job(api, odd, since=0)
+    assert found is not None
+    assert found.request_id == made.request_id
+    other_port = LINK.replace("example-hoster.test", "example-hoster.test:8080")
+    assert find_added_job(api, other_port, since=0) is None
