@@ -267,3 +267,35 @@ def test_only_pyloads_own_uploads_may_be_deleted(tmp_path: Path) -> None:
     outside = tmp_path.parent / "tmp_outside.torrent"
     assert intake.own_upload_path(file_url(outside), str(tmp_path)) is None
     assert intake.own_upload_path(MAGNET, str(tmp_path)) is None
+
+
+class _Manager:
+    """pyLoad's plugin manager as route_torrent_decrypter sees it: a decrypter index."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.plugins = {"decrypter": {name: {"name": name} for name in names}}
+        self.decrypter_plugins = self.plugins["decrypter"]
+
+
+def test_our_torrent_decrypter_goes_first_and_back_to_the_end() -> None:
+    manager = _Manager(["BitTorrent", "OffcloudComTorrent", "Zippy"])
+    before = manager.plugins["decrypter"]
+    assert intake.route_torrent_decrypter(manager, first=True) is True
+    assert list(manager.plugins["decrypter"]) == ["OffcloudComTorrent", "BitTorrent", "Zippy"]
+    assert manager.decrypter_plugins is manager.plugins["decrypter"]
+    assert list(before) == ["BitTorrent", "OffcloudComTorrent", "Zippy"]  # swapped, not edited
+    assert intake.route_torrent_decrypter(manager, first=False) is True
+    assert list(manager.plugins["decrypter"]) == ["BitTorrent", "Zippy", "OffcloudComTorrent"]
+    unchanged = manager.plugins["decrypter"]
+    assert intake.route_torrent_decrypter(manager, first=False) is True
+    assert manager.plugins["decrypter"] is unchanged  # already in place: nothing swapped
+
+
+def test_without_our_decrypter_nothing_is_routed() -> None:
+    manager = _Manager(["BitTorrent"])
+    index = manager.plugins["decrypter"]
+    assert intake.route_torrent_decrypter(manager, first=True) is False
+    assert manager.plugins["decrypter"] is index
+    empty = _Manager([])
+    empty.plugins = {}
+    assert intake.route_torrent_decrypter(empty, first=True) is False
