@@ -310,3 +310,22 @@ def test_server_stops() -> None:
     running.stop()
     with pytest.raises(OSError):
         http.client.HTTPConnection(*address, timeout=2).request("GET", "/")
+
+
+def test_a_multipart_part_without_a_name_is_left_out() -> None:
+    body = b"--b0und\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n" + _multipart(
+        [("category", None, b"tv")]
+    )
+    fields, uploads = parse_body("multipart/form-data; boundary=b0und", body, max_upload=100)
+    assert (fields, uploads) == ({"category": "tv"}, [])
+
+
+def test_opening_a_session_forgets_the_idle_ones() -> None:
+    clock = Clock()
+    sessions = Sessions(idle=60, clock=clock)
+    old = sessions.open("pyload")
+    clock.now += 61
+    new = sessions.open("viewer")
+    assert len(sessions) == 1  # the idle one went when the new one came
+    assert sessions.user(new) == "viewer"
+    assert sessions.user(old) is None
