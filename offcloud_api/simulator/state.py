@@ -192,7 +192,12 @@ class SimState(DeviceFlow, FileLinks, CloudStorage):
         if is_magnet(url):
             return "BitTorrent"
         site = self.site_for_url(url)
-        return (site.display_name or site.name) if site else (urlsplit(url).hostname or "unknown")
+        if site is not None:
+            return site.display_name or site.name
+        try:
+            return urlsplit(url).hostname or "unknown"
+        except ValueError:  # "http://[broken": refused as an incorrect URL, not a crash
+            return "unknown"
 
     def link(self, url: str) -> Optional[LinkSpec]:
         key = normalize_link(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 
 import pytest
 
@@ -164,3 +165,76 @@ def test_a_torrent_link_that_is_not_a_torrent_is_dead_on_the_live_profile():
     missing = state.submit(account, "https://files.test/missing.torrent")
     assert isinstance(missing, Refusal)
     assert missing.offline
+
+
+def test_an_account_that_cannot_download_gets_no_instant_link():
+    state = SimState(
+        load_scenario(
+            {
+                "api": {"profile": "rich"},
+                "accounts": [
+                    {"key": KEY, "can_download": False},
+                    {"key": "F" * 32, "premium": False},
+                ],
+                "sites": [{"name": "good.test"}],
+                "links": [{"url": "https://good.test/a", "file": FILE}],
+            }
+        )
+    )
+    barred = state.account_for_key(KEY)
+    assert _error(state.instant(barred, "https://good.test/a")) == ERROR_PRESETS["not_allowed"]
+    free = state.instant(state.account_for_key("F" * 32), "https://good.test/a")
+    assert isinstance(free, Refusal)
+    assert free.payload == {"not_available": "premium"}
+
+
+def test_an_instant_archive_is_one_file_of_all_its_parts():
+    state = _state(
+        links=[
+            {
+                "url": "https://good.test/archive",
+                "kind": "archive",
+                "name": "pack.zip",
+                "files": [FILE, {"name": "b.bin", "size": 24}],
+            }
+        ]
+    )
+    request = state.instant(state.account_for_key(KEY), "https://good.test/archive")
+    assert not isinstance(request, Refusal)
+    assert (request.file.name, request.file.size) == ("pack.zip", 1024)
+
+
+def test_a_bare_hash_is_no_link_on_the_live_profile():
+    state = _state("live")
+    account = state.account_for_key(KEY)
+    assert _error(state.submit(account, "ab" * 20)) == ERROR_PRESETS["incorrect_url"]
+
+
+@pytest.mark.parametrize("profile", ["live", "rich"])
+def test_a_malformed_link_is_an_incorrect_url_not_a_crash(profile):
+    state = _state(profile)
+    account = state.account_for_key(KEY)
+    for url in ("http://[broken/x", "http://[broken/x.torrent"):
+        assert _error(state.submit(account, url)) == ERROR_PRESETS["incorrect_url"], url
+
+
+def _free_elsewhere(state: SimState) -> bool:
+    """Whether another thread could take the state's lock right now."""
+    got: list[bool] = []
+
+    def attempt() -> None:
+        taken = state.lock.acquire(blocking=False)
+        if taken:
+            state.lock.release()
+        got.append(taken)
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join(10)
+    return got == [True]
+
+
+def test_the_state_lock_can_be_held_by_a_caller(state):
+    with state.locked():
+        assert not _free_elsewhere(state)
+    assert _free_elsewhere(state)
