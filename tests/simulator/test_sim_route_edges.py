@@ -66,3 +66,9 @@ def test_instant_history_lists_the_instant_downloads(rich_simulator, http):
     ).json()
     history = call(http, rich_simulator, "GET", "/instant/history").json()
     assert [item["requestId"] for item in history] == [answer["requestId"]]
+
+
+def test_a_malformed_link_gets_offclouds_refusal_not_the_simulators_crash_page(simulator, http):
+    answer = call(http, simulator, "POST", "/cloud", json={"url": "http://[broken/x"})
+    assert answer.status_code == 500
+    assert answer.json() == "Incorrect url"  # the live API's bare string (L6), not HTML
