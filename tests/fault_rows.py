@@ -8,6 +8,7 @@ module's rows kept), which ``bench/fault_table.py`` renders for docs/reliability
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -43,9 +44,15 @@ def write_report(records: list[CaseRecord]) -> None:
     target = os.environ.get(REPORT_ENV)
     if not target or not records:
         return
-    path = Path(target)
     ours = {record.case for record in records}
-    kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
-    rows = [row for row in kept if row.get("case") not in ours]
-    rows += [asdict(record) for record in records]
-    path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    with Path(target).open("a+", encoding="utf-8") as report:
+        # Both modules may end at once, in two pytest-xdist workers: one merge at a time.
+        fcntl.flock(report, fcntl.LOCK_EX)
+        report.seek(0)
+        text = report.read()
+        kept = json.loads(text) if text.strip() else []
+        rows = [row for row in kept if row.get("case") not in ours]
+        rows += [asdict(record) for record in records]
+        report.seek(0)
+        report.truncate()
+        report.write(json.dumps(rows, indent=2) + "\n")
