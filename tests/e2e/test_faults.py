@@ -50,7 +50,7 @@ from offcloud_api.simulator import (
     file_sha256,
 )
 
-from .conftest import StackSpec
+from .conftest import StackSpec, resume_notes
 from .conftest import call_paths as _paths
 from .conftest import route_of as _route
 
@@ -760,6 +760,10 @@ def test_pyload_killed_during_a_cloud_wait(stack: OffcloudPyloadStack) -> None:
     ) as case:
         case.add("f-kill", KILLED_LINK)
         _until(lambda: _cloud_wait_started(stack, KILLED_LINK), 30, "the cloud wait")
+        # The addon's note of the running link is in pyLoad's database before the kill (under
+        # load it may be written after the first status poll; a link never noted is not resumed).
+        fid = case.link("f-kill")["fid"]
+        stack.process.wait_until(lambda pl: fid in resume_notes(pl), timeout=30)
         stack.restart_pyload(kill=True)
         # pyLoad marks unfinished links aborted on start; the addon restarts the Offcloud links
         # that were running (offcloud_api.pyload.resume): no hand on the queue.
