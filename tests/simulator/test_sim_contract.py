@@ -315,7 +315,8 @@ def test_uncached_magnet_takes_time(any_simulator, client_for):
     client = client_for(any_simulator)
     uncached = any_simulator.scenario.torrent("Demo.Uncached")
     job = client.cloud(uncached.magnet)
-    assert job.status is JobStatus.CREATED
+    # Not done at once; under a fast simulator clock and a busy machine it may have started.
+    assert job.status in (JobStatus.CREATED, JobStatus.DOWNLOADING)
     seen: list[JobStatus] = []
     done = client.wait_for_download(
         job.request_id, on_progress=lambda j: seen.append(j.status), **WAIT
