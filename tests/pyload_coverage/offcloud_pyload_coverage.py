@@ -3,8 +3,8 @@
 pyLoad runs a user plugin file (ours: ``<userdir>/plugins/<folder>/<Name>.py``) with
 ``exec(source_text, module.__dict__)`` in its ``ImportRedirector``: the code is compiled without a
 file name (``"<string>"``) and coverage.py cannot count its lines. In pyLoad's process, and only
-when coverage.py runs there (``./run test`` with ``OFFCLOUD_COVERAGE_GATE=exclusion``: the
-configuration it writes names this module under ``[run] plugins``), this plugin has pyLoad's
+when coverage.py runs there (``./run test``: the configuration it writes names this module
+under ``[run] plugins``), this plugin has pyLoad's
 plugin manager compile such a text under the module's own ``__file__`` instead: the same code,
 run the same way, now with the file name coverage.py needs. pyproject's ``[tool.coverage.paths]``
 maps the installed copies back to ``plugins/`` and ``hooks/``.
