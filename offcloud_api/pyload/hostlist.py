@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 
 from ..models import Site, SiteStatus
 
+#: Seconds until the account loads the host list again after that failed inside pyLoad (pyLoad's
+#: periodical task would otherwise never run again; its first try comes 3 s after the start).
+HOST_LIST_RETRY_SECONDS = 10
 
 @dataclass(frozen=True)
 class HostList:

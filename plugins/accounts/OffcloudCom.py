@@ -1,3 +1,5 @@
+import traceback
+
 from ..base.multi_account import MultiAccount
 from ..base.offcloud_bootstrap import UNUSABLE, unusable
 
@@ -11,7 +13,12 @@ try:
         standing,
     )
     from offcloud_api.pyload.addonkit import SerialWorker
-    from offcloud_api.pyload.hostlist import choose_host_list, hosts_from_sites, split_bare_hosts
+    from offcloud_api.pyload.hostlist import (
+        HOST_LIST_RETRY_SECONDS,
+        choose_host_list,
+        hosts_from_sites,
+        split_bare_hosts,
+    )
     from offcloud_api.pyload.runtime import note_loaded
     from offcloud_api.pyload.storage import HOSTS_KEY
     from offcloud_api.pyload.transport import client_for
@@ -27,7 +34,7 @@ except ImportError as exc:  # neither the library copy nor the Python has offclo
 class OffcloudCom(MultiAccount):
     __name__ = "OffcloudCom"
     __type__ = "account"
-    __version__ = "0.08"
+    __version__ = "0.09"
     __status__ = "testing"
 
     __config__ = [
@@ -186,17 +193,31 @@ class OffcloudCom(MultiAccount):
             self.log_debug(f"Account notice sent through {', '.join(sent)}")
 
     def reactivate(self, refresh=False):
-        # pyLoad's MultiAccount judges the host list by whichever login is chosen at that moment,
-        # so a second login with a bad key would switch Offcloud off for every login. Judge it
-        # by a usable login when there is one.
-        usable = [
-            user
-            for user, data in self.accounts.items()
-            if data.get("valid") and data.get("premium")
-        ]
-        if usable and self.user not in usable:
-            self.choose(usable[0])
-        return super().reactivate(refresh)
+        try:
+            # pyLoad's MultiAccount judges the host list by whichever login is chosen at that
+            # moment, so a second login with a bad key would switch Offcloud off for every login.
+            # Judge it by a usable login when there is one.
+            usable = [
+                user
+                for user, data in self.accounts.items()
+                if data.get("valid") and data.get("premium")
+            ]
+            if usable and self.user not in usable:
+                self.choose(usable[0])
+            return super().reactivate(refresh)
+        except Exception as exc:
+            # An exception here ends pyLoad's periodical task for good (its own error report
+            # fails), so the host list would stay unloaded until pyLoad restarts: seen when links
+            # read the account info at the same moment (docs/pyload.md §2.2). Try again soon.
+            self.log_warning(
+                self._("Could not load Offcloud's host list, trying again in {} s").format(
+                    HOST_LIST_RETRY_SECONDS
+                ),
+                exc,
+            )
+            self.log_debug(traceback.format_exc())
+            self.periodical.set_interval(HOST_LIST_RETRY_SECONDS)
+            return None
 
     def remove_account(self, user):
         super().remove_account(user)
