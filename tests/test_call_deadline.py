@@ -16,11 +16,11 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
-from fakes import isolate_cli
+from fakes import isolate_cli, local_http_server
 
 from offcloud_api import OffcloudAPI, RetryPolicy, requests_transport, retry
 from offcloud_api.cli import main
@@ -58,13 +58,8 @@ class DrippingHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def dripping_server() -> Iterator[str]:
     DrippingHandler.connections = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), DrippingHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(DrippingHandler) as url:
+        yield url + "/api"
 
 
 def test_offcloud_account_gives_up_on_a_dripping_server_within_the_command_deadline(

@@ -17,16 +17,16 @@ import shutil
 import socket
 import stat
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
 import requests
+from fakes import local_http_server
 
 from offcloud_api.cli import context as cli_context
 from offcloud_api.cli import login as login_commands
@@ -584,15 +584,8 @@ class FakePyload(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_pyload() -> Iterator[tuple[str, type[FakePyload]]]:
     handler = type("Handler", (FakePyload,), {"accounts": {}, "requests_seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with local_http_server(handler) as url:
+        yield url, handler
 
 
 def test_pyload_login_through_a_running_pyloads_api(simulator, run, fake_pyload, monkeypatch):

@@ -11,14 +11,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, ClassVar, Optional
 
 import pytest
-from fakes import FakePyloadDb
+from fakes import FakePyloadDb, local_http_server
 
 pytest.importorskip("pyload")
 
@@ -674,12 +673,8 @@ class _FileServer(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def file_server() -> Any:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FileServer)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with local_http_server(_FileServer) as url:
+        yield url
 
 
 class _RequestFactory:

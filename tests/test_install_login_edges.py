@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import local_http_server
 
 from offcloud_api.install import login
 from offcloud_api.install.login import (
@@ -162,15 +162,8 @@ class _ForgetfulPyload(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def forgetful() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ForgetfulPyload)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with local_http_server(_ForgetfulPyload) as url:
+        yield url
 
 
 def test_an_account_pyload_takes_but_does_not_list_is_an_error(forgetful):

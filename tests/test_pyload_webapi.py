@@ -10,15 +10,15 @@ import email
 import email.policy
 import json
 import socket
-import threading
 import time
 from ast import literal_eval
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
+from fakes import local_http_server
 
 from offcloud_api.install.login import PyloadLoginError, PyloadWeb
 from offcloud_api.install.pyload_local import PyloadError
@@ -84,15 +84,8 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def pyload() -> Iterator[tuple[str, type[Handler]]]:
     handler = type("Fake", (Handler,), {"routes": {}, "seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with local_http_server(handler) as url:
+        yield url, handler
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ bytes trickle in: in the status line, the headers or the body.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
+from fakes import local_http_server
 
 from offcloud_api import OffcloudAPI, RetryPolicy
 from offcloud_api.exceptions import OffcloudConnectionError, ResponseTooLargeError
@@ -90,13 +90,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(Handler) as url:
+        yield url
 
 
 def get(url: str, timeout: float | tuple[float, float] = (0.5, 0.5)) -> Request:
