@@ -14,6 +14,7 @@ from ..models import Site, SiteStatus
 #: periodical task would otherwise never run again; its first try comes 3 s after the start).
 HOST_LIST_RETRY_SECONDS = 10
 
+
 @dataclass(frozen=True)
 class HostList:
     """Supported hosts as the account plugin hands them to pyLoad, and what routing needs."""
