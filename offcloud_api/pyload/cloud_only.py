@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..client import OffcloudAPI
-from ..exceptions import NotFoundError, OffcloudError
+from ..exceptions import OffcloudError
 from ..models import Job
 from . import intake
 from .addonkit import Addon
 from .cleanup import request_id_of
-from .jobs import add_once
+from .jobs import add_once, remembered_job
 from .queueing import Handback, LinkTaker
 from .storage import FileLinks, PluginStore, job_storage_key
 
@@ -127,16 +127,10 @@ class CloudOnly(LinkTaker):
         return True
 
     def _known_job(self, api: OffcloudAPI, key: str) -> Optional[Job]:
-        """The job sent before under ``key``, unless Offcloud forgot it or it failed."""
-        stored = self.store.retrieve(key)
-        if not isinstance(stored, dict) or not stored.get("request_id"):
-            return None  # nothing sent, or an add whose answer was lost: add_once looks
-        try:
-            job = api.cloud_status(str(stored["request_id"]))
-        except NotFoundError:
-            self.store.delete(key)
-            return None
-        return None if job.status.is_failed else job
+        """The job sent before under ``key``, unless Offcloud forgot it or it failed (an add
+        whose answer was lost has no request id yet: add_once looks for it)."""
+        job = remembered_job(api, self.store, key)
+        return None if job is None or job.status.is_failed else job
 
     def _forget_torrent_file(self, url: str) -> None:
         # pyLoad's TORRENT container left its copy of an uploaded .torrent in the temp folder
